@@ -1,0 +1,45 @@
+# Two commands set everything up on a fresh Debian/Ubuntu machine:
+#   make run    create .venv, install Venvdesk, start it
+#   make test   the same set-up, then the whole test suite offscreen
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test lint bench screenshots system-libraries clean
+
+$(STAMP): pyproject.toml tools/qt_system_libraries.sh
+	@bash tools/qt_system_libraries.sh $(PYTHON)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+system-libraries:
+	@bash tools/qt_system_libraries.sh $(PYTHON)
+
+run: $(STAMP)
+	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY$$QT_QPA_PLATFORM" ] && [ "$$(uname)" = Linux ]; then \
+		echo "No display here, so Venvdesk cannot open its window."; \
+		echo "To run it headless:  QT_QPA_PLATFORM=offscreen $(BIN)/venvdesk"; \
+		echo "To see it on a virtual screen:  xvfb-run $(BIN)/venvdesk"; \
+		echo "To look at it without a screen:  make screenshots  (PNG files in screenshots/)"; \
+		exit 0; \
+	fi
+	$(BIN)/python -m gui
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; QT_QPA_PLATFORM=offscreen $(BIN)/python $$script || exit 1; echo; done
+
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py screenshots
+
+clean:
+	rm -rf $(VENV) build *.egg-info screenshots

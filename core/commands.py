@@ -1,0 +1,140 @@
+"""The argv of every command the app runs, built and validated here.
+
+A :class:`Command` is a program plus an argument list (never a shell string),
+the environment variables it needs on top of the person's own, and a plain
+description the log shows above the command line.  Building a command is the
+last place user text is checked before a process sees it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.errors import InvalidInput
+
+PIP_BASE_OPTIONS = ("--disable-pip-version-check", "--no-input", "--no-color")
+
+# Variables that describe *our* process (a frozen bundle, our own Python) and
+# would break a child Python that is not us.
+_PRIVATE_VARIABLES = ("PYTHONHOME", "PYTHONPATH", "PYTHONEXECUTABLE", "__PYVENV_LAUNCHER__")
+_FROZEN_PRIVATE_PREFIXES = ("QT_", "PYINSTALLER_", "_MEI")
+
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
+
+
+def redact(text: str) -> str:
+    """Hide passwords and tokens in URLs (``https://user:token@host`` → ``https://user:****@host``)."""
+
+    def _hide(match: re.Match) -> str:
+        user, sep, _secret = match.group("userinfo").partition(":")
+        shown = f"{user}:****" if sep else "****"
+        return f"{match.group('scheme')}{shown}@"
+
+    return _URL_CREDENTIALS.sub(_hide, text)
+
+
+@dataclass(frozen=True)
+class Command:
+    program: str
+    args: tuple[str, ...]
+    description: str
+    env: dict[str, str] = field(default_factory=dict)
+    cwd: str | None = None
+
+    def display(self) -> str:
+        """The command as a person could type it, secrets redacted (for the log only)."""
+        return redact(shlex.join([self.program, *self.args]))
+
+
+def child_environment(base: dict[str, str] | None = None, *, frozen: bool | None = None) -> dict[str, str]:
+    """The person's environment (proxies, certificates, ...) minus what belongs only to this app."""
+    env = dict(os.environ if base is None else base)
+    if frozen is None:
+        frozen = bool(getattr(sys, "frozen", False))
+    for name in _PRIVATE_VARIABLES:
+        env.pop(name, None)
+    if frozen:
+        for name in list(env):
+            if name.startswith(_FROZEN_PRIVATE_PREFIXES):
+                del env[name]
+        # PyInstaller saves the person's own value as LD_LIBRARY_PATH_ORIG.
+        for name in ("LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH"):
+            original = env.pop(f"{name}_ORIG", None)
+            env.pop(name, None)
+            if original:
+                env[name] = original
+    return env
+
+
+def _check_path_argument(path: str | os.PathLike, what: str) -> str:
+    text = os.fspath(path)
+    if not text:
+        raise InvalidInput(f"The {what} is empty.", reference="empty-path")
+    if not os.path.isabs(text):
+        raise InvalidInput(f"The {what} must be a full path, not {text!r}.", reference="relative-path")
+    return text
+
+
+def create_venv(
+    interpreter: str,
+    target: str | os.PathLike,
+    *,
+    system_site_packages: bool = False,
+    upgrade_deps: bool = False,
+    prompt: str = "",
+    with_pip: bool = True,
+) -> Command:
+    """``<interpreter> -m venv [options] <target>``."""
+    target_text = _check_path_argument(target, "environment folder")
+    args = ["-m", "venv"]
+    if system_site_packages:
+        args.append("--system-site-packages")
+    if not with_pip:
+        args.append("--without-pip")
+    elif upgrade_deps:
+        args.append("--upgrade-deps")
+    if prompt:
+        if "\n" in prompt or "\r" in prompt:
+            raise InvalidInput("The prompt cannot contain line breaks.", reference="bad-prompt")
+        args.append(f"--prompt={prompt}")
+    args.append(target_text)
+    return Command(
+        _check_path_argument(interpreter, "interpreter"),
+        tuple(args),
+        f"Create the environment {Path(target_text).name}",
+    )
+
+
+def seed_pip(environment_python: str | os.PathLike, wheel: str | os.PathLike) -> Command:
+    """Unpack a cached pip wheel into a fresh environment (see ``core/seed_pip.py``)."""
+    wheel_text = _check_path_argument(wheel, "pip wheel")
+    script = Path(__file__).with_name("seed_pip.py")
+    return Command(
+        _check_path_argument(environment_python, "environment's Python"),
+        ("-I", str(script), wheel_text),
+        f"Install pip from {Path(wheel_text).name}",
+    )
+
+
+def byte_compile(environment_python: str | os.PathLike, folder: str | os.PathLike) -> Command:
+    """``<python> -I -m compileall -q <folder>``: what pip does after installing."""
+    return Command(
+        _check_path_argument(environment_python, "environment's Python"),
+        ("-I", "-m", "compileall", "-q", _check_path_argument(folder, "folder")),
+        f"Byte-compile {Path(folder).name}",
+    )
+
+
+def pip(environment_python: str | os.PathLike, *args: str, description: str) -> Command:
+    """``<env python> -m pip --disable-pip-version-check --no-input --no-color <args>``."""
+    return Command(
+        _check_path_argument(environment_python, "environment's Python"),
+        ("-m", "pip", *PIP_BASE_OPTIONS, *args),
+        description,
+        env={"PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8"},
+    )

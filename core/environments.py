@@ -1,0 +1,428 @@
+"""Virtual environments: what one is, whether it is healthy, and which ones the app knows.
+
+An environment is a folder holding ``pyvenv.cfg``.  Everything about it that
+the app shows (its Python version, its base interpreter, its health) is read
+from that file and the folder's layout; nothing here starts a process except
+:func:`interpreter_starts`, which the GUI calls off the UI thread.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core import storage
+from core.errors import InvalidInput
+
+REGISTRY_VERSION = 1
+IS_WINDOWS = sys.platform == "win32"
+# Characters Windows forbids in file names; refused everywhere so that an
+# environment made on one OS can be named the same on another.
+_ILLEGAL_NAME_CHARACTERS = set('<>:"/\\|?*')
+_MAX_NAME_LENGTH = 100
+# Folder names that mark a project's own environment ("myproject/.venv").
+PROJECT_ENVIRONMENT_NAMES = (".venv", "venv", "env")
+
+
+def bin_dir_name(windows: bool = IS_WINDOWS) -> str:
+    return "Scripts" if windows else "bin"
+
+
+def read_pyvenv_cfg(path: Path) -> dict[str, str]:
+    """``key = value`` lines of a ``pyvenv.cfg`` (keys lower-cased, as venv itself reads them)."""
+    config: dict[str, str] = {}
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            key, sep, value = line.partition("=")
+            if sep:
+                config[key.strip().lower()] = value.strip()
+    return config
+
+
+@dataclass(frozen=True)
+class Health:
+    ok: bool
+    reason: str = ""
+    hint: str = ""
+
+
+HEALTHY = Health(True)
+
+
+@dataclass(frozen=True)
+class Environment:
+    path: Path
+    config: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Environment:
+        """Read an environment folder; a missing or unreadable ``pyvenv.cfg`` gives an empty config."""
+        folder = Path(path)
+        try:
+            config = read_pyvenv_cfg(folder / "pyvenv.cfg")
+        except OSError:
+            config = {}
+        return cls(folder, config)
+
+    @property
+    def is_project_environment(self) -> bool:
+        return self.path.name in PROJECT_ENVIRONMENT_NAMES
+
+    @property
+    def name(self) -> str:
+        # A project's ".venv" is better known by its project's name.
+        if self.is_project_environment and self.path.parent.name:
+            return f"{self.path.parent.name}/{self.path.name}"
+        return self.path.name
+
+    @property
+    def project_folder(self) -> Path:
+        """Where the person works: the project around a ``.venv``, else the environment itself."""
+        return self.path.parent if self.is_project_environment else self.path
+
+    @property
+    def version(self) -> str:
+        """Python version from ``pyvenv.cfg`` (``version_info`` on 3.11+, ``version`` before)."""
+        return self.config.get("version_info") or self.config.get("version", "")
+
+    @property
+    def short_version(self) -> str:
+        return ".".join(self.version.split(".")[:3])
+
+    @property
+    def home(self) -> str:
+        return self.config.get("home", "")
+
+    @property
+    def prompt(self) -> str:
+        return self.config.get("prompt", "").strip("'\"")
+
+    @property
+    def include_system_site_packages(self) -> bool:
+        return self.config.get("include-system-site-packages", "false").lower() == "true"
+
+    @property
+    def bin_dir(self) -> Path:
+        return self.path / bin_dir_name()
+
+    @property
+    def python(self) -> Path:
+        return self.bin_dir / ("python.exe" if IS_WINDOWS else "python")
+
+    def site_packages(self) -> Path | None:
+        """The environment's ``site-packages`` folder, found from the layout (no process)."""
+        if IS_WINDOWS:
+            candidate = self.path / "Lib" / "site-packages"
+            return candidate if candidate.is_dir() else None
+        major_minor = ".".join(self.version.split(".")[:2])
+        for lib in ("lib", "lib64"):
+            if major_minor:
+                candidate = self.path / lib / f"python{major_minor}" / "site-packages"
+                if candidate.is_dir():
+                    return candidate
+            for candidate in sorted((self.path / lib).glob("python*/site-packages")):
+                return candidate
+        return None
+
+    def health(self) -> Health:
+        """Whether the environment can be used, and if not, why (files only, no process)."""
+        if not self.path.is_dir():
+            return Health(False, f"The folder {self.path} is gone.", "Remove it from the list.")
+        if not (self.path / "pyvenv.cfg").is_file():
+            return Health(
+                False,
+                "The folder has no pyvenv.cfg, so it is not a working virtual environment.",
+                "Create a new environment, then install your packages into it.",
+            )
+        home = self.home
+        if home and not Path(home).is_dir():
+            return Health(
+                False,
+                f"The Python it was made from ({home}) is gone, probably removed by an upgrade.",
+                "Create a new environment with a Python you have now, and install your packages again"
+                " (save its requirements first if you can).",
+            )
+        if not (self.python.exists() or self.python.is_symlink()):
+            return Health(False, f"Its Python ({self.python}) is missing.", "Recreate the environment.")
+        if not os.path.exists(self.python):
+            return Health(
+                False,
+                f"Its Python points to {os.readlink(self.python)}, which no longer exists"
+                " (probably removed by an upgrade).",
+                "Create a new environment with a Python you have now.",
+            )
+        return HEALTHY
+
+
+def interpreter_starts(environment: Environment, timeout: float = 10.0) -> Health:
+    """Start the environment's Python once (blocking: call it from a worker thread)."""
+    try:
+        completed = subprocess.run(
+            [str(environment.python), "-I", "-c", "import sys; print(sys.prefix)"],
+            capture_output=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return Health(False, f"Its Python does not start: {exc}", "Recreate the environment.")
+    if completed.returncode != 0:
+        tail = completed.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+        return Health(
+            False,
+            f"Its Python exits with code {completed.returncode}: {' '.join(tail)}",
+            "Recreate the environment.",
+        )
+    return HEALTHY
+
+
+# -- validating a new environment's name and place ---------------------------------------
+
+
+def validate_new_environment(name: str, location: str | os.PathLike) -> Path:
+    """The folder a new environment would be created in, or :class:`InvalidInput` saying why not."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("Give the environment a name.", reference="name-empty")
+    if name in (".", ".."):
+        raise InvalidInput(f"“{name}” cannot be used as a name.", reference="name-reserved")
+    bad = sorted({c for c in name if c in _ILLEGAL_NAME_CHARACTERS or ord(c) < 32})
+    if bad:
+        shown = " ".join(repr(c)[1:-1] if ord(c) >= 32 else f"\\x{ord(c):02x}" for c in bad)
+        raise InvalidInput(
+            f"A name cannot contain {shown}. Use letters, digits, “-”, “_” or “.”.",
+            reference="name-illegal-character",
+        )
+    if name.startswith("-"):
+        raise InvalidInput("A name cannot start with “-”.", reference="name-leading-dash")
+    if name.endswith((".", " ")):
+        raise InvalidInput("A name cannot end with a dot or a space.", reference="name-trailing")
+    if len(name) > _MAX_NAME_LENGTH:
+        raise InvalidInput(
+            f"The name is too long ({len(name)} characters; at most {_MAX_NAME_LENGTH}).",
+            reference="name-too-long",
+        )
+    location_text = os.fspath(location).strip()
+    if not location_text:
+        raise InvalidInput("Choose a folder to create the environment in.", reference="location-empty")
+    folder = Path(os.path.expanduser(location_text))
+    if not folder.is_absolute():
+        raise InvalidInput("The location must be a full path.", reference="location-relative")
+    target = folder / name
+    text = str(target)
+    if os.pathsep in text:
+        raise InvalidInput(
+            f"The path cannot contain “{os.pathsep}”: the environment would break PATH when activated.",
+            reference="path-separator",
+        )
+    try:
+        text.encode(sys.getfilesystemencoding())
+    except UnicodeEncodeError:
+        raise InvalidInput(
+            "The path has characters this system cannot store in file names.",
+            reference="path-encoding",
+        ) from None
+    if target.exists() or target.is_symlink():
+        if target.is_dir() and not any(target.iterdir()):
+            pass  # an empty folder is fine to create into
+        else:
+            raise InvalidInput(
+                f"“{name}” already exists in {folder}. Choose another name.",
+                reference="already-exists",
+            )
+    existing = folder
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InvalidInput(f"{existing} is a file, not a folder.", reference="location-not-folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InvalidInput(
+            f"You do not have permission to create folders in {existing}.",
+            reference="location-not-writable",
+        )
+    return target
+
+
+# -- deleting ------------------------------------------------------------------------------
+
+
+def deletion_refusal(path: str | os.PathLike, *, protected_prefixes: tuple[str, ...] = ()) -> str:
+    """Why ``path`` must not be deleted ("" when it may go to the trash).
+
+    Only folders holding ``pyvenv.cfg`` are ever deleted; never the
+    environment the app itself runs from, nor a base interpreter's prefix.
+    """
+    folder = Path(path)
+    if not folder.is_dir() or folder.is_symlink():
+        return f"{folder} is not a folder."
+    if not (folder / "pyvenv.cfg").is_file():
+        return (
+            f"{folder} has no pyvenv.cfg, so it is not a virtual environment."
+            " Venvdesk only deletes virtual environments."
+        )
+    real = os.path.realpath(folder)
+    protected = {sys.prefix, sys.base_prefix, getattr(sys, "real_prefix", sys.base_prefix), *protected_prefixes}
+    for prefix in protected:
+        prefix_real = os.path.realpath(prefix)
+        if real == prefix_real:
+            return f"{folder} is the Python installation Venvdesk itself runs from."
+        if prefix_real.startswith(real + os.sep):
+            return f"{folder} contains the Python installation Venvdesk itself runs from."
+    return ""
+
+
+def folder_size(path: str | os.PathLike) -> int:
+    """Bytes used by the files below ``path`` (links not followed).  Blocking: use a worker."""
+    total = 0
+    stack = [os.fspath(path)]
+    while stack:
+        current = stack.pop()
+        try:
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(entry.path)
+                        else:
+                            total += entry.stat(follow_symlinks=False).st_size
+                    except OSError:
+                        continue
+        except OSError:
+            continue
+    return total
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} GB"  # pragma: no cover
+
+
+# -- activation ----------------------------------------------------------------------------
+
+
+def activation_command(environment: Environment, shell: str | None = None, windows: bool = IS_WINDOWS) -> str:
+    """The line that activates ``environment`` in the person's shell."""
+    bin_dir = environment.path / bin_dir_name(windows)
+    if windows:
+        shell = (shell or "powershell").lower()
+        if "cmd" in shell:
+            return f'"{bin_dir / "activate.bat"}"'
+        return f'& "{bin_dir / "Activate.ps1"}"'
+    shell_name = Path(shell or os.environ.get("SHELL", "bash")).name
+    script = {"fish": "activate.fish", "csh": "activate.csh", "tcsh": "activate.csh"}.get(shell_name, "activate")
+    return f"source {shlex.quote(str(bin_dir / script))}"
+
+
+# -- the list of environments the app knows ------------------------------------------------
+
+
+def registry_path() -> Path:
+    return storage.config_dir() / "environments.json"
+
+
+@dataclass
+class EnvironmentRegistry:
+    """The environments the app shows: those in its default folder plus the ones the person added.
+
+    Kept as ``{"version": 1, "added": [...], "hidden": [...]}`` in the config
+    folder.  ``hidden`` lists default-folder environments the person removed
+    from the list without deleting them.
+    """
+
+    added: list[str] = field(default_factory=list)
+    hidden: list[str] = field(default_factory=list)
+    path: Path = field(default_factory=registry_path)
+    # Set when the file on disk could not be read and was set aside.
+    problem: str = ""
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> EnvironmentRegistry:
+        path = path or registry_path()
+        loaded = storage.load_versioned_json(path, REGISTRY_VERSION)
+        registry = cls(path=path)
+        if loaded.recovered_to is not None:
+            registry.problem = (
+                f"The list of environments could not be read ({loaded.problem}). It was set aside as"
+                f" {loaded.recovered_to} and Venvdesk started with the environments in its own folder."
+            )
+        elif loaded.data is not None:
+            registry.added = [str(p) for p in loaded.data.get("added", []) if isinstance(p, str)]
+            registry.hidden = [str(p) for p in loaded.data.get("hidden", []) if isinstance(p, str)]
+        return registry
+
+    def save(self) -> None:
+        storage.write_json_atomic(
+            self.path, {"version": REGISTRY_VERSION, "added": self.added, "hidden": self.hidden}
+        )
+
+    def environment_paths(self) -> list[Path]:
+        """Every known environment folder: the default folder's, then the added ones (may not exist)."""
+        seen: set[str] = set()
+        found: list[Path] = []
+        default = storage.default_environments_dir()
+        hidden = {os.path.realpath(p) for p in self.hidden}
+        if default.is_dir():
+            for child in sorted(default.iterdir(), key=lambda p: p.name.lower()):
+                real = os.path.realpath(child)
+                if (child / "pyvenv.cfg").is_file() and real not in hidden:
+                    found.append(child)
+                    seen.add(real)
+        for text in self.added:
+            real = os.path.realpath(text)
+            if real not in seen:
+                seen.add(real)
+                found.append(Path(text))
+        return found
+
+    def add(self, folder: str | os.PathLike) -> Path:
+        """Remember an existing environment, or a project folder whose ``.venv`` is one."""
+        path = Path(folder).expanduser()
+        if not (path / "pyvenv.cfg").is_file():
+            for name in PROJECT_ENVIRONMENT_NAMES:
+                if (path / name / "pyvenv.cfg").is_file():
+                    path = path / name
+                    break
+            else:
+                raise InvalidInput(
+                    f"{path} is not a virtual environment (it has no pyvenv.cfg), and it has no"
+                    " .venv folder inside.",
+                    reference="not-an-environment",
+                )
+        text = str(path.resolve())
+        if text in self.hidden:
+            self.hidden.remove(text)
+        elif text not in self.added and not self._in_default_folder(path):
+            self.added.append(text)
+        self.save()
+        return Path(text)
+
+    def remove(self, folder: str | os.PathLike) -> None:
+        """Forget an environment without touching its files."""
+        text = str(Path(folder))
+        resolved = str(Path(folder).resolve())
+        self.added = [p for p in self.added if p not in (text, resolved)]
+        if self._in_default_folder(Path(folder)) and resolved not in self.hidden:
+            self.hidden.append(resolved)
+        self.save()
+
+    def forget_deleted(self, folder: str | os.PathLike) -> None:
+        """Drop a folder that was moved to the trash from every list."""
+        texts = {str(Path(folder)), os.path.realpath(folder)}
+        self.added = [p for p in self.added if p not in texts]
+        self.hidden = [p for p in self.hidden if p not in texts]
+        self.save()
+
+    @staticmethod
+    def _in_default_folder(path: Path) -> bool:
+        default = os.path.realpath(storage.default_environments_dir())
+        return os.path.dirname(os.path.realpath(path)) == default

@@ -1,0 +1,118 @@
+"""The pip wheel the app keeps so that new environments get a current pip without the network.
+
+``python -m venv`` bootstraps the (old) pip bundled with the interpreter via
+ensurepip, which takes seconds.  Venvdesk instead creates the environment
+``--without-pip`` and unpacks the newest pip wheel from this cache
+(``core/seed_pip.py``).  The cache is refreshed in the background from the
+configured index; creation never waits for the network once a wheel is here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import time
+import zipfile
+from pathlib import Path
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from core import pypi, storage
+
+_PIP_WHEEL = re.compile(r"^pip-(?P<version>[^-]+)-py3-none-any\.whl$")
+REFRESH_AFTER_SECONDS = 24 * 3600
+
+
+def pip_wheel_dir() -> Path:
+    return storage.cache_dir() / "pip-wheels"
+
+
+def _requires_python(wheel: Path) -> str:
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+            for line in archive.read(name).decode("utf-8", "replace").splitlines():
+                if not line:
+                    break
+                if line.lower().startswith("requires-python:"):
+                    return line.split(":", 1)[1].strip()
+    except (OSError, zipfile.BadZipFile, StopIteration):
+        return "<0"  # unreadable: never choose it
+    return ""
+
+
+def _admits(requires_python: str, python_version: tuple[int, ...]) -> bool:
+    if not requires_python:
+        return True
+    try:
+        return SpecifierSet(requires_python).contains(".".join(map(str, python_version)), prereleases=True)
+    except InvalidSpecifier:
+        return False
+
+
+def cached_pip_wheel(python_version: tuple[int, ...], folder: Path | None = None) -> Path | None:
+    """The newest cached pip wheel that supports ``python_version``, if any."""
+    folder = folder or pip_wheel_dir()
+    candidates = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return None
+    for name in names:
+        match = _PIP_WHEEL.match(name)
+        if not match:
+            continue
+        try:
+            candidates.append((Version(match.group("version")), folder / name))
+        except InvalidVersion:
+            continue
+    for _version, path in sorted(candidates, reverse=True):
+        if _admits(_requires_python(path), python_version):
+            return path
+    return None
+
+
+def needs_refresh(folder: Path | None = None, now: float | None = None) -> bool:
+    stamp = (folder or pip_wheel_dir()) / ".checked"
+    try:
+        age = (now or time.time()) - stamp.stat().st_mtime
+    except OSError:
+        return True
+    return age > REFRESH_AFTER_SECONDS
+
+
+def refresh_pip_wheel(index_url: str, folder: Path | None = None, *, timeout: float = 30.0) -> Path:
+    """Make sure the newest pip wheel on ``index_url`` is cached; returns its path.
+
+    Blocking (network): call from a worker.  Raises ``OSError`` (network) or
+    ``ValueError`` (no usable wheel, bad hash); the old cache stays as it was.
+    """
+    folder = folder or pip_wheel_dir()
+    files = pypi.project_files(index_url, "pip", timeout=timeout)
+    best: tuple[Version, dict] | None = None
+    for entry in files:
+        match = _PIP_WHEEL.match(entry.get("filename", ""))
+        if not match or entry.get("yanked"):
+            continue
+        try:
+            version = Version(match.group("version"))
+        except InvalidVersion:
+            continue
+        if version.is_prerelease:
+            continue
+        if best is None or version > best[0]:
+            best = (version, entry)
+    if best is None:
+        raise ValueError(f"The index {pypi.redact_url(index_url)} has no pip wheel.")
+    entry = best[1]
+    target = folder / entry["filename"]
+    if not target.exists():
+        body, _ = pypi.fetch(entry["url"], timeout=timeout)
+        expected = (entry.get("hashes") or {}).get("sha256")
+        if expected and hashlib.sha256(body).hexdigest() != expected.lower():
+            raise ValueError(f"The downloaded {entry['filename']} does not match the index's sha256.")
+        storage.write_bytes_atomic(target, body)
+    storage.write_bytes_atomic(folder / ".checked", b"")
+    return target

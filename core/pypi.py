@@ -1,0 +1,137 @@
+"""The package index: which one pip would use, and plain HTTP reads from it.
+
+The URL is resolved the way pip resolves it (the app's own setting first, then
+``PIP_INDEX_URL``, then pip's configuration files), so a company mirror the
+person configured for pip is used for every request the app makes too.  The
+functions here block: the GUI calls them from worker threads.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import os
+import re
+import sys
+import urllib.request
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin
+
+from packaging.utils import canonicalize_name
+
+PYPI_SIMPLE_URL = "https://pypi.org/simple/"
+PEP691_JSON = "application/vnd.pypi.simple.v1+json"
+USER_AGENT = "venvdesk/0.1"
+
+
+def pip_config_files(env: dict[str, str] | None = None) -> list[Path]:
+    """pip's configuration files in the order pip reads them (later ones win)."""
+    env = os.environ if env is None else env
+    if env.get("PIP_CONFIG_FILE") == os.devnull:
+        return []
+    files: list[Path] = []
+    if sys.platform == "win32":
+        program_data = env.get("PROGRAMDATA", r"C:\ProgramData")
+        files.append(Path(program_data) / "pip" / "pip.ini")
+        appdata = env.get("APPDATA")
+        if appdata:
+            files.append(Path(appdata) / "pip" / "pip.ini")
+        files.append(Path.home() / "pip" / "pip.ini")
+    else:
+        xdg_dirs = env.get("XDG_CONFIG_DIRS", "/etc/xdg").split(os.pathsep)
+        files += [Path(d) / "pip" / "pip.conf" for d in reversed(xdg_dirs) if d]
+        files.append(Path("/etc/pip.conf"))
+        files.append(Path.home() / ".pip" / "pip.conf")
+        config_home = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+        files.append(Path(config_home) / "pip" / "pip.conf")
+    if env.get("PIP_CONFIG_FILE"):
+        files.append(Path(env["PIP_CONFIG_FILE"]))
+    return files
+
+
+def configured_index_url(app_setting: str = "", env: dict[str, str] | None = None) -> str:
+    """The simple-index URL every request uses: app setting, ``PIP_INDEX_URL``, pip config, PyPI."""
+    if app_setting:
+        return _with_slash(app_setting)
+    env = os.environ if env is None else env
+    if env.get("PIP_INDEX_URL"):
+        return _with_slash(env["PIP_INDEX_URL"])
+    found = ""
+    for path in pip_config_files(env):
+        parser = configparser.RawConfigParser()
+        try:
+            parser.read(path, encoding="utf-8")
+        except (OSError, configparser.Error):
+            continue
+        for section in ("global", "install"):
+            if parser.has_option(section, "index-url"):
+                found = parser.get(section, "index-url").strip()
+    return _with_slash(found or PYPI_SIMPLE_URL)
+
+
+def _with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+class _LinkParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[dict[str, str]] = []
+        self._current: dict[str, str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._current = {k: (v or "") for k, v in attrs}
+            self._current["text"] = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._current is not None:
+            self._current["text"] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._current is not None:
+            self.links.append(self._current)
+            self._current = None
+
+
+def fetch(url: str, *, accept: str = "*/*", timeout: float = 30.0) -> tuple[bytes, str]:
+    """GET ``url``; returns the body and the content type.  Raises ``OSError`` on failure."""
+    request = urllib.request.Request(url, headers={"Accept": accept, "User-Agent": USER_AGENT})
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) index URL
+        return response.read(), response.headers.get("Content-Type", "")
+
+
+def project_files(index_url: str, project: str, *, timeout: float = 30.0) -> list[dict]:
+    """The files of one project on a simple index, as PEP 691 dicts (``filename``, ``url``, ...).
+
+    Asks for PEP 691 JSON and falls back to reading PEP 503 HTML, which is all
+    many mirrors serve.
+    """
+    page_url = urljoin(_with_slash(index_url), canonicalize_name(project) + "/")
+    body, content_type = fetch(page_url, accept=f"{PEP691_JSON}, text/html;q=0.1", timeout=timeout)
+    if content_type.split(";")[0].strip() == PEP691_JSON:
+        files = json.loads(body.decode("utf-8")).get("files", [])
+        for entry in files:
+            entry["url"] = urljoin(page_url, entry.get("url", ""))
+        return files
+    parser = _LinkParser()
+    parser.feed(body.decode("utf-8", "replace"))
+    files = []
+    for link in parser.links:
+        href = link.get("href", "")
+        url, _, fragment = href.partition("#")
+        hashes = {}
+        match = re.match(r"(sha256)=([0-9a-fA-F]+)", fragment)
+        if match:
+            hashes[match.group(1)] = match.group(2).lower()
+        files.append(
+            {
+                "filename": link.get("text", "").strip() or url.rsplit("/", 1)[-1],
+                "url": urljoin(page_url, url),
+                "hashes": hashes,
+                "requires-python": link.get("data-requires-python", ""),
+                "yanked": "data-yanked" in link,
+            }
+        )
+    return files

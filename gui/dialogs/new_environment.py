@@ -1,0 +1,286 @@
+"""The New environment dialog: name, place, base Python and options, checked as the person types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QStandardItemModel
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.environments import validate_new_environment
+from core.errors import InvalidInput
+from core.interpreters import Interpreter, probe_interpreter
+from gui.workers import run_in_background
+
+BROWSE_TEXT = "Browse for another Python…"
+LOADING_TEXT = "Looking for Python installations…"
+
+
+@dataclass(frozen=True)
+class NewEnvironmentRequest:
+    name: str
+    target: Path
+    interpreter: Interpreter
+    system_site_packages: bool
+    upgrade_deps: bool
+    prompt: str
+
+
+class NewEnvironmentDialog(QDialog):
+    interpreter_browsed = Signal(object)  # Interpreter, once probed
+
+    def __init__(self, default_location: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("newEnvironmentDialog")
+        self.setWindowTitle("New environment")
+        self.setMinimumWidth(560)
+        self._interpreters: list[Interpreter] = []
+        self._loading = True
+        self._browsing = False
+
+        intro = QLabel(
+            "A virtual environment is a private folder of Python packages for one project,"
+            " so that projects do not disturb each other."
+        )
+        intro.setWordWrap(True)
+
+        self.name_edit = QLineEdit()
+        self.name_edit.setObjectName("environmentNameEdit")
+        self.name_edit.setAccessibleName("Environment name")
+        self.name_edit.setPlaceholderText("for example: my-project")
+
+        self.location_edit = QLineEdit(str(default_location))
+        self.location_edit.setObjectName("environmentLocationEdit")
+        self.location_edit.setAccessibleName("Folder the environment is created in")
+        choose = QPushButton("Choose…")
+        choose.setObjectName("chooseLocationButton")
+        choose.setAccessibleName("Choose the folder")
+        choose.clicked.connect(self._choose_location)
+        location_row = QHBoxLayout()
+        location_row.addWidget(self.location_edit, 1)
+        location_row.addWidget(choose)
+
+        self.interpreter_combo = QComboBox()
+        self.interpreter_combo.setObjectName("interpreterCombo")
+        self.interpreter_combo.setAccessibleName("Python to base the environment on")
+        self.interpreter_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.interpreter_combo.setMinimumContentsLength(40)
+        self.interpreter_combo.activated.connect(self._interpreter_activated)
+        self.interpreter_combo.currentIndexChanged.connect(lambda _i: self._set_state())
+        self.interpreter_note = QLabel()
+        self.interpreter_note.setObjectName("interpreterNote")
+        self.interpreter_note.setWordWrap(True)
+
+        self.prompt_edit = QLineEdit()
+        self.prompt_edit.setObjectName("promptEdit")
+        self.prompt_edit.setAccessibleName("Prompt shown when the environment is active")
+        self.prompt_edit.setPlaceholderText("same as the name")
+
+        self.system_site_packages_check = QCheckBox("Let it see the packages installed in the base Python")
+        self.system_site_packages_check.setObjectName("systemSitePackagesCheck")
+        self.system_site_packages_check.setAccessibleName("Include the base Python's packages")
+        self.upgrade_deps_check = QCheckBox("Start with the newest pip")
+        self.upgrade_deps_check.setObjectName("upgradeDepsCheck")
+        self.upgrade_deps_check.setAccessibleName("Start with the newest pip")
+        self.upgrade_deps_check.setChecked(True)
+
+        self.target_label = QLabel()
+        self.target_label.setObjectName("targetPathLabel")
+        self.target_label.setWordWrap(True)
+        self.target_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("validationLabel")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #a4262c;")
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.addRow("&Name:", self.name_edit)
+        form.addRow("&Location:", location_row)
+        form.addRow("", self.target_label)
+        form.addRow("&Python:", self.interpreter_combo)
+        form.addRow("", self.interpreter_note)
+        form.addRow("P&rompt:", self.prompt_edit)
+        form.addRow("", self.system_site_packages_check)
+        form.addRow("", self.upgrade_deps_check)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.create_button = self.buttons.addButton("Create", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.create_button.setObjectName("createEnvironmentButton")
+        self.create_button.setAccessibleName("Create the environment")
+        self.create_button.setDefault(True)
+        self.buttons.accepted.connect(self._accept_if_valid)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+
+        self.name_edit.textChanged.connect(lambda _t: self._set_state())
+        self.location_edit.textChanged.connect(lambda _t: self._set_state())
+        self._fill_combo()
+        self._set_state()
+
+    # -- interpreters ------------------------------------------------------------------------
+
+    def set_interpreters(self, interpreters: list[Interpreter], loading: bool = False) -> None:
+        current = self.selected_interpreter()
+        self._interpreters = list(interpreters)
+        self._loading = loading
+        self._fill_combo(select=current)
+        self._set_state()
+
+    def _fill_combo(self, select: Interpreter | None = None) -> None:
+        combo = self.interpreter_combo
+        combo.blockSignals(True)
+        combo.clear()
+        model = combo.model()
+        assert isinstance(model, QStandardItemModel)
+        default_row = -1
+        for row, interpreter in enumerate(self._interpreters):
+            combo.addItem(interpreter.label, interpreter)
+            item = model.item(row)
+            if interpreter.can_create_venv:
+                item.setToolTip(f"{interpreter.implementation} {interpreter.version_text}, {interpreter.architecture}")
+                if default_row < 0 or (select is not None and interpreter.real_path == select.real_path):
+                    default_row = row
+            else:
+                item.setEnabled(False)
+                item.setText(f"{interpreter.label}  (cannot create environments)")
+                item.setToolTip(" ".join(filter(None, [interpreter.problem, interpreter.fix])))
+        if self._loading:
+            combo.addItem(LOADING_TEXT)
+            model.item(combo.count() - 1).setEnabled(False)
+            if default_row < 0:
+                default_row = combo.count() - 1
+        combo.addItem(BROWSE_TEXT)
+        combo.setCurrentIndex(default_row)
+        combo.blockSignals(False)
+
+    def selected_interpreter(self) -> Interpreter | None:
+        data = self.interpreter_combo.currentData()
+        return data if isinstance(data, Interpreter) else None
+
+    def select_interpreter(self, path: str) -> bool:
+        for row in range(self.interpreter_combo.count()):
+            data = self.interpreter_combo.itemData(row)
+            if isinstance(data, Interpreter) and path in (data.path, data.real_path):
+                self.interpreter_combo.setCurrentIndex(row)
+                return True
+        return False
+
+    def _interpreter_activated(self, row: int) -> None:
+        if self.interpreter_combo.itemText(row) == BROWSE_TEXT:
+            path, _filter = QFileDialog.getOpenFileName(self, "Choose a Python interpreter")
+            if path:
+                self.add_browsed_interpreter(path)
+            else:
+                self._fill_combo(select=None)
+                self._set_state()
+
+    def add_browsed_interpreter(self, path: str) -> None:
+        """Probe a file the person picked (off the UI thread), then offer it in the list."""
+        self._browsing = True
+        self.interpreter_note.setText(f"Checking {path}…")
+        self._set_state()
+        run_in_background(lambda: probe_interpreter(path), self._browsed_probed, self._browse_failed)
+
+    def _browsed_probed(self, interpreter: Interpreter) -> None:
+        self._browsing = False
+        known = [i for i in self._interpreters if i.real_path != interpreter.real_path]
+        self._interpreters = [interpreter, *known]
+        self._fill_combo(select=interpreter)
+        self.interpreter_combo.setCurrentIndex(0)
+        self._set_state()
+        self.interpreter_browsed.emit(interpreter)
+
+    def _browse_failed(self, exc: BaseException, _tb: str) -> None:
+        self._browsing = False
+        self.interpreter_note.setText(f"That file could not be checked: {exc}")
+        self._set_state()
+
+    # -- state -------------------------------------------------------------------------------
+
+    def _choose_location(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose where to create the environment", self.location_edit.text())
+        if folder:
+            self.location_edit.setText(folder)
+
+    def validation_error(self) -> str:
+        try:
+            validate_new_environment(self.name_edit.text(), self.location_edit.text())
+        except InvalidInput as exc:
+            return exc.message
+        interpreter = self.selected_interpreter()
+        if interpreter is None:
+            return "" if self._loading or self._browsing else "Choose the Python to base the environment on."
+        if not interpreter.can_create_venv:
+            return " ".join(filter(None, [interpreter.problem, interpreter.fix]))
+        return ""
+
+    def _set_state(self) -> None:
+        """The one place that decides what is enabled and what the dialog says."""
+        interpreter = self.selected_interpreter()
+        name = self.name_edit.text().strip()
+        error = self.validation_error() if (name or self.location_edit.text() != "") else ""
+        if not name:
+            error = ""  # do not scold before the person typed anything
+        self.error_label.setText(error)
+        self.error_label.setVisible(bool(error))
+        if name and not error:
+            target = Path(self.location_edit.text().strip()).expanduser() / name
+            self.target_label.setText(f"Will be created as {target}")
+        else:
+            self.target_label.setText("")
+        if not self._browsing:
+            if interpreter is not None and interpreter.can_create_venv:
+                self.interpreter_note.setText("")
+            elif self._loading and interpreter is None:
+                self.interpreter_note.setText("Still looking for Python installations on this computer…")
+            elif not self._loading and not self._interpreters:
+                self.interpreter_note.setText(
+                    "No Python was found on this computer. Install Python 3 from python.org"
+                    " (or with your system's package manager), then choose “Browse”."
+                )
+        supports_upgrade = interpreter is None or interpreter.supports_upgrade_deps
+        self.upgrade_deps_check.setEnabled(supports_upgrade)
+        if not supports_upgrade:
+            self.upgrade_deps_check.setChecked(False)
+            self.upgrade_deps_check.setToolTip("This Python's venv cannot upgrade pip while creating (needs 3.9+).")
+        ready = bool(name) and not self.validation_error() and interpreter is not None and not self._browsing
+        self.create_button.setEnabled(ready)
+
+    def _accept_if_valid(self) -> None:
+        self._set_state()
+        if self.create_button.isEnabled():
+            self.accept()
+
+    def request(self) -> NewEnvironmentRequest:
+        interpreter = self.selected_interpreter()
+        assert interpreter is not None
+        name = self.name_edit.text().strip()
+        return NewEnvironmentRequest(
+            name=name,
+            target=validate_new_environment(name, self.location_edit.text()),
+            interpreter=interpreter,
+            system_site_packages=self.system_site_packages_check.isChecked(),
+            upgrade_deps=self.upgrade_deps_check.isChecked() and self.upgrade_deps_check.isEnabled(),
+            prompt=self.prompt_edit.text().strip(),
+        )

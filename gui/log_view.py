@@ -1,0 +1,61 @@
+"""The Log panel: every operation as a section — its command first, then live output, then the outcome."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+from core.commands import Command, redact
+
+MAX_BLOCKS = 20000
+
+
+class LogView(QPlainTextEdit):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("logView")
+        self.setAccessibleName("Log of commands and their output")
+        self.setReadOnly(True)
+        self.setMaximumBlockCount(MAX_BLOCKS)
+        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.setPlaceholderText("Commands Venvdesk runs, and what they print, appear here.")
+        self._plain = QTextCharFormat()
+        self._error = QTextCharFormat()
+        self._error.setForeground(QColor("#b3261e"))
+        self._heading = QTextCharFormat()
+        self._heading.setFontWeight(QFont.Weight.Bold)
+        self._command = QTextCharFormat()
+        self._command.setForeground(QColor("#0b5cad"))
+
+    def _append(self, text: str, fmt: QTextCharFormat) -> None:
+        cursor = self.textCursor()
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        at_bottom = self.verticalScrollBar().value() >= self.verticalScrollBar().maximum() - 4
+        cursor.insertText(text, fmt)
+        if at_bottom:
+            self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
+
+    def _ensure_new_line(self) -> None:
+        if not self.toPlainText().endswith("\n") and self.document().characterCount() > 1:
+            self._append("\n", self._plain)
+
+    def begin_section(self, title: str) -> None:
+        self._ensure_new_line()
+        self._append(f"── {title} · {time.strftime('%H:%M:%S')}\n", self._heading)
+
+    def command(self, command: Command) -> None:
+        self._ensure_new_line()
+        self._append(f"$ {command.display()}\n", self._command)
+
+    def output(self, text: str, is_error: bool) -> None:
+        self._append(redact(text), self._error if is_error else self._plain)
+
+    def outcome(self, text: str, ok: bool) -> None:
+        self._ensure_new_line()
+        self._append(("✓ " if ok else "✗ ") + text + "\n\n", self._heading if ok else self._error)
+
+    def note(self, text: str) -> None:
+        self._ensure_new_line()
+        self._append(text + "\n", self._plain)

@@ -1,0 +1,727 @@
+"""The main window: Environments on the left, Packages on the right, the Log docked below."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core import commands, pip_wheels, pypi, storage
+from core.environments import (
+    Environment,
+    EnvironmentRegistry,
+    activation_command,
+    deletion_refusal,
+    folder_size,
+    human_size,
+    interpreter_starts,
+)
+from core.errors import UserFacingError
+from core.interpreters import Interpreter, find_interpreters
+from core.packages import InstalledPackage, installed_packages
+from core.settings import Settings
+from core.terminal import terminal_command
+from gui import icons
+from gui.dialogs.new_environment import NewEnvironmentDialog, NewEnvironmentRequest
+from gui.log_view import LogView
+from gui.message_bar import Level, MessageBar
+from gui.models.environments import EnvironmentEntry, EnvironmentListModel
+from gui.models.packages import PackageTableModel
+from gui.runner import Operation, Outcome, ProcessRunner, Status
+from gui.workers import run_in_background
+
+WELCOME_PAGE, LIST_PAGE = range(2)
+
+
+def _load_entries(registry: EnvironmentRegistry) -> list[EnvironmentEntry]:
+    """Read every known environment and its health from disk (runs on a worker thread)."""
+    entries = []
+    for path in registry.environment_paths():
+        environment = Environment.load(path)
+        entries.append(EnvironmentEntry(environment, environment.health()))
+    return entries
+
+
+class MainWindow(QMainWindow):
+    environments_loaded = Signal()
+    packages_loaded = Signal(str)  # environment path
+    interpreters_loaded = Signal()
+    creation_finished = Signal(object)  # Outcome, after any clean-up
+    environment_deleted = Signal(str, str)  # path, where it went in the trash
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Venvdesk")
+        self.setWindowIcon(icons.app_icon())
+        self.resize(1100, 720)
+
+        self.settings = Settings.load()
+        self.registry = EnvironmentRegistry.load()
+        self.runner = ProcessRunner(self)
+        self.interpreters: list[Interpreter] = []
+        self.interpreters_loading = True
+        self.new_environment_dialog: NewEnvironmentDialog | None = None
+        self.confirm_delete_box: QMessageBox | None = None
+        self._creations: dict[int, tuple[NewEnvironmentRequest, bool]] = {}
+        self._active: list[Operation] = []
+        self._packages_for = ""
+        self._select_after_load = ""
+
+        self.environment_model = EnvironmentListModel(parent=self)
+        self.package_model = PackageTableModel(parent=self)
+        self._build_actions()
+        self._build_ui()
+        self._connect_runner()
+        self._set_state()
+
+        for problem in (self.registry.problem, self.settings.problem):
+            if problem:
+                self.message_bar.show_message(problem, Level.WARNING)
+                self.log_view.note(problem)
+        # Everything that touches the disk or starts processes waits until the window is up.
+        QTimer.singleShot(0, self._start_background_work)
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        def action(text: str, name: str, slot, icon: QIcon.ThemeIcon | None = None, shortcut=None) -> QAction:
+            act = QAction(text, self)
+            act.setObjectName(name)
+            if icon is not None:
+                act.setIcon(icons.theme_icon(icon))
+            if shortcut is not None:
+                act.setShortcut(shortcut)
+            act.triggered.connect(slot)
+            self.addAction(act)
+            return act
+
+        T = QIcon.ThemeIcon
+        self.new_action = action("New environment…", "newEnvironmentAction", self.new_environment, T.DocumentNew, QKeySequence.StandardKey.New)
+        self.add_existing_action = action("Add existing environment…", "addExistingAction", self.add_existing_environment, T.FolderOpen, QKeySequence.StandardKey.Open)
+        self.open_folder_action = action("Open folder", "openFolderAction", self.open_folder, T.FolderOpen)
+        self.copy_activation_action = action("Copy activation command", "copyActivationAction", self.copy_activation_command, T.EditCopy)
+        self.open_terminal_action = action("Open terminal here", "openTerminalAction", self.open_terminal)
+        self.remove_action = action("Remove from list", "removeFromListAction", self.remove_from_list, T.ListRemove)
+        self.delete_action = action("Move to trash…", "deleteEnvironmentAction", self.delete_selected, T.EditDelete, QKeySequence.StandardKey.Delete)
+        self.refresh_action = action("Refresh", "refreshAction", self.refresh_environments, T.ViewRefresh, QKeySequence.StandardKey.Refresh)
+
+    def _build_ui(self) -> None:
+        self.message_bar = MessageBar()
+
+        # Environments panel ------------------------------------------------------------------
+        title = QLabel("Environments")
+        title.setObjectName("environmentsTitle")
+        title.setStyleSheet("font-weight: 600; font-size: 13pt;")
+        self.new_environment_button = QPushButton(self.new_action.icon(), "New…")
+        self.new_environment_button.setObjectName("newEnvironmentButton")
+        self.new_environment_button.setAccessibleName("Create a new environment")
+        self.new_environment_button.setToolTip("Create a new virtual environment")
+        self.new_environment_button.clicked.connect(self.new_environment)
+        self.environment_menu_button = QToolButton()
+        self.environment_menu_button.setObjectName("environmentMenuButton")
+        self.environment_menu_button.setAccessibleName("More environment actions")
+        self.environment_menu_button.setText("More")
+        self.environment_menu_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.environment_menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.environment_menu = QMenu(self)
+        self.environment_menu.setObjectName("environmentMenu")
+        for act in (
+            self.open_folder_action,
+            self.copy_activation_action,
+            self.open_terminal_action,
+            None,
+            self.add_existing_action,
+            self.refresh_action,
+            None,
+            self.remove_action,
+            self.delete_action,
+        ):
+            if act is None:
+                self.environment_menu.addSeparator()
+            else:
+                self.environment_menu.addAction(act)
+        self.environment_menu_button.setMenu(self.environment_menu)
+        header = QHBoxLayout()
+        header.addWidget(title, 1)
+        header.addWidget(self.new_environment_button)
+        header.addWidget(self.environment_menu_button)
+
+        self.environment_list = QTreeView()
+        self.environment_list.setObjectName("environmentList")
+        self.environment_list.setAccessibleName("Environments")
+        self.environment_list.setModel(self.environment_model)
+        self.environment_list.setRootIsDecorated(False)
+        self.environment_list.setUniformRowHeights(True)
+        self.environment_list.setIconSize(QSize(18, 18))
+        self.environment_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.environment_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.environment_list.customContextMenuRequested.connect(
+            lambda pos: self.environment_menu.popup(self.environment_list.viewport().mapToGlobal(pos))
+        )
+        self.environment_list.header().setStretchLastSection(False)
+        self.environment_list.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.environment_list.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.environment_list.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
+        self.environment_health_label = QLabel()
+        self.environment_health_label.setObjectName("environmentHealthLabel")
+        self.environment_health_label.setWordWrap(True)
+
+        welcome = QWidget()
+        welcome.setObjectName("welcomePage")
+        welcome_text = QLabel(
+            "<h3>Welcome to Venvdesk</h3>"
+            "<p>An <b>environment</b> is a private set of Python packages for one project."
+            " Create one, then install the packages your project needs into it.</p>"
+        )
+        welcome_text.setObjectName("welcomeText")
+        welcome_text.setWordWrap(True)
+        welcome_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.welcome_button = QPushButton(self.new_action.icon(), "Create your first environment")
+        self.welcome_button.setObjectName("welcomeCreateButton")
+        self.welcome_button.setAccessibleName("Create your first environment")
+        self.welcome_button.clicked.connect(self.new_environment)
+        self.welcome_add_button = QPushButton("I already have one…")
+        self.welcome_add_button.setObjectName("welcomeAddExistingButton")
+        self.welcome_add_button.setFlat(True)
+        self.welcome_add_button.clicked.connect(self.add_existing_environment)
+        welcome_layout = QVBoxLayout(welcome)
+        welcome_layout.addStretch(1)
+        welcome_layout.addWidget(welcome_text)
+        welcome_layout.addWidget(self.welcome_button, 0, Qt.AlignmentFlag.AlignCenter)
+        welcome_layout.addWidget(self.welcome_add_button, 0, Qt.AlignmentFlag.AlignCenter)
+        welcome_layout.addStretch(2)
+
+        list_page = QWidget()
+        list_layout = QVBoxLayout(list_page)
+        list_layout.setContentsMargins(0, 0, 0, 0)
+        list_layout.addWidget(self.environment_list, 1)
+        list_layout.addWidget(self.environment_health_label)
+        self.environment_pages = QStackedWidget()
+        self.environment_pages.setObjectName("environmentPages")
+        self.environment_pages.addWidget(welcome)
+        self.environment_pages.addWidget(list_page)
+
+        environments_panel = QWidget()
+        environments_panel.setObjectName("environmentsPanel")
+        left = QVBoxLayout(environments_panel)
+        left.addLayout(header)
+        left.addWidget(self.environment_pages, 1)
+
+        # Packages panel ----------------------------------------------------------------------
+        self.packages_title = QLabel("Packages")
+        self.packages_title.setObjectName("packagesTitle")
+        self.packages_title.setStyleSheet("font-weight: 600; font-size: 13pt;")
+        self.package_table = QTableView()
+        self.package_table.setObjectName("packageTable")
+        self.package_table.setAccessibleName("Installed packages")
+        self.package_table.setModel(self.package_model)
+        self.package_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.package_table.setAlternatingRowColors(True)
+        self.package_table.verticalHeader().hide()
+        self.package_table.setShowGrid(False)
+        self.package_table.setWordWrap(False)
+        self.package_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.package_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.package_table.horizontalHeader().setStretchLastSection(True)
+        self.packages_placeholder = QLabel("Select an environment to see the packages installed in it.")
+        self.packages_placeholder.setObjectName("packagesPlaceholder")
+        self.packages_placeholder.setWordWrap(True)
+        self.packages_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.package_pages = QStackedWidget()
+        self.package_pages.addWidget(self.packages_placeholder)
+        self.package_pages.addWidget(self.package_table)
+        packages_panel = QWidget()
+        packages_panel.setObjectName("packagesPanel")
+        right = QVBoxLayout(packages_panel)
+        right.addWidget(self.packages_title)
+        right.addWidget(self.package_pages, 1)
+
+        splitter = QSplitter()
+        splitter.addWidget(environments_panel)
+        splitter.addWidget(packages_panel)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([420, 680])
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(8, 8, 8, 0)
+        central_layout.addWidget(self.message_bar)
+        central_layout.addWidget(splitter, 1)
+        self.setCentralWidget(central)
+
+        # Log dock ----------------------------------------------------------------------------
+        self.log_view = LogView()
+        dock = QDockWidget("Log", self)
+        dock.setObjectName("logDock")
+        dock.setWidget(self.log_view)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        self.resizeDocks([dock], [190], Qt.Orientation.Vertical)
+
+        # Activity in the status bar ----------------------------------------------------------
+        self.activity_label = QLabel()
+        self.activity_label.setObjectName("activityLabel")
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setObjectName("progressBar")
+        self.progress_bar.setAccessibleName("Progress of the running operation")
+        self.progress_bar.setRange(0, 0)
+        self.progress_bar.setMaximumWidth(180)
+        self.cancel_button = QPushButton(icons.theme_icon(QIcon.ThemeIcon.ProcessStop), "Cancel")
+        self.cancel_button.setObjectName("cancelButton")
+        self.cancel_button.setAccessibleName("Cancel the running operation")
+        self.cancel_button.clicked.connect(self.cancel_current)
+        status = self.statusBar()
+        status.addWidget(self.activity_label, 1)
+        status.addPermanentWidget(self.progress_bar)
+        status.addPermanentWidget(self.cancel_button)
+
+    def _connect_runner(self) -> None:
+        self.runner.started.connect(self._operation_started)
+        self.runner.step_started.connect(lambda _op, command: self.log_view.command(command))
+        self.runner.output.connect(lambda _op, text, is_error: self.log_view.output(text, is_error))
+        self.runner.finished.connect(self._operation_finished)
+        self.runner.queued.connect(lambda op: self.log_view.note(f"Queued: {op.title} (waits for the running one)"))
+
+    # -- state -------------------------------------------------------------------------------
+
+    def selected_entry(self) -> EnvironmentEntry | None:
+        rows = self.environment_list.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.environment_model.entry(rows[0].row())
+
+    def _set_state(self) -> None:
+        """The one place that decides what is enabled and visible."""
+        entry = self.selected_entry()
+        has_entry = entry is not None
+        busy = has_entry and self.runner.is_busy(str(entry.environment.path))
+        for act in (self.open_folder_action, self.copy_activation_action, self.open_terminal_action):
+            act.setEnabled(has_entry and entry.environment.path.is_dir())
+        self.remove_action.setEnabled(has_entry and not busy)
+        self.delete_action.setEnabled(has_entry and not busy)
+        empty = self.environment_model.rowCount() == 0
+        self.environment_pages.setCurrentIndex(WELCOME_PAGE if empty else LIST_PAGE)
+        running = bool(self._active)
+        self.progress_bar.setVisible(running)
+        self.cancel_button.setVisible(running)
+        if running:
+            self.activity_label.setText(f"{self._active[-1].title}…")
+        if entry is not None and not entry.health.ok:
+            self.environment_health_label.setText(f"⚠ {entry.health.reason} {entry.health.hint}")
+            self.environment_health_label.setStyleSheet("color: #a4262c;")
+            self.environment_health_label.show()
+        else:
+            self.environment_health_label.hide()
+
+    # -- background start-up work ------------------------------------------------------------
+
+    def _start_background_work(self) -> None:
+        self.refresh_environments()
+        self.refresh_interpreters()
+        self._refresh_pip_wheel()
+
+    def refresh_environments(self, select: str = "") -> None:
+        if select:
+            self._select_after_load = select
+        elif self.selected_entry() is not None:
+            self._select_after_load = str(self.selected_entry().environment.path)
+        registry = self.registry
+        run_in_background(lambda: _load_entries(registry), self._environments_read, self._background_failed("read the environments"))
+
+    def _environments_read(self, entries: list[EnvironmentEntry]) -> None:
+        self.environment_model.set_entries(entries)
+        row = self.environment_model.row_of(self._select_after_load) if self._select_after_load else -1
+        if row < 0 and entries:
+            row = 0
+        if row >= 0:
+            self.environment_list.selectionModel().select(
+                self.environment_model.index(row, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+            )
+            self.environment_list.setCurrentIndex(self.environment_model.index(row, 0))
+        self._selection_changed()
+        self.environments_loaded.emit()
+
+    def refresh_interpreters(self) -> None:
+        self.interpreters_loading = True
+        run_in_background(find_interpreters, self._interpreters_found, self._background_failed("look for Python installations"))
+
+    def _interpreters_found(self, interpreters: list[Interpreter]) -> None:
+        self.interpreters = list(interpreters)
+        self.interpreters_loading = False
+        if self.new_environment_dialog is not None:
+            self.new_environment_dialog.set_interpreters(self.interpreters, loading=False)
+        self.interpreters_loaded.emit()
+
+    def _refresh_pip_wheel(self) -> None:
+        if not pip_wheels.needs_refresh():
+            return
+        index = pypi.configured_index_url(self.settings.index_url)
+
+        def failed(exc: BaseException, _tb: str) -> None:
+            self.log_view.note(
+                f"Could not fetch the newest pip from {commands.redact(index)} ({exc})."
+                " New environments use the pip already kept by Venvdesk, or the one that comes with Python."
+            )
+
+        run_in_background(lambda: pip_wheels.refresh_pip_wheel(index), lambda _path: None, failed)
+
+    def _background_failed(self, what: str):
+        def show(exc: BaseException, formatted: str) -> None:
+            self.show_error(UserFacingError(f"Venvdesk could not {what}.", str(exc), detail=formatted))
+
+        return show
+
+    def show_error(self, error: UserFacingError) -> None:
+        self.message_bar.show_message(str(error), Level.ERROR, error.detail)
+        self.log_view.note(f"Error: {error}")
+
+    # -- selection and packages --------------------------------------------------------------
+
+    def _selection_changed(self) -> None:
+        entry = self.selected_entry()
+        self._set_state()
+        if entry is None:
+            self.packages_title.setText("Packages")
+            self.packages_placeholder.setText("Select an environment to see the packages installed in it.")
+            self.package_pages.setCurrentWidget(self.packages_placeholder)
+            self.package_model.set_packages([])
+            return
+        environment = entry.environment
+        self.packages_title.setText(f"Packages in {environment.name}")
+        if not entry.health.ok:
+            self.packages_placeholder.setText(f"This environment is broken.\n\n{entry.health.reason}\n{entry.health.hint}")
+            self.package_pages.setCurrentWidget(self.packages_placeholder)
+            self.package_model.set_packages([])
+            self.packages_loaded.emit(str(environment.path))
+            return
+        self.load_packages(environment)
+
+    def load_packages(self, environment: Environment) -> None:
+        path = str(environment.path)
+        self._packages_for = path
+
+        def read() -> tuple[list[InstalledPackage], object]:
+            return installed_packages(environment.site_packages()), interpreter_starts(environment)
+
+        def done(result) -> None:
+            packages, health = result
+            if self._packages_for != path:
+                return  # the person moved on
+            if not health.ok:
+                self._mark_broken(path, health)
+                return
+            self.package_model.set_packages(packages)
+            self.package_pages.setCurrentWidget(self.package_table)
+            self.packages_loaded.emit(path)
+
+        run_in_background(read, done, self._background_failed("read the installed packages"))
+
+    def _mark_broken(self, path: str, health) -> None:
+        row = self.environment_model.row_of(path)
+        if row < 0:
+            return
+        entries = self.environment_model.entries()
+        entries[row] = EnvironmentEntry(entries[row].environment, health)
+        self._select_after_load = path
+        self._environments_read(entries)
+
+    # -- creating ----------------------------------------------------------------------------
+
+    def new_environment(self) -> NewEnvironmentDialog:
+        location = self.settings.last_location or str(storage.default_environments_dir())
+        dialog = NewEnvironmentDialog(Path(location), self)
+        dialog.set_interpreters(self.interpreters, loading=self.interpreters_loading)
+        dialog.accepted.connect(lambda: self.create_environment(dialog.request()))
+        dialog.finished.connect(lambda _r: setattr(self, "new_environment_dialog", None))
+        self.new_environment_dialog = dialog
+        dialog.open()
+        dialog.name_edit.setFocus()
+        return dialog
+
+    def creation_operation(self, request: NewEnvironmentRequest) -> Operation:
+        """The steps that make a ready-to-use environment.
+
+        With a cached pip wheel (and "newest pip" chosen): ``venv --without-pip``,
+        unpack the wheel, then byte-compile pip — ~0.2 s instead of ensurepip's
+        seconds.  Without one: plain ``venv`` (ensurepip), then, if chosen, an
+        upgrade of pip from the index that may fail offline without losing the
+        environment.
+        """
+        interpreter = request.interpreter
+        environment = Environment(request.target)
+        title = f"Creating “{request.name}”"
+        options = {"system_site_packages": request.system_site_packages, "prompt": request.prompt}
+        wheel = None
+        if request.upgrade_deps and sys.platform != "win32":
+            wheel = pip_wheels.cached_pip_wheel(interpreter.version)
+        if wheel is None:
+            steps = [commands.create_venv(interpreter.path, request.target, **options)]
+            if request.upgrade_deps:
+                steps.append(
+                    commands.pip(environment.python, "install", "--upgrade", "pip", description="Upgrade pip")
+                )
+            return Operation(str(request.target), title, steps, optional=frozenset({1}))
+        major_minor = "{}.{}".format(*interpreter.version[:2])
+        site_packages = request.target / "lib" / f"python{major_minor}" / "site-packages"
+        steps = [
+            commands.create_venv(interpreter.path, request.target, with_pip=False, **options),
+            commands.seed_pip(environment.python, wheel),
+            commands.byte_compile(environment.python, site_packages / "pip"),
+        ]
+        return Operation(str(request.target), title, steps, optional=frozenset({2}))
+
+    def create_environment(self, request: NewEnvironmentRequest) -> Operation:
+        existed_before = request.target.exists()
+        operation = self.creation_operation(request)
+        self._creations[operation.id] = (request, existed_before)
+        location = str(request.target.parent)
+        if location != str(storage.default_environments_dir()) and location != self.settings.last_location:
+            self.settings.last_location = location
+            self.settings.save()
+        self.runner.submit(operation)
+        return operation
+
+    def _operation_started(self, operation: Operation) -> None:
+        self._active.append(operation)
+        self.log_view.begin_section(operation.title)
+        self._set_state()
+
+    def _operation_finished(self, outcome: Outcome) -> None:
+        operation = outcome.operation
+        if operation in self._active:
+            self._active.remove(operation)
+        self.log_view.outcome(str(outcome), outcome.ok)
+        self.activity_label.setText(str(outcome))
+        self._set_state()
+        creation = self._creations.pop(operation.id, None)
+        if creation is not None:
+            self._creation_finished(outcome, *creation)
+
+    def _creation_finished(self, outcome: Outcome, request: NewEnvironmentRequest, existed_before: bool) -> None:
+        if outcome.ok:
+            if str(request.target.parent) != str(storage.default_environments_dir()):
+                self.registry.add(request.target)
+            self.message_bar.show_message(
+                f"“{request.name}” is ready. Its packages are listed on the right.", Level.SUCCESS
+            )
+            self.refresh_environments(select=str(request.target))
+            self.creation_finished.emit(outcome)
+            return
+
+        def cleaned(_result) -> None:
+            if outcome.status is Status.CANCELLED:
+                self.message_bar.show_message(
+                    f"Creating “{request.name}” was cancelled. The half-made folder was removed.", Level.INFO
+                )
+            else:
+                self.message_bar.show_message(
+                    f"“{request.name}” could not be created. The half-made folder was removed;"
+                    " nothing else was changed.",
+                    Level.ERROR,
+                    outcome.detail(),
+                )
+            self.log_view.note(f"Removed the half-made folder {request.target}")
+            self.creation_finished.emit(outcome)
+
+        def clean() -> None:
+            target = request.target
+            if not target.exists():
+                return
+            if existed_before:  # it was an empty folder: empty it again, keep it
+                for child in target.iterdir():
+                    if child.is_dir() and not child.is_symlink():
+                        shutil.rmtree(child)
+                    else:
+                        child.unlink()
+            else:
+                shutil.rmtree(target)
+
+        def clean_failed(exc: BaseException, formatted: str) -> None:
+            self.show_error(
+                UserFacingError(
+                    f"Creating “{request.name}” stopped, and the half-made folder {request.target} could not be removed.",
+                    "Delete it yourself, or choose it in the list and use “Move to trash”.",
+                    detail=f"{outcome.detail()}\n\n{formatted}",
+                )
+            )
+            self.creation_finished.emit(outcome)
+
+        run_in_background(clean, cleaned, clean_failed)
+
+    def cancel_current(self) -> None:
+        if self._active:
+            self.log_view.note(f"Cancelling: {self._active[-1].title}…")
+            self.runner.cancel(self._active[-1])
+
+    # -- per-environment actions -------------------------------------------------------------
+
+    def _require_selection(self) -> EnvironmentEntry | None:
+        entry = self.selected_entry()
+        if entry is None:
+            self.message_bar.show_message("Select an environment in the list first.", Level.INFO)
+        return entry
+
+    def open_folder(self) -> None:
+        entry = self._require_selection()
+        if entry and not QDesktopServices.openUrl(QUrl.fromLocalFile(str(entry.environment.path))):
+            self.message_bar.show_message(
+                f"No file manager could be opened for {entry.environment.path}.", Level.WARNING
+            )
+
+    def copy_activation_command(self) -> str:
+        entry = self._require_selection()
+        if entry is None:
+            return ""
+        line = activation_command(entry.environment)
+        QGuiApplication.clipboard().setText(line)
+        self.message_bar.show_message(
+            f"Copied “{line}”. Paste it into a terminal to use this environment there.", Level.INFO
+        )
+        return line
+
+    def open_terminal(self) -> None:
+        entry = self._require_selection()
+        if entry is None:
+            return
+        command = terminal_command(entry.environment)
+        if command is None or not self.runner.start_detached(command):
+            self.message_bar.show_message(
+                "No terminal program was found on this computer. Copy the activation command instead"
+                " and paste it into the terminal you use.",
+                Level.WARNING,
+                detail=command.display() if command else "",
+            )
+            return
+        line = activation_command(entry.environment)
+        QGuiApplication.clipboard().setText(line)
+        self.message_bar.show_message(f"Terminal opened. Paste “{line}” into it to activate the environment.", Level.INFO)
+
+    def add_existing_environment(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose an environment or project folder")
+        if folder:
+            self.add_environment_folder(folder)
+
+    def add_environment_folder(self, folder: str) -> None:
+        try:
+            path = self.registry.add(folder)
+        except UserFacingError as error:
+            self.show_error(error)
+            return
+        except OSError as exc:
+            self.show_error(UserFacingError("The list of environments could not be saved.", str(exc)))
+            return
+        self.refresh_environments(select=str(path))
+
+    def remove_from_list(self) -> None:
+        entry = self._require_selection()
+        if entry is None:
+            return
+        try:
+            self.registry.remove(entry.environment.path)
+        except OSError as exc:
+            self.show_error(UserFacingError("The list of environments could not be saved.", str(exc)))
+            return
+        self.message_bar.show_message(
+            f"“{entry.environment.name}” was removed from the list. Its files are untouched in"
+            f" {entry.environment.path}.",
+            Level.INFO,
+        )
+        self._select_after_load = ""
+        self.environment_list.clearSelection()
+        self.refresh_environments()
+
+    def delete_selected(self) -> None:
+        entry = self._require_selection()
+        if entry is None:
+            return
+        path = entry.environment.path
+        refusal = deletion_refusal(path)
+        if refusal:
+            self.show_error(UserFacingError(refusal, "Nothing was deleted.", reference="delete-refused"))
+            return
+        if self.runner.is_busy(str(path)):
+            self.message_bar.show_message("Wait until the running operation on it has finished.", Level.INFO)
+            return
+        run_in_background(lambda: folder_size(path), lambda size: self._confirm_delete(entry, size), self._background_failed("measure the folder"))
+
+    def _confirm_delete(self, entry: EnvironmentEntry, size: int) -> None:
+        path = entry.environment.path
+        box = QMessageBox(self)
+        box.setObjectName("confirmDeleteBox")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Move environment to trash")
+        box.setText(f"Move “{entry.environment.name}” to the trash?")
+        box.setInformativeText(
+            f"{path}\n{human_size(size)}\n\nYou can restore it from the trash. Projects that use it"
+            " will need a new environment."
+        )
+        trash_button = box.addButton("Move to Trash", QMessageBox.ButtonRole.DestructiveRole)
+        trash_button.setObjectName("confirmDeleteButton")
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.buttonClicked.connect(lambda button: button is trash_button and self._move_to_trash(entry))
+        self.confirm_delete_box = box
+        box.open()
+
+    def _move_to_trash(self, entry: EnvironmentEntry) -> None:
+        path = entry.environment.path
+        refusal = deletion_refusal(path)  # the folder may have changed while the box was open
+        if refusal:
+            self.show_error(UserFacingError(refusal, "Nothing was deleted.", reference="delete-refused"))
+            return
+        from PySide6.QtCore import QFile
+
+        ok, trashed = QFile.moveToTrash(str(path))
+        if not ok:
+            self.show_error(
+                UserFacingError(
+                    f"“{entry.environment.name}” could not be moved to the trash. Nothing was deleted.",
+                    "Your system may have no trash for this folder's drive; delete it with your file manager.",
+                    reference="trash-failed",
+                    detail=f"Folder: {path}",
+                )
+            )
+            return
+        self.registry.forget_deleted(path)
+        self.log_view.note(f"Moved {path} to the trash ({trashed}).")
+        self.message_bar.show_message(f"“{entry.environment.name}” was moved to the trash.", Level.SUCCESS)
+        self._select_after_load = ""
+        self.environment_list.clearSelection()
+        self.refresh_environments()
+        self.environment_deleted.emit(str(path), trashed or "")
+
+    # -- closing -----------------------------------------------------------------------------
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.runner.shutdown()
+        super().closeEvent(event)
+
+
+def environment_key(path: str | os.PathLike) -> str:
+    return str(path)

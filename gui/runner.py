@@ -1,0 +1,305 @@
+"""The one owner of every QProcess the app starts.
+
+An :class:`Operation` is a list of :class:`core.commands.Command` steps that
+run one after another for one environment (its *key*).  Each key has a queue:
+one operation runs at a time per environment, operations on different
+environments run side by side.  Whatever way an operation ends — finished,
+a step exited non-zero, crashed, could not start, cancelled — it ends with
+exactly one :class:`Outcome`, whose ``str()`` is a sentence for the person.
+"""
+
+from __future__ import annotations
+
+import codecs
+import enum
+import itertools
+import os
+import shutil
+import signal
+import sys
+from collections import deque
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
+
+from core.commands import Command, child_environment, redact
+
+TAIL_LINES = 25
+CANCEL_GRACE_MS = 3000
+
+
+class Status(enum.Enum):
+    OK = "ok"
+    FAILED = "failed"
+    CRASHED = "crashed"
+    FAILED_TO_START = "failed-to-start"
+    CANCELLED = "cancelled"
+
+
+@dataclass
+class Operation:
+    """Work for one environment: ``steps`` run in order, each must succeed.
+
+    A step whose index is in ``optional`` may fail without failing the
+    operation (the failure is recorded in the outcome's ``warnings``).
+    """
+
+    key: str
+    title: str
+    steps: list[Command]
+    optional: frozenset[int] = frozenset()
+    id: int = field(default_factory=itertools.count(1).__next__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Status
+    operation: Operation
+    command: Command | None = None
+    exit_code: int | None = None
+    tail: tuple[str, ...] = ()
+    reason: str = ""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.status is Status.OK
+
+    def __str__(self) -> str:
+        title = self.operation.title
+        if self.status is Status.OK:
+            if self.warnings:
+                return f"{title}: done, with a warning: {' '.join(self.warnings)}"
+            return f"{title}: done."
+        if self.status is Status.CANCELLED:
+            return f"{title}: cancelled."
+        if self.status is Status.FAILED_TO_START:
+            return f"{title}: the program could not be started ({self.reason})."
+        if self.status is Status.CRASHED:
+            return f"{title}: the program stopped unexpectedly (it crashed or was killed)."
+        return f"{title}: failed (exit code {self.exit_code})."
+
+    def detail(self) -> str:
+        """Command, exit code and last output lines: what the Details button shows."""
+        lines = []
+        if self.command is not None:
+            lines.append(f"Command: {self.command.display()}")
+        if self.exit_code is not None:
+            lines.append(f"Exit code: {self.exit_code}")
+        if self.reason:
+            lines.append(f"Reason: {self.reason}")
+        if self.tail:
+            lines.append("Last output:")
+            lines.extend(redact(line) for line in self.tail)
+        return "\n".join(lines)
+
+
+class _Running:
+    """Book-keeping for the operation that currently runs for one key."""
+
+    def __init__(self, operation: Operation) -> None:
+        self.operation = operation
+        self.step = 0
+        self.process: QProcess | None = None
+        self.cancel_requested = False
+        self.kill_timer: QTimer | None = None
+        self.tail: deque[str] = deque(maxlen=TAIL_LINES)
+        self.decoders = {
+            stream: codecs.getincrementaldecoder("utf-8")(errors="replace") for stream in ("out", "err")
+        }
+        self.partial = {"out": "", "err": ""}
+        self.warnings: list[str] = []
+
+
+class ProcessRunner(QObject):
+    queued = Signal(object)  # Operation
+    started = Signal(object)  # Operation
+    step_started = Signal(object, object)  # Operation, Command
+    output = Signal(object, str, bool)  # Operation, text, is_stderr
+    finished = Signal(object)  # Outcome
+
+    def __init__(self, parent: QObject | None = None, *, cancel_grace_ms: int = CANCEL_GRACE_MS) -> None:
+        super().__init__(parent)
+        self._queues: dict[str, deque[Operation]] = {}
+        self._running: dict[str, _Running] = {}
+        self._cancel_grace_ms = cancel_grace_ms
+
+    # -- public API ----------------------------------------------------------------------
+
+    def submit(self, operation: Operation) -> None:
+        if operation.key in self._running:
+            self._queues.setdefault(operation.key, deque()).append(operation)
+            self.queued.emit(operation)
+        else:
+            self._start(operation)
+
+    def is_busy(self, key: str) -> bool:
+        return key in self._running or bool(self._queues.get(key))
+
+    def running_operations(self) -> list[Operation]:
+        return [running.operation for running in self._running.values()]
+
+    def pending_operations(self, key: str) -> list[Operation]:
+        return list(self._queues.get(key, ()))
+
+    def cancel(self, operation: Operation) -> None:
+        """Remove a queued operation, or interrupt a running one (kill after a grace period)."""
+        queue = self._queues.get(operation.key)
+        if queue and operation in queue:
+            queue.remove(operation)
+            self.finished.emit(Outcome(Status.CANCELLED, operation))
+            return
+        running = self._running.get(operation.key)
+        if running is None or running.operation is not operation or running.cancel_requested:
+            return
+        running.cancel_requested = True
+        process = running.process
+        if process is None or process.state() == QProcess.ProcessState.NotRunning:
+            return
+        self._interrupt(process)
+        running.kill_timer = QTimer(self)
+        running.kill_timer.setSingleShot(True)
+        running.kill_timer.timeout.connect(process.kill)
+        running.kill_timer.start(self._cancel_grace_ms)
+
+    def shutdown(self) -> None:
+        """Stop everything (the app is quitting): queued work is dropped, running work killed."""
+        self._queues.clear()
+        for running in list(self._running.values()):
+            running.cancel_requested = True
+            if running.process is not None:
+                running.process.kill()
+                running.process.waitForFinished(2000)
+
+    def start_detached(self, command: Command) -> bool:
+        """Start a program that lives on its own (a terminal, a file manager)."""
+        program = _resolve_program(command.program)
+        if program is None:
+            return False
+        ok, _pid = QProcess.startDetached(program, list(command.args), command.cwd or "")
+        return bool(ok)
+
+    # -- internals -----------------------------------------------------------------------
+
+    @staticmethod
+    def _interrupt(process: QProcess) -> None:
+        pid = process.processId()
+        if sys.platform != "win32" and pid > 0:
+            try:
+                os.kill(pid, signal.SIGINT)  # pip cleans up and says "Operation cancelled by user"
+                return
+            except OSError:
+                pass
+        process.terminate()
+
+    def _start(self, operation: Operation) -> None:
+        running = _Running(operation)
+        self._running[operation.key] = running
+        self.started.emit(operation)
+        self._start_step(running)
+
+    def _start_step(self, running: _Running) -> None:
+        command = running.operation.steps[running.step]
+        self.step_started.emit(running.operation, command)
+        program = _resolve_program(command.program)
+        if program is None:
+            self._finish(running, Status.FAILED_TO_START, command, reason=f"{command.program} was not found")
+            return
+        process = QProcess(self)
+        running.process = process
+        process.setProgram(program)
+        process.setArguments(list(command.args))
+        environment = QProcessEnvironment()
+        for name, value in {**child_environment(), **command.env}.items():
+            environment.insert(name, value)
+        process.setProcessEnvironment(environment)
+        if command.cwd:
+            process.setWorkingDirectory(command.cwd)
+        process.readyReadStandardOutput.connect(lambda: self._read(running, "out"))
+        process.readyReadStandardError.connect(lambda: self._read(running, "err"))
+        process.errorOccurred.connect(lambda error: self._on_error(running, process, error))
+        process.finished.connect(lambda code, status: self._on_finished(running, process, code, status))
+        process.start()
+
+    def _read(self, running: _Running, stream: str, final: bool = False) -> None:
+        process = running.process
+        if process is None:
+            return
+        raw = process.readAllStandardOutput() if stream == "out" else process.readAllStandardError()
+        text = running.decoders[stream].decode(bytes(raw.data()), final=final)
+        if not text:
+            return
+        text = text.replace("\r\n", "\n")
+        lines = (running.partial[stream] + text).split("\n")
+        running.partial[stream] = lines.pop()
+        for line in lines:
+            if line.strip():
+                running.tail.append(line.rsplit("\r", 1)[-1])
+        if final and running.partial[stream].strip():
+            running.tail.append(running.partial[stream])
+            running.partial[stream] = ""
+        self.output.emit(running.operation, text, stream == "err")
+
+    def _on_error(self, running: _Running, process: QProcess, error: QProcess.ProcessError) -> None:
+        if error == QProcess.ProcessError.FailedToStart and self._running.get(running.operation.key) is running:
+            # FailedToStart comes without finished().
+            command = running.operation.steps[running.step]
+            self._finish(running, Status.FAILED_TO_START, command, reason=process.errorString())
+
+    def _on_finished(
+        self, running: _Running, process: QProcess, exit_code: int, exit_status: QProcess.ExitStatus
+    ) -> None:
+        if self._running.get(running.operation.key) is not running or running.process is not process:
+            return
+        self._read(running, "out", final=True)
+        self._read(running, "err", final=True)
+        command = running.operation.steps[running.step]
+        if running.cancel_requested:
+            self._finish(running, Status.CANCELLED, command, exit_code=exit_code)
+        elif exit_status == QProcess.ExitStatus.CrashExit:
+            self._finish(running, Status.CRASHED, command)
+        elif exit_code != 0 and running.step not in running.operation.optional:
+            self._finish(running, Status.FAILED, command, exit_code=exit_code)
+        elif running.step + 1 < len(running.operation.steps):
+            if exit_code != 0:
+                running.warnings.append(f"“{command.description}” failed (exit code {exit_code}).")
+            running.step += 1
+            process.deleteLater()
+            self._start_step(running)
+        else:
+            if exit_code != 0:
+                running.warnings.append(f"“{command.description}” failed (exit code {exit_code}).")
+            self._finish(running, Status.OK, command, exit_code=exit_code)
+
+    def _finish(
+        self,
+        running: _Running,
+        status: Status,
+        command: Command,
+        *,
+        exit_code: int | None = None,
+        reason: str = "",
+    ) -> None:
+        key = running.operation.key
+        del self._running[key]
+        if running.kill_timer is not None:
+            running.kill_timer.stop()
+        if running.process is not None:
+            running.process.deleteLater()
+        self.finished.emit(
+            Outcome(
+                status, running.operation, command, exit_code, tuple(running.tail), reason, tuple(running.warnings)
+            )
+        )
+        queue = self._queues.get(key)
+        if queue:
+            self._start(queue.popleft())
+        elif queue is not None:
+            del self._queues[key]
+
+
+def _resolve_program(program: str) -> str | None:
+    """Absolute path of ``program`` (looked up on PATH when it is a bare name), or None."""
+    if os.path.isabs(program):
+        return program if os.path.exists(program) else None
+    return shutil.which(program)

@@ -1,0 +1,72 @@
+"""Blocking core calls (probing interpreters, scanning folders, HTTP) run on a thread pool.
+
+A job never touches widgets: it returns a value or raises, and the result is
+delivered on the UI thread through a queued signal.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+
+class _Bridge(QObject):
+    """Lives on the UI thread; the worker emits, so the slots run queued on the UI thread."""
+
+    done = Signal(object)
+    failed = Signal(object, str)  # exception, formatted traceback
+
+    def __init__(self, on_done: Callable[[Any], None], on_failed: Callable[[BaseException, str], None]) -> None:
+        super().__init__()
+        self._on_done = on_done
+        self._on_failed = on_failed
+        self.done.connect(self._deliver_done)
+        self.failed.connect(self._deliver_failed)
+
+    @Slot(object)
+    def _deliver_done(self, result: Any) -> None:
+        _alive.discard(self)
+        self._on_done(result)
+
+    @Slot(object, str)
+    def _deliver_failed(self, exc: BaseException, formatted: str) -> None:
+        _alive.discard(self)
+        self._on_failed(exc, formatted)
+
+
+class _Job(QRunnable):
+    def __init__(self, function: Callable[[], Any], bridge: _Bridge) -> None:
+        super().__init__()
+        self._function = function
+        self._bridge = bridge
+
+    def run(self) -> None:
+        try:
+            result = self._function()
+        except Exception as exc:  # noqa: BLE001 - delivered to the UI thread, shown to the person
+            self._bridge.failed.emit(exc, traceback.format_exc())
+        else:
+            self._bridge.done.emit(result)
+
+
+# Bridges waiting for their job; kept here so Python does not collect them early.
+_alive: set[_Bridge] = set()
+
+
+def run_in_background(
+    function: Callable[[], Any],
+    on_done: Callable[[Any], None],
+    on_failed: Callable[[BaseException, str], None],
+    pool: QThreadPool | None = None,
+) -> None:
+    """Run ``function()`` on a worker thread; call ``on_done(result)`` or ``on_failed(exc, tb)`` on the UI thread."""
+    bridge = _Bridge(on_done, on_failed)
+    _alive.add(bridge)
+    (pool or QThreadPool.globalInstance()).start(_Job(function, bridge))
+
+
+def background_jobs_pending() -> bool:
+    return bool(_alive)

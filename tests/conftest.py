@@ -1,0 +1,151 @@
+"""Test session set-up: offscreen Qt, isolated app state, a local package index, a template venv.
+
+Nothing here touches the internet: pip runs against wheels written by hand
+(``tests/support/local_index.py``) and served on 127.0.0.1, with pip's own
+configuration switched off.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ.setdefault("QT_QUICK_BACKEND", "software")
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from tests.support.local_index import (  # noqa: E402
+    LocalIndexServer,
+    build_index,
+    hermetic_pip_args,
+    hermetic_pip_env,
+)
+
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def base_python() -> str:
+    """A base (non-venv) interpreter to create test environments from: the one running the tests."""
+    return os.path.realpath(getattr(sys, "_base_executable", sys.executable))
+
+
+def bundled_pip_wheel() -> Path:
+    """The pip wheel that ships with the test interpreter (ensurepip's, or Debian's copy)."""
+    import ensurepip
+
+    patterns = [
+        str(Path(ensurepip.__file__).parent / "_bundled" / "pip-*.whl"),
+        "/usr/share/python-wheels/pip-*.whl",
+    ]
+    for pattern in patterns:
+        found = sorted(glob.glob(pattern))
+        if found:
+            return Path(found[-1])
+    pytest.skip("no pip wheel bundled with this Python")
+
+
+@pytest.fixture(scope="session")
+def pip_wheel() -> Path:
+    return bundled_pip_wheel()
+
+
+@pytest.fixture(scope="session")
+def index_root(tmp_path_factory, pip_wheel) -> Path:
+    return build_index(tmp_path_factory.mktemp("index"), extra_wheels=[pip_wheel])
+
+
+@pytest.fixture(scope="session")
+def local_index(index_root):
+    with LocalIndexServer(index_root) as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def isolated_state(tmp_path_factory, monkeypatch, request):
+    """Every test gets its own config, data, cache and state folders, and a hermetic pip."""
+    state = tmp_path_factory.mktemp("state")
+    for name in ("CONFIG", "DATA", "CACHE", "STATE"):
+        folder = state / name.lower()
+        folder.mkdir()
+        monkeypatch.setenv(f"XDG_{name}_HOME", str(folder))
+    for name in list(os.environ):
+        if name.startswith("PIP_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_NO_CACHE_DIR", "1")
+    monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+    # Any pip the app starts, and any index request it makes, goes to a dead local port unless a
+    # test hands it the local index: the internet is never reached.
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple/")
+    return state
+
+
+@pytest.fixture
+def use_local_index(local_index, monkeypatch):
+    """Point the app (and any pip it runs) at the session's local index."""
+    monkeypatch.setenv("PIP_INDEX_URL", local_index.simple_url)
+    return local_index
+
+
+@pytest.fixture
+def seeded_pip_cache(pip_wheel):
+    """Put pip's wheel in the app's cache, as the background refresh would have done."""
+    from core import pip_wheels
+
+    folder = pip_wheels.pip_wheel_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(pip_wheel, folder / pip_wheel.name)
+    (folder / ".checked").touch()
+    return folder / pip_wheel.name
+
+
+@pytest.fixture(scope="session")
+def template_venv(tmp_path_factory, pip_wheel) -> Path:
+    """One real environment with pip, made once per session; tests copy it."""
+    target = tmp_path_factory.mktemp("template") / "venv"
+    subprocess.run([base_python(), "-m", "venv", "--without-pip", str(target)], check=True)
+    subprocess.run(
+        [str(target / "bin" / "python"), "-I", str(REPO / "core" / "seed_pip.py"), str(pip_wheel)],
+        check=True,
+        capture_output=True,
+    )
+    return target
+
+
+@pytest.fixture
+def make_venv(template_venv, tmp_path):
+    """Copy the template environment to ``tmp_path/<name>`` (links kept, so it stays valid)."""
+
+    def make(name: str = "env", parent: Path | None = None) -> Path:
+        destination = (parent or tmp_path) / name
+        shutil.copytree(template_venv, destination, symlinks=True)
+        return destination
+
+    return make
+
+
+def pip_install(venv: Path, *requirements: str, index_url: str) -> subprocess.CompletedProcess:
+    """Install into ``venv`` with its own pip, hermetically, from the local index (test set-up)."""
+    return subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", *hermetic_pip_args(index_url), *requirements],
+        env=hermetic_pip_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not here (a clone outside the workplace)")
+    return SHARED_DATA
