@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QFile, QItemSelectionModel, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -187,9 +188,6 @@ class MainWindow(QMainWindow):
         self.environment_list.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.environment_list.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.environment_list.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
-        self.environment_health_label = QLabel()
-        self.environment_health_label.setObjectName("environmentHealthLabel")
-        self.environment_health_label.setWordWrap(True)
 
         welcome = QWidget()
         welcome.setObjectName("welcomePage")
@@ -220,7 +218,6 @@ class MainWindow(QMainWindow):
         list_layout = QVBoxLayout(list_page)
         list_layout.setContentsMargins(0, 0, 0, 0)
         list_layout.addWidget(self.environment_list, 1)
-        list_layout.addWidget(self.environment_health_label)
         self.environment_pages = QStackedWidget()
         self.environment_pages.setObjectName("environmentPages")
         self.environment_pages.addWidget(welcome)
@@ -252,8 +249,24 @@ class MainWindow(QMainWindow):
         self.packages_placeholder.setObjectName("packagesPlaceholder")
         self.packages_placeholder.setWordWrap(True)
         self.packages_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # Shown under the explanation when the selected environment is broken.
+        self.broken_actions = QWidget()
+        broken_row = QHBoxLayout(self.broken_actions)
+        broken_row.addStretch(1)
+        for act, name in ((self.remove_action, "brokenRemoveButton"), (self.delete_action, "brokenDeleteButton")):
+            button = QPushButton(act.icon(), act.text())
+            button.setObjectName(name)
+            button.clicked.connect(act.trigger)
+            broken_row.addWidget(button)
+        broken_row.addStretch(1)
+        self.packages_message_page = QWidget()
+        message_layout = QVBoxLayout(self.packages_message_page)
+        message_layout.addStretch(1)
+        message_layout.addWidget(self.packages_placeholder)
+        message_layout.addWidget(self.broken_actions)
+        message_layout.addStretch(1)
         self.package_pages = QStackedWidget()
-        self.package_pages.addWidget(self.packages_placeholder)
+        self.package_pages.addWidget(self.packages_message_page)
         self.package_pages.addWidget(self.package_table)
         packages_panel = QWidget()
         packages_panel.setObjectName("packagesPanel")
@@ -331,12 +344,7 @@ class MainWindow(QMainWindow):
         self.cancel_button.setVisible(running)
         if running:
             self.activity_label.setText(f"{self._active[-1].title}…")
-        if entry is not None and not entry.health.ok:
-            self.environment_health_label.setText(f"⚠ {entry.health.reason} {entry.health.hint}")
-            self.environment_health_label.setStyleSheet("color: #a4262c;")
-            self.environment_health_label.show()
-        else:
-            self.environment_health_label.hide()
+        self.broken_actions.setVisible(entry is not None and not entry.health.ok)
 
     # -- background start-up work ------------------------------------------------------------
 
@@ -351,7 +359,7 @@ class MainWindow(QMainWindow):
         elif self.selected_entry() is not None:
             self._select_after_load = str(self.selected_entry().environment.path)
         registry = self.registry
-        run_in_background(lambda: _load_entries(registry), self._environments_read, self._background_failed("read the environments"))
+        run_in_background(lambda: _load_entries(registry), self._environments_read, self._background_failed("read the environments"), context=self)
 
     def _environments_read(self, entries: list[EnvironmentEntry]) -> None:
         self.environment_model.set_entries(entries)
@@ -369,7 +377,7 @@ class MainWindow(QMainWindow):
 
     def refresh_interpreters(self) -> None:
         self.interpreters_loading = True
-        run_in_background(find_interpreters, self._interpreters_found, self._background_failed("look for Python installations"))
+        run_in_background(find_interpreters, self._interpreters_found, self._background_failed("look for Python installations"), context=self)
 
     def _interpreters_found(self, interpreters: list[Interpreter]) -> None:
         self.interpreters = list(interpreters)
@@ -389,7 +397,7 @@ class MainWindow(QMainWindow):
                 " New environments use the pip already kept by Venvdesk, or the one that comes with Python."
             )
 
-        run_in_background(lambda: pip_wheels.refresh_pip_wheel(index), lambda _path: None, failed)
+        run_in_background(lambda: pip_wheels.refresh_pip_wheel(index), lambda _path: None, failed, context=self)
 
     def _background_failed(self, what: str):
         def show(exc: BaseException, formatted: str) -> None:
@@ -409,14 +417,17 @@ class MainWindow(QMainWindow):
         if entry is None:
             self.packages_title.setText("Packages")
             self.packages_placeholder.setText("Select an environment to see the packages installed in it.")
-            self.package_pages.setCurrentWidget(self.packages_placeholder)
+            self.package_pages.setCurrentWidget(self.packages_message_page)
             self.package_model.set_packages([])
             return
         environment = entry.environment
         self.packages_title.setText(f"Packages in {environment.name}")
         if not entry.health.ok:
-            self.packages_placeholder.setText(f"This environment is broken.\n\n{entry.health.reason}\n{entry.health.hint}")
-            self.package_pages.setCurrentWidget(self.packages_placeholder)
+            self.packages_placeholder.setText(
+                f"<p><b>This environment is broken.</b></p><p>{html.escape(entry.health.reason)}</p>"
+                f"<p>{html.escape(entry.health.hint)}</p>"
+            )
+            self.package_pages.setCurrentWidget(self.packages_message_page)
             self.package_model.set_packages([])
             self.packages_loaded.emit(str(environment.path))
             return
@@ -440,7 +451,7 @@ class MainWindow(QMainWindow):
             self.package_pages.setCurrentWidget(self.package_table)
             self.packages_loaded.emit(path)
 
-        run_in_background(read, done, self._background_failed("read the installed packages"))
+        run_in_background(read, done, self._background_failed("read the installed packages"), context=self)
 
     def _mark_broken(self, path: str, health) -> None:
         row = self.environment_model.row_of(path)
@@ -572,7 +583,7 @@ class MainWindow(QMainWindow):
             )
             self.creation_finished.emit(outcome)
 
-        run_in_background(clean, cleaned, clean_failed)
+        run_in_background(clean, cleaned, clean_failed, context=self)
 
     def cancel_current(self) -> None:
         if self._active:
@@ -668,7 +679,7 @@ class MainWindow(QMainWindow):
         if self.runner.is_busy(str(path)):
             self.message_bar.show_message("Wait until the running operation on it has finished.", Level.INFO)
             return
-        run_in_background(lambda: folder_size(path), lambda size: self._confirm_delete(entry, size), self._background_failed("measure the folder"))
+        run_in_background(lambda: folder_size(path), lambda size: self._confirm_delete(entry, size), self._background_failed("measure the folder"), context=self)
 
     def _confirm_delete(self, entry: EnvironmentEntry, size: int) -> None:
         path = entry.environment.path
@@ -695,10 +706,8 @@ class MainWindow(QMainWindow):
         if refusal:
             self.show_error(UserFacingError(refusal, "Nothing was deleted.", reference="delete-refused"))
             return
-        from PySide6.QtCore import QFile
-
-        ok, trashed = QFile.moveToTrash(str(path))
-        if not ok:
+        folder = QFile(str(path))
+        if not folder.moveToTrash():
             self.show_error(
                 UserFacingError(
                     f"“{entry.environment.name}” could not be moved to the trash. Nothing was deleted.",
@@ -708,6 +717,7 @@ class MainWindow(QMainWindow):
                 )
             )
             return
+        trashed = folder.fileName()  # after the move: where it is in the trash
         self.registry.forget_deleted(path)
         self.log_view.note(f"Moved {path} to the trash ({trashed}).")
         self.message_bar.show_message(f"“{entry.environment.name}” was moved to the trash.", Level.SUCCESS)

@@ -10,6 +10,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 
@@ -19,8 +20,16 @@ class _Bridge(QObject):
     done = Signal(object)
     failed = Signal(object, str)  # exception, formatted traceback
 
-    def __init__(self, on_done: Callable[[Any], None], on_failed: Callable[[BaseException, str], None]) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        on_done: Callable[[Any], None],
+        on_failed: Callable[[BaseException, str], None],
+        context: QObject,
+    ) -> None:
+        # A child of the object that asked: when that object (a window, a dialog) is
+        # destroyed, the bridge goes with it and a late result is dropped, not delivered
+        # to a deleted widget.
+        super().__init__(context)
         self._on_done = on_done
         self._on_failed = on_failed
         self.done.connect(self._deliver_done)
@@ -47,9 +56,18 @@ class _Job(QRunnable):
         try:
             result = self._function()
         except Exception as exc:  # noqa: BLE001 - delivered to the UI thread, shown to the person
-            self._bridge.failed.emit(exc, traceback.format_exc())
+            self._emit(self._bridge.failed, exc, traceback.format_exc())
         else:
-            self._bridge.done.emit(result)
+            self._emit(self._bridge.done, result)
+
+    def _emit(self, signal, *args) -> None:
+        if not shiboken6.isValid(self._bridge):
+            _alive.discard(self._bridge)  # whoever asked has been closed: nobody left to tell
+            return
+        try:
+            signal.emit(*args)
+        except RuntimeError:
+            _alive.discard(self._bridge)  # closed between the check and the emit
 
 
 # Bridges waiting for their job; kept here so Python does not collect them early.
@@ -60,10 +78,15 @@ def run_in_background(
     function: Callable[[], Any],
     on_done: Callable[[Any], None],
     on_failed: Callable[[BaseException, str], None],
+    *,
+    context: QObject,
     pool: QThreadPool | None = None,
 ) -> None:
-    """Run ``function()`` on a worker thread; call ``on_done(result)`` or ``on_failed(exc, tb)`` on the UI thread."""
-    bridge = _Bridge(on_done, on_failed)
+    """Run ``function()`` on a worker thread; call ``on_done(result)`` or ``on_failed(exc, tb)`` on the UI thread.
+
+    Nothing is delivered once ``context`` has been destroyed.
+    """
+    bridge = _Bridge(on_done, on_failed, context)
     _alive.add(bridge)
     (pool or QThreadPool.globalInstance()).start(_Job(function, bridge))
 

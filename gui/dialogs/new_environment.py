@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,6 +102,7 @@ class NewEnvironmentDialog(QDialog):
 
         self.target_label = QLabel()
         self.target_label.setObjectName("targetPathLabel")
+        # A long path must wrap anywhere rather than be cut off.
         self.target_label.setWordWrap(True)
         self.target_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label = QLabel()
@@ -108,16 +110,21 @@ class NewEnvironmentDialog(QDialog):
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #a4262c;")
 
+        def label(text: str, buddy: QWidget) -> QLabel:
+            widget = QLabel(text)
+            widget.setBuddy(buddy)
+            return widget
+
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        form.addRow("&Name:", self.name_edit)
-        form.addRow("&Location:", location_row)
-        form.addRow("", self.target_label)
-        form.addRow("&Python:", self.interpreter_combo)
+        form.addRow(label("&Name:", self.name_edit), self.name_edit)
+        form.addRow(label("&Location:", self.location_edit), location_row)
+        form.addRow(label("&Python:", self.interpreter_combo), self.interpreter_combo)
         form.addRow("", self.interpreter_note)
-        form.addRow("P&rompt:", self.prompt_edit)
+        form.addRow(label("P&rompt:", self.prompt_edit), self.prompt_edit)
         form.addRow("", self.system_site_packages_check)
         form.addRow("", self.upgrade_deps_check)
+        self.form = form
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.create_button = self.buttons.addButton("Create", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -130,6 +137,7 @@ class NewEnvironmentDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
+        layout.addWidget(self.target_label)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
 
@@ -200,7 +208,7 @@ class NewEnvironmentDialog(QDialog):
         self._browsing = True
         self.interpreter_note.setText(f"Checking {path}…")
         self._set_state()
-        run_in_background(lambda: probe_interpreter(path), self._browsed_probed, self._browse_failed)
+        run_in_background(lambda: probe_interpreter(path), self._browsed_probed, self._browse_failed, context=self)
 
     def _browsed_probed(self, interpreter: Interpreter) -> None:
         self._browsing = False
@@ -246,9 +254,12 @@ class NewEnvironmentDialog(QDialog):
         self.error_label.setVisible(bool(error))
         if name and not error:
             target = Path(self.location_edit.text().strip()).expanduser() / name
-            self.target_label.setText(f"Will be created as {target}")
+            # Zero-width spaces after each separator let a long path wrap instead of being cut.
+            shown = str(target).replace(os.sep, os.sep + "\u200b")
+            self.target_label.setText(f"Will be created as {shown}")
         else:
             self.target_label.setText("")
+        self.target_label.setVisible(bool(self.target_label.text()))
         if not self._browsing:
             if interpreter is not None and interpreter.can_create_venv:
                 self.interpreter_note.setText("")
@@ -259,6 +270,7 @@ class NewEnvironmentDialog(QDialog):
                     "No Python was found on this computer. Install Python 3 from python.org"
                     " (or with your system's package manager), then choose “Browse”."
                 )
+        self.form.setRowVisible(self.interpreter_note, bool(self.interpreter_note.text()))
         supports_upgrade = interpreter is None or interpreter.supports_upgrade_deps
         self.upgrade_deps_check.setEnabled(supports_upgrade)
         if not supports_upgrade:

@@ -1,0 +1,305 @@
+"""The Environments side of the window, driven as a person would: real clicks, real venv, real trash."""
+
+from __future__ import annotations
+
+import glob
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+
+from core import storage
+from core.environments import Environment
+from gui.main_window import LIST_PAGE, WELCOME_PAGE, MainWindow
+from gui.models.environments import EnvironmentListModel
+from gui.runner import Status
+from tests.conftest import base_python
+
+CREATE_TIMEOUT = 90_000
+
+
+@pytest.fixture
+def open_window(qtbot):
+    """Start the main window the way the app does and wait for its start-up work."""
+
+    def start() -> MainWindow:
+        window = MainWindow()
+        qtbot.addWidget(window)
+        window.show()
+        with qtbot.waitSignals([window.environments_loaded, window.interpreters_loaded], timeout=60_000):
+            pass
+        return window
+
+    return start
+
+
+def click(qtbot, widget) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def visible_names(window: MainWindow) -> list[str]:
+    model = window.environment_model
+    return [model.data(model.index(row, 0)) for row in range(model.rowCount())]
+
+
+def select_environment(qtbot, window: MainWindow, name: str) -> None:
+    row = visible_names(window).index(name)
+    rect = window.environment_list.visualRect(window.environment_model.index(row, 0))
+    qtbot.mouseClick(window.environment_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.selected_entry().environment.name == name
+
+
+def second_interpreter(window: MainWindow):
+    """A usable interpreter that is not the dialog's default choice (to prove the choice is used)."""
+    usable = [i for i in window.interpreters if i.can_create_venv]
+    if len(usable) < 2:
+        pytest.skip("needs two usable Python interpreters")
+    return usable[1]
+
+
+def test_welcome_page_offers_to_create_the_first_environment(open_window):
+    window = open_window()
+    assert window.environment_pages.currentIndex() == WELCOME_PAGE
+    button = window.findChild(QPushButton, "welcomeCreateButton")
+    assert button.isVisible() and button.text() == "Create your first environment"
+    assert window.findChild(QPushButton, "newEnvironmentButton").isVisible()
+
+
+def test_create_environment_with_chosen_interpreter(qtbot, open_window, seeded_pip_cache):
+    window = open_window()
+    chosen = second_interpreter(window)
+    click(qtbot, window.findChild(QPushButton, "welcomeCreateButton"))
+    dialog = window.new_environment_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.location_edit.text() == str(storage.default_environments_dir())
+    qtbot.keyClicks(dialog.name_edit, "demo")
+    combo = dialog.interpreter_combo
+    row = next(r for r in range(combo.count()) if getattr(combo.itemData(r), "path", None) == chosen.path)
+    combo.setCurrentIndex(row)
+    assert combo.currentText() == chosen.label
+    assert dialog.create_button.isEnabled()
+
+    with qtbot.waitSignal(window.creation_finished, timeout=CREATE_TIMEOUT) as finished:
+        click(qtbot, dialog.create_button)
+        assert window.progress_bar.isVisible() and window.cancel_button.isVisible()
+    outcome = finished.args[0]
+    assert outcome.ok, outcome.detail()
+
+    target = storage.default_environments_dir() / "demo"
+    environment = Environment.load(target)
+    assert environment.short_version == chosen.version_text
+    assert os.path.realpath(environment.home) == os.path.dirname(chosen.real_path)
+    assert glob.glob(str(target / "lib" / "python*" / "site-packages" / "pip"))
+
+    with qtbot.waitSignal(window.packages_loaded, timeout=20_000):
+        pass
+    assert visible_names(window) == ["demo"]
+    assert window.environment_pages.currentIndex() == LIST_PAGE
+    assert window.environment_model.data(window.environment_model.index(0, 1)) == chosen.version_text
+    packages = [p.name for p in window.package_model.packages()]
+    assert packages == ["pip"]
+    assert not window.progress_bar.isVisible()
+
+    log = window.log_view.toPlainText()
+    commands = [line for line in log.splitlines() if line.startswith("$ ")]
+    assert commands[0].startswith(f"$ {chosen.path} -m venv --without-pip")
+    assert "seed_pip.py" in commands[1]
+    assert log.index("Creating “demo”") < log.index(commands[0]) < log.index("✓ Creating “demo”: done.")
+
+
+def test_dialog_refuses_invalid_names_inline(qtbot, open_window, tmp_path):
+    window = open_window()
+    click(qtbot, window.findChild(QPushButton, "newEnvironmentButton"))
+    dialog = window.new_environment_dialog
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "file.txt").write_text("mine")
+    dialog.location_edit.setText(str(tmp_path))
+    for text, expected in [
+        ("a/b", "cannot contain /"),
+        ("-rf", "cannot start with “-”"),
+        ("taken", "already exists"),
+    ]:
+        dialog.name_edit.clear()
+        qtbot.keyClicks(dialog.name_edit, text)
+        assert dialog.error_label.isVisible()
+        assert expected in dialog.error_label.text()
+        assert not dialog.create_button.isEnabled()
+    dialog.name_edit.clear()
+    qtbot.keyClicks(dialog.name_edit, "fresh")
+    assert not dialog.error_label.isVisible()
+    assert dialog.create_button.isEnabled()
+    assert dialog.target_label.text().replace("\u200b", "") == f"Will be created as {tmp_path / 'fresh'}"
+
+
+def test_unusable_interpreters_are_disabled_with_their_reason(qtbot, open_window):
+    window = open_window()
+    unusable = [i for i in window.interpreters if not i.can_create_venv]
+    if not unusable:
+        pytest.skip("every interpreter on this machine can create environments")
+    click(qtbot, window.findChild(QPushButton, "newEnvironmentButton"))
+    combo = window.new_environment_dialog.interpreter_combo
+    for interpreter in unusable:
+        row = next(r for r in range(combo.count()) if getattr(combo.itemData(r), "path", None) == interpreter.path)
+        item = combo.model().item(row)
+        assert not item.isEnabled()
+        assert interpreter.problem in item.toolTip()
+
+
+def test_cancel_creation_removes_the_half_made_folder(qtbot, open_window):
+    window = open_window()
+    click(qtbot, window.findChild(QPushButton, "newEnvironmentButton"))
+    dialog = window.new_environment_dialog
+    qtbot.keyClicks(dialog.name_edit, "halfway")
+    dialog.select_interpreter(base_python())
+    # No cached pip wheel: creation runs ensurepip, which takes seconds: time to cancel.
+    with qtbot.waitSignal(window.runner.started, timeout=10_000):
+        click(qtbot, dialog.create_button)
+    target = storage.default_environments_dir() / "halfway"
+    qtbot.waitUntil(lambda: (target / "pyvenv.cfg").exists(), timeout=10_000)
+    with qtbot.waitSignal(window.creation_finished, timeout=30_000) as finished:
+        click(qtbot, window.cancel_button)
+    assert finished.args[0].status is Status.CANCELLED
+    assert not target.exists()
+    assert "cancelled" in window.message_bar.text()
+    assert "✗ Creating “halfway”: cancelled." in window.log_view.toPlainText()
+    assert not window.cancel_button.isVisible()
+    assert visible_names(window) == []
+
+
+def test_delete_environment_moves_it_to_the_trash(qtbot, open_window, make_venv):
+    target = make_venv("old-project", parent=storage.default_environments_dir().parent / "envs_tmp")
+    storage.default_environments_dir().mkdir(parents=True)
+    target = target.rename(storage.default_environments_dir() / "old-project")
+    window = open_window()
+    assert visible_names(window) == ["old-project"]
+    select_environment(qtbot, window, "old-project")
+
+    window.delete_action.trigger()
+    qtbot.waitUntil(lambda: window.confirm_delete_box is not None and window.confirm_delete_box.isVisible())
+    box = window.confirm_delete_box
+    assert str(target) in box.informativeText()
+    assert "MB" in box.informativeText() or "KB" in box.informativeText()
+    with qtbot.waitSignal(window.environment_deleted, timeout=10_000) as deleted:
+        click(qtbot, box.findChild(QPushButton, "confirmDeleteButton"))
+    assert not target.exists()
+    trashed = Path(deleted.args[1])
+    assert (trashed / "pyvenv.cfg").is_file(), "the folder is in the trash, whole"
+    assert trashed.is_relative_to(Path(os.environ["XDG_DATA_HOME"]) / "Trash")
+    qtbot.waitUntil(lambda: visible_names(window) == [])
+
+
+def test_cancel_in_delete_confirmation_keeps_everything(qtbot, open_window, make_venv):
+    target = make_venv("keep-me")
+    window = open_window()
+    window.add_environment_folder(str(target))
+    qtbot.waitUntil(lambda: visible_names(window) == ["keep-me"])
+    select_environment(qtbot, window, "keep-me")
+    window.delete_action.trigger()
+    qtbot.waitUntil(lambda: window.confirm_delete_box is not None and window.confirm_delete_box.isVisible())
+    window.confirm_delete_box.reject()
+    assert (target / "pyvenv.cfg").is_file()
+    assert visible_names(window) == ["keep-me"]
+
+
+def test_refuses_to_delete_a_folder_without_pyvenv_cfg(qtbot, open_window, make_venv):
+    target = make_venv("not-quite")
+    window = open_window()
+    window.add_environment_folder(str(target))
+    qtbot.waitUntil(lambda: visible_names(window) == ["not-quite"])
+    (target / "pyvenv.cfg").unlink()
+    (target / "my-notes.txt").write_text("precious")
+    window.refresh_environments()
+    qtbot.waitSignal(window.environments_loaded).wait()
+    select_environment(qtbot, window, "not-quite")
+
+    window.delete_action.trigger()
+    assert window.confirm_delete_box is None
+    assert "has no pyvenv.cfg" in window.message_bar.text()
+    assert "Nothing was deleted" in window.message_bar.text()
+    assert (target / "my-notes.txt").read_text() == "precious"
+
+
+def test_broken_environment_is_shown_as_broken(qtbot, open_window, make_venv):
+    target = make_venv("orphan")
+    config = target / "pyvenv.cfg"
+    config.write_text(config.read_text().replace(f"home = {Environment.load(target).home}", "home = /gone/python/bin"))
+    window = open_window()
+    window.add_environment_folder(str(target))
+    qtbot.waitUntil(lambda: visible_names(window) == ["orphan"])
+    model = window.environment_model
+    entry = model.data(model.index(0, 0), EnvironmentListModel.EntryRole)
+    assert not entry.health.ok
+    tooltip = model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole)
+    assert "Broken" in tooltip and "/gone/python/bin" in tooltip
+    select_environment(qtbot, window, "orphan")
+    assert "is gone" in window.packages_placeholder.text()
+    assert "broken" in window.packages_placeholder.text()
+    assert window.package_pages.currentWidget() is window.packages_message_page
+    assert window.findChild(QPushButton, "brokenRemoveButton").isVisible()
+
+
+def test_environment_whose_python_does_not_start_is_shown_as_broken(qtbot, open_window, make_venv):
+    target = make_venv("nostart")
+    python = target / "bin" / "python"
+    python.unlink()
+    python.write_text("#!/bin/sh\necho 'cannot start' >&2\nexit 3\n")
+    python.chmod(0o755)
+    window = open_window()
+    with qtbot.waitSignal(window.environments_loaded, timeout=20_000):
+        window.add_environment_folder(str(target))
+    qtbot.waitUntil(lambda: not window.environment_model.entry(0).health.ok, timeout=20_000)
+    assert "exits with code 3" in window.environment_model.entry(0).health.reason
+
+
+def test_corrupt_environment_list_is_set_aside_and_the_app_starts(qtbot, open_window, make_venv):
+    storage.default_environments_dir().mkdir(parents=True)
+    make_venv("survivor", parent=storage.default_environments_dir())
+    registry_file = storage.config_dir() / "environments.json"
+    registry_file.parent.mkdir(parents=True, exist_ok=True)
+    registry_file.write_bytes(b"{not json at all")
+    window = open_window()
+    assert "could not be read" in window.message_bar.text()
+    assert registry_file.with_name("environments.json.bak").read_bytes() == b"{not json at all"
+    assert visible_names(window) == ["survivor"]
+    assert window.environment_pages.currentIndex() == LIST_PAGE
+
+
+def test_remove_from_list_keeps_the_files(qtbot, open_window, make_venv):
+    target = make_venv("listed")
+    window = open_window()
+    window.add_environment_folder(str(target))
+    qtbot.waitUntil(lambda: visible_names(window) == ["listed"])
+    select_environment(qtbot, window, "listed")
+    with qtbot.waitSignal(window.environments_loaded):
+        window.remove_action.trigger()
+    assert visible_names(window) == []
+    assert (target / "pyvenv.cfg").is_file()
+    assert MainWindow().registry.added == []
+
+
+def test_copy_activation_command(qtbot, open_window, make_venv):
+    target = make_venv("project")
+    window = open_window()
+    window.add_environment_folder(str(target))
+    qtbot.waitUntil(lambda: visible_names(window) == ["project"])
+    select_environment(qtbot, window, "project")
+    window.copy_activation_action.trigger()
+    from PySide6.QtGui import QGuiApplication
+
+    assert QGuiApplication.clipboard().text().endswith(f"{target}/bin/activate")
+    assert "Paste it into a terminal" in window.message_bar.text()
+
+
+def test_packages_panel_lists_installed_distributions(qtbot, open_window, make_venv, local_index):
+    from tests.conftest import pip_install
+
+    target = make_venv("with-packages")
+    pip_install(target, "tinyapp==2.0", index_url=local_index.simple_url)
+    window = open_window()
+    with qtbot.waitSignal(window.packages_loaded, timeout=20_000):
+        window.add_environment_folder(str(target))
+    table = {(p.name, p.version) for p in window.package_model.packages()}
+    assert {("tinyapp", "2.0"), ("tinyutil", "1.1")} <= table
+    assert window.packages_title.text() == "Packages in with-packages"

@@ -1,0 +1,137 @@
+"""Render the main states of the app to PNG files, to look at what a person sees.
+
+    QT_QPA_PLATFORM=offscreen python tools/screenshots.py [OUTPUT_DIR]   (or: make screenshots)
+
+Runs against throw-away XDG folders with real environments made by real
+``python -m venv``; nothing of yours is read or touched.  No network is used.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _isolate(root: Path) -> None:
+    for name in ("CONFIG", "DATA", "CACHE", "STATE"):
+        folder = root / name.lower()
+        folder.mkdir(parents=True, exist_ok=True)
+        os.environ[f"XDG_{name}_HOME"] = str(folder)
+    os.environ["PIP_INDEX_URL"] = "http://127.0.0.1:9/simple/"  # never the internet
+
+
+def _bundled_pip_wheel() -> Path | None:
+    import ensurepip
+
+    for pattern in (str(Path(ensurepip.__file__).parent / "_bundled" / "pip-*.whl"), "/usr/share/python-wheels/pip-*.whl"):
+        found = sorted(glob.glob(pattern))
+        if found:
+            return Path(found[-1])
+    return None
+
+
+def _make_environment(python: str, target: Path, wheel: Path | None) -> None:
+    subprocess.run([python, "-m", "venv", "--without-pip", str(target)], check=True)
+    if wheel is not None:
+        subprocess.run([str(target / "bin" / "python"), "-I", str(REPO / "core" / "seed_pip.py"), str(wheel)], check=True, capture_output=True)
+
+
+def main(argv: list[str]) -> int:
+    output = Path(argv[1] if len(argv) > 1 else "screenshots").resolve()
+    output.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="venvdesk-shots-"))
+    _isolate(scratch)
+
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from core import storage
+    from core.interpreters import find_interpreters
+    from gui.main_window import MainWindow
+
+    app = QApplication([argv[0], "-platform", "offscreen"])
+    app.setApplicationName("Venvdesk")
+
+    def settle(ms: int = 300) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    def wait_for(signal, timeout_ms: int = 60000) -> None:
+        loop = QEventLoop()
+        signal.connect(loop.quit)
+        QTimer.singleShot(timeout_ms, loop.quit)
+        loop.exec()
+
+    def shoot(widget, name: str) -> None:
+        widget.grab().save(str(output / name))
+        print(output / name)
+
+    # 1. First start: the welcome page.
+    window = MainWindow()
+    window.show()
+    wait_for(window.interpreters_loaded)
+    settle()
+    shoot(window, "01-welcome.png")
+
+    # 2. The New environment dialog, filled in.
+    dialog = window.new_environment()
+    dialog.name_edit.setText("data-analysis")
+    settle()
+    shoot(dialog, "02-new-environment-dialog.png")
+    dialog.reject()
+
+    # 3. Environments listed (three real ones, one of them broken), packages on the right.
+    interpreters = [i for i in find_interpreters() if i.can_create_venv]
+    wheel = _bundled_pip_wheel()
+    envs = storage.default_environments_dir()
+    envs.mkdir(parents=True, exist_ok=True)
+    for name, interpreter in zip(("data-analysis", "web-app", "old-project"), interpreters[::3] or interpreters):
+        _make_environment(interpreter.path, envs / name, wheel)
+    cfg = envs / "old-project" / "pyvenv.cfg"
+    if cfg.exists():
+        cfg.write_text(cfg.read_text().replace("home = ", "home = /opt/removed-python", 1).split("\n", 1)[0] + "\n" + cfg.read_text().split("\n", 1)[1])
+    window.close()
+    window = MainWindow()
+    window.show()
+    wait_for(window.packages_loaded)
+    settle()
+    shoot(window, "03-environments.png")
+    row = window.environment_model.row_of(str(envs / "old-project"))
+    if row >= 0:
+        window.environment_list.setCurrentIndex(window.environment_model.index(row, 0))
+        settle()
+        shoot(window, "04-broken-environment.png")
+
+    # 4. A creation in progress (ensurepip: slow enough to catch), then cancelled.
+    dialog = window.new_environment()
+    dialog.name_edit.setText("new-project")
+    dialog.upgrade_deps_check.setChecked(False)
+    settle(100)
+    dialog.accept()
+    settle(700)
+    shoot(window, "05-creating.png")
+    window.cancel_current()
+    wait_for(window.creation_finished)
+    settle()
+    shoot(window, "06-cancelled.png")
+    window.close()
+    app.processEvents()
+    from PySide6.QtCore import QThreadPool
+
+    QThreadPool.globalInstance().waitForDone(10000)
+    shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
