@@ -68,7 +68,11 @@ def test_crash_is_reported_as_a_crash(qtbot, runner):
 
 
 def test_cancel_interrupts_first(qtbot, runner):
-    code = "import time\ntry:\n    print('ready', flush=True); time.sleep(30)\nexcept KeyboardInterrupt:\n    print('interrupted cleanly', flush=True); raise SystemExit(130)"
+    code = (
+        "import sys, time\n"
+        "try:\n    sys.stdout.write('ready\\n'); sys.stdout.flush(); time.sleep(30)\n"
+        "except KeyboardInterrupt:\n    print('interrupted cleanly', flush=True); raise SystemExit(130)"
+    )
     operation = Operation("env", "Sleeper", [python(code)])
     with qtbot.waitSignal(runner.output, timeout=10_000):
         runner.submit(operation)
