@@ -303,3 +303,26 @@ def test_packages_panel_lists_installed_distributions(qtbot, open_window, make_v
     table = {(p.name, p.version) for p in window.package_model.packages()}
     assert {("tinyapp", "2.0"), ("tinyutil", "1.1")} <= table
     assert window.packages_title.text() == "Packages in with-packages"
+
+
+def test_browsing_to_an_interpreter_probes_it_and_offers_it(qtbot, open_window, tmp_path):
+    window = open_window()
+    click(qtbot, window.findChild(QPushButton, "newEnvironmentButton"))
+    dialog = window.new_environment_dialog
+    qtbot.keyClicks(dialog.name_edit, "browsed")
+
+    not_python = tmp_path / "python3"
+    not_python.write_text("#!/bin/sh\necho hello\n")
+    not_python.chmod(0o755)
+    with qtbot.waitSignal(dialog.interpreter_browsed, timeout=20_000):
+        dialog.add_browsed_interpreter(str(not_python))
+    assert dialog.selected_interpreter().path == str(not_python)
+    assert not dialog.selected_interpreter().can_create_venv
+    assert not dialog.create_button.isEnabled()
+    assert "did not start" in dialog.error_label.text()
+
+    with qtbot.waitSignal(dialog.interpreter_browsed, timeout=20_000):
+        dialog.add_browsed_interpreter(base_python())
+    assert dialog.selected_interpreter().real_path == base_python()
+    assert dialog.selected_interpreter().can_create_venv
+    assert dialog.create_button.isEnabled()
