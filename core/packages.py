@@ -10,8 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
+from core.names import canonical_name
 
 _WANTED_HEADERS = {"name", "version", "summary", "requires-dist"}
 
@@ -29,10 +28,12 @@ class InstalledPackage:
     @property
     def key(self) -> str:
         """PEP 503 normalised name: how pip matches names."""
-        return canonicalize_name(self.name)
+        return canonical_name(self.name)
 
     def dependency_names(self) -> set[str]:
         """Normalised names this package needs unconditionally (extras' requirements left out)."""
+        from packaging.requirements import InvalidRequirement, Requirement  # not needed at start-up
+
         names = set()
         for text in self.requires:
             try:
@@ -46,7 +47,7 @@ class InstalledPackage:
                         continue
                 except Exception:  # noqa: BLE001 - an odd marker must not hide the package
                     continue
-            names.add(canonicalize_name(requirement.name))
+            names.add(canonical_name(requirement.name))
         return names
 
 

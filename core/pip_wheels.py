@@ -16,10 +16,8 @@ import time
 import zipfile
 from pathlib import Path
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
-
 from core import pypi, storage
+from core.commands import redact
 
 _PIP_WHEEL = re.compile(r"^pip-(?P<version>[^-]+)-py3-none-any\.whl$")
 REFRESH_AFTER_SECONDS = 24 * 3600
@@ -44,6 +42,8 @@ def _requires_python(wheel: Path) -> str:
 
 
 def _admits(requires_python: str, python_version: tuple[int, ...]) -> bool:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
     if not requires_python:
         return True
     try:
@@ -54,6 +54,8 @@ def _admits(requires_python: str, python_version: tuple[int, ...]) -> bool:
 
 def cached_pip_wheel(python_version: tuple[int, ...], folder: Path | None = None) -> Path | None:
     """The newest cached pip wheel that supports ``python_version``, if any."""
+    from packaging.version import InvalidVersion, Version
+
     folder = folder or pip_wheel_dir()
     candidates = []
     try:
@@ -89,9 +91,11 @@ def refresh_pip_wheel(index_url: str, folder: Path | None = None, *, timeout: fl
     Blocking (network): call from a worker.  Raises ``OSError`` (network) or
     ``ValueError`` (no usable wheel, bad hash); the old cache stays as it was.
     """
+    from packaging.version import InvalidVersion, Version
+
     folder = folder or pip_wheel_dir()
     files = pypi.project_files(index_url, "pip", timeout=timeout)
-    best: tuple[Version, dict] | None = None
+    best: tuple[Version, dict] | None = None  # noqa: F821 - imported above, annotations are lazy
     for entry in files:
         match = _PIP_WHEEL.match(entry.get("filename", ""))
         if not match or entry.get("yanked"):
@@ -105,7 +109,7 @@ def refresh_pip_wheel(index_url: str, folder: Path | None = None, *, timeout: fl
         if best is None or version > best[0]:
             best = (version, entry)
     if best is None:
-        raise ValueError(f"The index {pypi.redact_url(index_url)} has no pip wheel.")
+        raise ValueError(f"The index {redact(index_url)} has no pip wheel.")
     entry = best[1]
     target = folder / entry["filename"]
     if not target.exists():

@@ -13,12 +13,11 @@ import json
 import os
 import re
 import sys
-import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
-from packaging.utils import canonicalize_name
+from core.names import canonical_name
 
 PYPI_SIMPLE_URL = "https://pypi.org/simple/"
 PEP691_JSON = "application/vnd.pypi.simple.v1+json"
@@ -95,9 +94,31 @@ class _LinkParser(HTMLParser):
             self._current = None
 
 
+def _split_credentials(url: str) -> tuple[str, str | None]:
+    """``url`` without its ``user:token@``, and those credentials (``None`` when it has none)."""
+    parts = urlsplit(url)
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at:
+        return url, None
+    user, _, password = userinfo.partition(":")
+    return urlunsplit(parts._replace(netloc=host)), f"{unquote(user)}:{unquote(password)}"
+
+
 def fetch(url: str, *, accept: str = "*/*", timeout: float = 30.0) -> tuple[bytes, str]:
-    """GET ``url``; returns the body and the content type.  Raises ``OSError`` on failure."""
+    """GET ``url``; returns the body and the content type.  Raises ``OSError`` on failure.
+
+    Credentials in the URL (``https://user:token@mirror/simple/``, as pip accepts them)
+    are sent as HTTP Basic authentication: urllib itself would take them for part of the host name.
+    """
+    import base64
+    import urllib.request  # ~15 ms of imports (http, email, ssl): not at start-up
+
+    url, credentials = _split_credentials(url)
     request = urllib.request.Request(url, headers={"Accept": accept, "User-Agent": USER_AGENT})
+    if credentials is not None:
+        # Not repeated on redirects, which may lead to another host.
+        token = base64.b64encode(credentials.encode("utf-8")).decode("ascii")
+        request.add_unredirected_header("Authorization", f"Basic {token}")
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) index URL
         return response.read(), response.headers.get("Content-Type", "")
 
@@ -108,7 +129,7 @@ def project_files(index_url: str, project: str, *, timeout: float = 30.0) -> lis
     Asks for PEP 691 JSON and falls back to reading PEP 503 HTML, which is all
     many mirrors serve.
     """
-    page_url = urljoin(_with_slash(index_url), canonicalize_name(project) + "/")
+    page_url = urljoin(_with_slash(index_url), canonical_name(project) + "/")
     body, content_type = fetch(page_url, accept=f"{PEP691_JSON}, text/html;q=0.1", timeout=timeout)
     if content_type.split(";")[0].strip() == PEP691_JSON:
         files = json.loads(body.decode("utf-8")).get("files", [])

@@ -7,6 +7,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QFile, QItemSelectionModel, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QIcon, QKeySequence
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import commands, pip_wheels, pypi, storage
+from core import commands, storage
 from core.environments import (
     Environment,
     EnvironmentRegistry,
@@ -42,12 +43,9 @@ from core.environments import (
     interpreter_starts,
 )
 from core.errors import UserFacingError
-from core.interpreters import Interpreter, find_interpreters
 from core.packages import InstalledPackage, installed_packages
 from core.settings import Settings
-from core.terminal import terminal_command
 from gui import icons
-from gui.dialogs.new_environment import NewEnvironmentDialog, NewEnvironmentRequest
 from gui.log_view import LogView
 from gui.message_bar import Level, MessageBar
 from gui.models.environments import EnvironmentEntry, EnvironmentListModel
@@ -55,7 +53,16 @@ from gui.models.packages import PackageTableModel
 from gui.runner import Operation, Outcome, ProcessRunner, Status
 from gui.workers import run_in_background
 
+if TYPE_CHECKING:
+    from core.interpreters import Interpreter
+    from gui.dialogs.new_environment import NewEnvironmentDialog, NewEnvironmentRequest
+
+# Modules needed only after the window is up (discovery, the dialog, HTTP, the pip cache) are
+# imported where they are used: importing them before the first paint made start-up ~25% slower
+# (benchmarks/bench_startup.py).
+
 WELCOME_PAGE, LIST_PAGE = range(2)
+PIP_REFRESH_DELAY_MS = 3000
 
 
 def _load_entries(registry: EnvironmentRegistry) -> list[EnvironmentEntry]:
@@ -351,7 +358,8 @@ class MainWindow(QMainWindow):
     def _start_background_work(self) -> None:
         self.refresh_environments()
         self.refresh_interpreters()
-        self._refresh_pip_wheel()
+        # Not urgent, and its HTTP imports would compete with the first paint.
+        QTimer.singleShot(PIP_REFRESH_DELAY_MS, self._refresh_pip_wheel)
 
     def refresh_environments(self, select: str = "") -> None:
         if select:
@@ -377,6 +385,8 @@ class MainWindow(QMainWindow):
 
     def refresh_interpreters(self) -> None:
         self.interpreters_loading = True
+        from core.interpreters import find_interpreters
+
         run_in_background(find_interpreters, self._interpreters_found, self._background_failed("look for Python installations"), context=self)
 
     def _interpreters_found(self, interpreters: list[Interpreter]) -> None:
@@ -387,6 +397,8 @@ class MainWindow(QMainWindow):
         self.interpreters_loaded.emit()
 
     def _refresh_pip_wheel(self) -> None:
+        from core import pip_wheels, pypi
+
         if not pip_wheels.needs_refresh():
             return
         index = pypi.configured_index_url(self.settings.index_url)
@@ -465,6 +477,8 @@ class MainWindow(QMainWindow):
     # -- creating ----------------------------------------------------------------------------
 
     def new_environment(self) -> NewEnvironmentDialog:
+        from gui.dialogs.new_environment import NewEnvironmentDialog
+
         location = self.settings.last_location or str(storage.default_environments_dir())
         dialog = NewEnvironmentDialog(Path(location), self)
         dialog.set_interpreters(self.interpreters, loading=self.interpreters_loading)
@@ -484,6 +498,8 @@ class MainWindow(QMainWindow):
         upgrade of pip from the index that may fail offline without losing the
         environment.
         """
+        from core import pip_wheels
+
         interpreter = request.interpreter
         environment = Environment(request.target)
         title = f"Creating “{request.name}”"
@@ -620,6 +636,8 @@ class MainWindow(QMainWindow):
         entry = self._require_selection()
         if entry is None:
             return
+        from core.terminal import terminal_command
+
         command = terminal_command(entry.environment)
         if command is None or not self.runner.start_detached(command):
             self.message_bar.show_message(
