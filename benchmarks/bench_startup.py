@@ -1,0 +1,136 @@
+"""How long Venvdesk takes from launch to its main window painted, against a bare PySide6 window.
+
+Run from the repository root:  python benchmarks/bench_startup.py
+
+Ours:  ``python -m gui --quit-after-paint`` (builds the main window, shows it,
+repaints it, quits on the next turn of the event loop).
+Bare:  a script that creates a QApplication and an empty QMainWindow, shows it,
+repaints it and quits via ``QTimer.singleShot(0, app.quit)``.
+
+Both run as subprocesses with the same Python, QT_QPA_PLATFORM=offscreen,
+throw-away XDG_* folders and PIP_INDEX_URL pointing at a closed local port (no
+network), interleaved; wall-clock from launch to the "painted" line each
+prints right after repainting its window, medians.  One untimed
+warm-up of each comes first (it also fills the app's caches, as on a second
+launch).  The target: ours at most 1.5x the bare window.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+REPETITIONS = 7
+TARGET_RATIO = 1.5
+
+BARE_SCRIPT = """\
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+app = QApplication(sys.argv)
+window = QMainWindow()
+window.resize(1100, 720)
+window.show()
+window.repaint()
+import time
+print(f"painted {time.time():.6f}", flush=True)
+QTimer.singleShot(0, app.quit)
+sys.exit(app.exec())
+"""
+
+
+def launch(argv: list[str], env: dict[str, str]) -> float:
+    """Seconds from starting ``argv`` to the moment it reports its window painted.
+
+    Both programs print ``painted <time.time()>`` right after ``repaint()``; the
+    time after that (quitting, waiting for background probes) is not start-up.
+    """
+    start = time.time()
+    completed = subprocess.run(
+        argv, env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
+    )
+    if completed.returncode != 0:
+        raise SystemExit(
+            f"FAILED ({completed.returncode}): {argv}\n{completed.stdout}\n{completed.stderr}"
+        )
+    painted = [line for line in completed.stdout.splitlines() if line.startswith("painted ")]
+    if not painted:
+        raise SystemExit(f"no 'painted' line from {argv}:\n{completed.stdout}\n{completed.stderr}")
+    return float(painted[-1].split()[1]) - start
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="venvdesk-bench-") as scratch:
+        env = dict(os.environ)
+        env["QT_QPA_PLATFORM"] = "offscreen"
+        env["PIP_INDEX_URL"] = (
+            "http://127.0.0.1:9/simple/"  # discard port: refused at once, never the internet
+        )
+        # An installed app has its bytecode compiled.  With PYTHONDONTWRITEBYTECODE set (as in some shells
+        # and CI), every launch would recompile gui/ and core/: cache the bytecode in a throw-away folder
+        # instead (filled by the warm-up run; the repository gets no __pycache__).
+        bytecode_note = (
+            "PYTHONDONTWRITEBYTECODE dropped; " if env.pop("PYTHONDONTWRITEBYTECODE", None) else ""
+        )
+        env["PYTHONPYCACHEPREFIX"] = os.path.join(scratch, "pycache")
+        for name in (
+            "XDG_CACHE_HOME",
+            "XDG_CONFIG_HOME",
+            "XDG_DATA_HOME",
+            "XDG_STATE_HOME",
+            "XDG_RUNTIME_DIR",
+        ):
+            env[name] = os.path.join(scratch, name.lower())
+            os.makedirs(env[name], mode=0o700)
+        bare_script = Path(scratch, "bare_window.py")
+        bare_script.write_text(BARE_SCRIPT, encoding="utf-8")
+
+        ours_argv = [sys.executable, "-m", "gui", "--quit-after-paint"]
+        bare_argv = [sys.executable, str(bare_script)]
+        first_ours = launch(ours_argv, env)  # warm-up: empty caches, cold files
+        first_bare = launch(bare_argv, env)
+        ours, bare = [], []
+        for _ in range(REPETITIONS):
+            ours.append(launch(ours_argv, env))
+            bare.append(launch(bare_argv, env))
+
+    ours_ms = statistics.median(ours) * 1000
+    bare_ms = statistics.median(bare) * 1000
+    ratio = ours_ms / bare_ms
+    print(
+        f"Python: {sys.executable} ({bytecode_note}bytecode cached under a temporary PYTHONPYCACHEPREFIX)"
+    )
+    print(
+        f"Warm-up (first launch, empty caches): ours {first_ours * 1000:.0f} ms, bare {first_bare * 1000:.0f} ms"
+    )
+    print(
+        f"Venvdesk main window ({REPETITIONS} runs): median {ours_ms:6.0f} ms, "
+        f"min {min(ours) * 1000:.0f}, max {max(ours) * 1000:.0f}"
+    )
+    print(
+        f"Bare QMainWindow     ({REPETITIONS} runs): median {bare_ms:6.0f} ms, "
+        f"min {min(bare) * 1000:.0f}, max {max(bare) * 1000:.0f}"
+    )
+    print(f"Ratio ours / bare: {ratio:.2f}x (target <= {TARGET_RATIO}x)")
+    if ratio > TARGET_RATIO:
+        print(
+            f"  see where the time goes:  {sys.executable} -X importtime -m gui --quit-after-paint"
+        )
+    print(
+        f"SUMMARY: launch to painted main window {ours_ms:.0f} ms vs bare PySide6 window {bare_ms:.0f} ms: "
+        f"{ratio:.2f}x ({'within' if ratio <= TARGET_RATIO else 'OVER'} the {TARGET_RATIO}x target)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
