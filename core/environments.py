@@ -330,6 +330,11 @@ def registry_path() -> Path:
     return storage.config_dir() / "environments.json"
 
 
+def _strings(value: object) -> list[str]:
+    """The text items of a list read from JSON; anything else (null, a number, a string) is empty."""
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
 @dataclass
 class EnvironmentRegistry:
     """The environments the app shows: those in its default folder plus the ones the person added.
@@ -356,8 +361,8 @@ class EnvironmentRegistry:
                 f" {loaded.recovered_to} and Venvdesk started with the environments in its own folder."
             )
         elif loaded.data is not None:
-            registry.added = [str(p) for p in loaded.data.get("added", []) if isinstance(p, str)]
-            registry.hidden = [str(p) for p in loaded.data.get("hidden", []) if isinstance(p, str)]
+            registry.added = _strings(loaded.data.get("added"))
+            registry.hidden = _strings(loaded.data.get("hidden"))
         return registry
 
     def save(self) -> None:

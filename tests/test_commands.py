@@ -1,0 +1,242 @@
+"""The argv of every command the app runs, the environment it runs in, and how it is shown."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import pytest
+
+from core import commands
+from core.commands import Command, child_environment, create_venv, pip, redact
+from core.errors import InvalidInput
+
+PYTHON = "/usr/bin/python3.12"
+TARGET = "/home/me/envs/demo"
+ENV_PYTHON = "/home/me/envs/demo/bin/python"
+PIP_PREFIX = ("-m", "pip", "--disable-pip-version-check", "--no-input", "--no-color")
+
+
+# ------------------------------------------------------------------ creating an environment
+
+
+@pytest.mark.parametrize(
+    ("options", "expected_flags"),
+    [
+        ({}, []),
+        ({"system_site_packages": True}, ["--system-site-packages"]),
+        ({"with_pip": False}, ["--without-pip"]),
+        ({"upgrade_deps": True}, ["--upgrade-deps"]),
+        ({"prompt": "my project"}, ["--prompt=my project"]),
+        (
+            {"system_site_packages": True, "upgrade_deps": True, "prompt": "demo"},
+            ["--system-site-packages", "--upgrade-deps", "--prompt=demo"],
+        ),
+        (
+            {"system_site_packages": True, "with_pip": False, "prompt": "-x"},
+            ["--system-site-packages", "--without-pip", "--prompt=-x"],
+        ),
+        # Upgrading pip makes no sense without pip: the option is dropped.
+        ({"with_pip": False, "upgrade_deps": True}, ["--without-pip"]),
+    ],
+)
+def test_create_environment_command_for_each_option(options, expected_flags):
+    command = create_venv(PYTHON, TARGET, **options)
+    assert command.program == PYTHON
+    assert command.args == ("-m", "venv", *expected_flags, TARGET)
+    assert command.description == "Create the environment demo"
+
+
+def test_create_environment_accepts_a_path_object():
+    assert create_venv(PYTHON, Path(TARGET)).args[-1] == TARGET
+
+
+@pytest.mark.parametrize(
+    ("interpreter", "target", "reference"),
+    [
+        (PYTHON, "envs/demo", "relative-path"),
+        (PYTHON, "", "empty-path"),
+        ("python3", TARGET, "relative-path"),
+        ("", TARGET, "empty-path"),
+    ],
+)
+def test_create_environment_refuses_paths_that_are_not_full(interpreter, target, reference):
+    with pytest.raises(InvalidInput) as refused:
+        create_venv(interpreter, target)
+    assert refused.value.reference == reference
+
+
+@pytest.mark.parametrize("prompt", ["two\nlines", "carriage\rreturn", "end\n"])
+def test_create_environment_refuses_a_prompt_with_line_breaks(prompt):
+    with pytest.raises(InvalidInput) as refused:
+        create_venv(PYTHON, TARGET, prompt=prompt)
+    assert refused.value.reference == "bad-prompt"
+
+
+# ------------------------------------------------------------------ pip and friends
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (),
+        ("install", "requests==2.32.0"),
+        ("list", "--format=json"),
+        ("uninstall", "-y", "tinyapp"),
+    ],
+)
+def test_pip_commands_start_with_the_quiet_non_interactive_options(args):
+    command = pip(ENV_PYTHON, *args, description="Run pip")
+    assert command.program == ENV_PYTHON
+    assert command.args == (*PIP_PREFIX, *args)
+    assert command.description == "Run pip"
+
+
+def test_pip_commands_ask_for_unbuffered_utf8_output():
+    command = pip(ENV_PYTHON, "list", description="List packages")
+    assert command.env["PYTHONUNBUFFERED"] == "1"
+    assert command.env["PYTHONIOENCODING"] == "utf-8"
+
+
+def test_pip_command_refuses_a_relative_python():
+    with pytest.raises(InvalidInput) as refused:
+        pip("bin/python", "list", description="List packages")
+    assert refused.value.reference == "relative-path"
+
+
+def test_seed_pip_command_runs_the_seeding_script_isolated():
+    wheel = "/cache/pip-wheels/pip-24.0-py3-none-any.whl"
+    command = commands.seed_pip(ENV_PYTHON, wheel)
+    script = Path(commands.__file__).with_name("seed_pip.py")
+    assert command.program == ENV_PYTHON
+    assert command.args == ("-I", str(script), wheel)
+    assert script.is_file()
+    assert "pip-24.0-py3-none-any.whl" in command.description
+
+
+def test_byte_compile_command():
+    command = commands.byte_compile(ENV_PYTHON, "/home/me/envs/demo/lib")
+    assert command.args == ("-I", "-m", "compileall", "-q", "/home/me/envs/demo/lib")
+
+
+# ------------------------------------------------------------------ secrets in what is shown
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (
+            "https://user:token@pypi.example.com/simple/",
+            "https://user:****@pypi.example.com/simple/",
+        ),
+        ("https://token@pypi.example.com/simple/", "https://****@pypi.example.com/simple/"),
+        (
+            "--index-url https://me:s3cr3t@a.example/simple/ --extra-index-url https://tok@b.example/",
+            "--index-url https://me:****@a.example/simple/ --extra-index-url https://****@b.example/",
+        ),
+        ("https://pypi.org/simple/", "https://pypi.org/simple/"),
+        ("http://127.0.0.1:8080/simple/tinyapp/", "http://127.0.0.1:8080/simple/tinyapp/"),
+        ("https://example.org/files/pkg@1.0.tar.gz", "https://example.org/files/pkg@1.0.tar.gz"),
+        ("write to me@example.org", "write to me@example.org"),
+    ],
+)
+def test_redact_hides_url_credentials_only(text, shown):
+    assert redact(text) == shown
+
+
+def test_command_display_is_shell_quoted_and_redacted():
+    command = pip(
+        ENV_PYTHON,
+        "install",
+        "--index-url",
+        "https://deploy:hunter2@mirror.example/simple/",
+        "my package; rm -rf ~",
+        description="Install",
+    )
+    shown = command.display()
+    assert "hunter2" not in shown
+    assert "https://deploy:****@mirror.example/simple/" in shown
+    assert "'my package; rm -rf ~'" in shown
+    # Apart from the secret, it is exactly what a person could paste into a shell.
+    expected = [ENV_PYTHON, *command.args]
+    expected[expected.index("https://deploy:hunter2@mirror.example/simple/")] = (
+        "https://deploy:****@mirror.example/simple/"
+    )
+    assert shlex.split(shown) == expected
+
+
+def test_command_display_keeps_the_real_secret_for_the_launch():
+    command = Command("/usr/bin/git", ("clone", "https://tok@git.example/repo"), "Clone")
+    assert "tok@" not in command.display()
+    assert command.args[1] == "https://tok@git.example/repo"
+
+
+# ------------------------------------------------------------------ the environment a command runs in
+
+PERSON = {
+    "PATH": "/usr/local/bin:/usr/bin",
+    "HOME": "/home/me",
+    "HTTPS_PROXY": "http://proxy.corp:3128",
+    "http_proxy": "http://proxy.corp:3128",
+    "NO_PROXY": "localhost,.corp",
+    "SSL_CERT_FILE": "/etc/ssl/corp.pem",
+    "REQUESTS_CA_BUNDLE": "/etc/ssl/corp.pem",
+    "PIP_CERT": "/etc/ssl/corp.pem",
+    "PYTHONHOME": "/opt/venvdesk",
+    "PYTHONPATH": "/opt/venvdesk/lib",
+    "PYTHONEXECUTABLE": "/opt/venvdesk/venvdesk",
+    "QT_PLUGIN_PATH": "/opt/venvdesk/plugins",
+    "QT_QPA_PLATFORM": "xcb",
+    "LD_LIBRARY_PATH": "/opt/venvdesk/_internal",
+}
+
+KEPT = (
+    "PATH",
+    "HOME",
+    "HTTPS_PROXY",
+    "http_proxy",
+    "NO_PROXY",
+    "SSL_CERT_FILE",
+    "REQUESTS_CA_BUNDLE",
+    "PIP_CERT",
+)
+
+
+def test_child_environment_drops_our_python_variables_and_keeps_proxies_and_certificates():
+    env = child_environment(PERSON, frozen=False)
+    for name in ("PYTHONHOME", "PYTHONPATH", "PYTHONEXECUTABLE"):
+        assert name not in env
+    for name in KEPT:
+        assert env[name] == PERSON[name]
+    # Not frozen: Qt and library variables are the person's own.
+    assert env["QT_PLUGIN_PATH"] == PERSON["QT_PLUGIN_PATH"]
+    assert env["LD_LIBRARY_PATH"] == PERSON["LD_LIBRARY_PATH"]
+
+
+def test_child_environment_of_a_frozen_app_drops_the_bundle_library_path_and_qt_variables():
+    env = child_environment(PERSON, frozen=True)
+    assert not [name for name in env if name.startswith("QT_")]
+    assert "LD_LIBRARY_PATH" not in env
+    for name in KEPT:
+        assert env[name] == PERSON[name]
+
+
+def test_child_environment_of_a_frozen_app_restores_the_persons_library_path():
+    base = {**PERSON, "LD_LIBRARY_PATH_ORIG": "/home/me/cuda/lib64"}
+    env = child_environment(base, frozen=True)
+    assert env["LD_LIBRARY_PATH"] == "/home/me/cuda/lib64"
+    assert "LD_LIBRARY_PATH_ORIG" not in env
+
+
+def test_child_environment_does_not_change_what_it_was_given():
+    base = dict(PERSON)
+    child_environment(base, frozen=True)
+    assert base == PERSON
+
+
+def test_child_environment_starts_from_this_process(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.test:8080")
+    monkeypatch.setenv("PYTHONPATH", "/somewhere")
+    env = child_environment(frozen=False)
+    assert env["HTTPS_PROXY"] == "http://proxy.test:8080"
+    assert "PYTHONPATH" not in env

@@ -1,0 +1,152 @@
+"""Installed packages, read from an environment's metadata files and checked against pip itself."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.environments import Environment
+from core.packages import InstalledPackage, installed_packages, required_by
+from tests.conftest import pip_install
+from tests.support.local_index import hermetic_pip_env
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX venv layout")
+
+
+@pytest.fixture(scope="module")
+def installed_venv(template_venv, tmp_path_factory, local_index) -> Path:
+    """A copied venv with tinyapp 2.0 (which pulls in tinyutil), tinyextra 0.2 and Old_Package."""
+    venv = tmp_path_factory.mktemp("packages") / "env"
+    shutil.copytree(template_venv, venv, symlinks=True)
+    pip_install(
+        venv, "tinyapp==2.0", "tinyextra==0.2", "Old_Package==1.0", index_url=local_index.simple_url
+    )
+    return venv
+
+
+@pytest.fixture(scope="module")
+def listed(installed_venv) -> dict[str, InstalledPackage]:
+    site_packages = Environment.load(installed_venv).site_packages()
+    return {package.key: package for package in installed_packages(site_packages)}
+
+
+def test_installed_packages_lists_names_versions_and_summaries(listed, pip_wheel):
+    assert sorted(listed) == ["old-package", "pip", "tinyapp", "tinyextra", "tinyutil"]
+    assert (listed["pip"].name, listed["pip"].version) == ("pip", pip_wheel.name.split("-")[1])
+    assert (listed["tinyapp"].name, listed["tinyapp"].version) == ("tinyapp", "2.0")
+    assert listed["tinyapp"].summary == "A tiny application, now with helpers."
+    assert (listed["tinyutil"].version, listed["tinyutil"].summary) == (
+        "1.1",
+        "Tiny helper functions, polished.",
+    )
+    assert (listed["old-package"].name, listed["old-package"].version) == ("Old_Package", "1.0")
+
+
+def test_installed_packages_are_sorted_by_normalised_name(installed_venv):
+    packages = installed_packages(Environment.load(installed_venv).site_packages())
+    assert [p.key for p in packages] == sorted(p.key for p in packages)
+
+
+def test_packages_asked_for_are_marked_requested_and_dependencies_are_not(listed):
+    assert listed["tinyapp"].requested
+    assert listed["tinyextra"].requested
+    assert listed["old-package"].requested
+    assert listed["pip"].requested  # seeded pip counts as asked for, as after "pip install pip"
+    assert not listed["tinyutil"].requested
+
+
+def test_required_by_maps_each_dependency_to_the_packages_that_need_it(listed):
+    assert required_by(list(listed.values())) == {"tinyutil": ["tinyapp"]}
+
+
+def test_requirements_of_extras_are_not_dependencies(listed):
+    tinyextra = listed["tinyextra"]
+    assert tinyextra.requires == ('tinyutil; extra == "fancy"',)
+    assert tinyextra.dependency_names() == set()
+    assert listed["tinyapp"].dependency_names() == {"tinyutil"}
+
+
+def test_listing_matches_pip_list_exactly(installed_venv, listed):
+    result = subprocess.run(
+        [str(installed_venv / "bin" / "python"), "-m", "pip", "list", "--format=json"],
+        env=hermetic_pip_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    from_pip = {(entry["name"], entry["version"]) for entry in json.loads(result.stdout)}
+    assert {(p.name, p.version) for p in listed.values()} == from_pip
+
+
+def test_dependency_markers_are_evaluated_for_this_python():
+    package = InstalledPackage(
+        "demo",
+        "1.0",
+        requires=(
+            "Needed_Always>=1",
+            'only-on-python2; python_version < "3"',
+            'on-python3; python_version >= "3"',
+            'fancy-thing; extra == "fancy"',
+            'py3-fancy; python_version >= "3" and extra == "fancy"',
+            "this is not a requirement ???",
+        ),
+    )
+    assert package.dependency_names() == {"needed-always", "on-python3"}
+
+
+# ------------------------------------------------------------------ odd metadata on disk
+
+
+def write_dist_info(
+    site_packages: Path, folder: str, metadata: bytes | None, requested: bool = False
+) -> Path:
+    dist_info = site_packages / folder
+    dist_info.mkdir(parents=True)
+    if metadata is not None:
+        (dist_info / "METADATA").write_bytes(metadata)
+    if requested:
+        (dist_info / "REQUESTED").write_bytes(b"")
+    return dist_info
+
+
+def test_broken_metadata_does_not_break_the_listing(tmp_path):
+    site = tmp_path / "site-packages"
+    write_dist_info(
+        site,
+        "good-1.0.dist-info",
+        b"Metadata-Version: 2.1\nName: good\nVersion: 1.0\nSummary: Fine.\nRequires-Dist: ???\n"
+        b"\nName: not-a-header\nVersion: 9.9\n",
+        requested=True,
+    )
+    write_dist_info(site, "garbage-1.0.dist-info", b"\x00\xff\xfe\x89PNG\r\n\x1a\n\x00\x00binary")
+    write_dist_info(site, "empty-1.0.dist-info", b"")
+    write_dist_info(site, "no_metadata-1.0.dist-info", None)
+    (write_dist_info(site, "folder_metadata-1.0.dist-info", None) / "METADATA").mkdir()
+    write_dist_info(site, "latin1-2.0.dist-info", b"Name: latin1\nVersion: 2.0\nSummary: caf\xe9\n")
+    (site / "legacy-0.1-py3.11.egg-info").write_text(
+        "Metadata-Version: 1.0\nName: legacy\nVersion: 0.1\n"
+    )
+    (site / "eggdir-0.2-py3.11.egg-info").mkdir()
+    (site / "eggdir-0.2-py3.11.egg-info" / "PKG-INFO").write_text("Name: eggdir\nVersion: 0.2\n")
+    (site / "good").mkdir()  # an import package, not metadata
+
+    packages = {p.key: p for p in installed_packages(site)}
+
+    assert sorted(packages) == ["eggdir", "good", "latin1", "legacy"]
+    assert (packages["good"].version, packages["good"].summary) == ("1.0", "Fine.")
+    assert packages["good"].requested
+    assert packages["good"].dependency_names() == set()
+    assert packages["latin1"].summary == "caf\ufffd"
+    assert (packages["legacy"].version, packages["legacy"].requested) == ("0.1", False)
+    assert packages["eggdir"].version == "0.2"
+
+
+def test_listing_of_a_missing_site_packages_is_empty(tmp_path):
+    assert installed_packages(None) == []
+    assert installed_packages(tmp_path / "missing") == []

@@ -1,0 +1,374 @@
+"""New environments get pip from a cached wheel: seeding, the wheel cache, and which index to ask.
+
+Real venvs, the real pip wheel, a real HTTP index on 127.0.0.1; nothing reaches the internet.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from core import pip_wheels, pypi
+from core.commands import child_environment, seed_pip
+from tests.conftest import base_python
+from tests.support.local_index import (
+    LocalIndexServer,
+    PackageSpec,
+    build_index,
+    build_wheel,
+    hermetic_pip_args,
+    hermetic_pip_env,
+)
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="seeding writes POSIX scripts")
+
+THIS_PYTHON = tuple(sys.version_info[:3])
+
+
+@pytest.fixture(autouse=True)
+def no_proxy_for_the_local_index(monkeypatch):
+    # The app's HTTP requests honour the person's proxy settings; the local index must bypass them.
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(name, "127.0.0.1,localhost")
+
+
+def wheel_version(wheel: Path) -> str:
+    return wheel.name.split("-")[1]
+
+
+def tree(folder: Path) -> set[str]:
+    """Every file, link and folder below ``folder``, relative to it."""
+    return {str(path.relative_to(folder)) for path in folder.rglob("*")}
+
+
+def run(*argv: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [str(a) for a in argv],
+        env=env or hermetic_pip_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, f"{argv} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def venv_without_pip(folder: Path) -> Path:
+    run(base_python(), "-m", "venv", "--without-pip", folder)
+    return folder
+
+
+def seed(venv: Path, wheel: Path) -> subprocess.CompletedProcess:
+    """Run the app's seeding command the way the app runs commands."""
+    command = seed_pip(venv / "bin" / "python", wheel)
+    return run(command.program, *command.args, env={**child_environment(), **command.env})
+
+
+def site_packages(venv: Path) -> Path:
+    return venv / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
+
+
+def pip_scripts() -> tuple[str, ...]:
+    return ("pip", "pip3", f"pip{sys.version_info[0]}.{sys.version_info[1]}")
+
+
+# ------------------------------------------------------------------ seeding pip into a new environment
+
+
+def test_seeded_pip_runs_and_lists_itself(tmp_path, pip_wheel):
+    venv = venv_without_pip(tmp_path / "fresh")
+    version = wheel_version(pip_wheel)
+
+    seeded = seed(venv, pip_wheel)
+    assert seeded.stdout.strip() == f"Installed pip {version} from {pip_wheel.name}"
+
+    for script in pip_scripts():
+        assert os.access(venv / "bin" / script, os.X_OK), script
+    shown = run(venv / "bin" / "pip", "--version").stdout
+    assert shown.startswith(f"pip {version} from {site_packages(venv) / 'pip'}")
+
+    listed = json.loads(run(venv / "bin" / "python", "-m", "pip", "list", "--format=json").stdout)
+    assert listed == [{"name": "pip", "version": version}]
+
+    dist_info = site_packages(venv) / f"pip-{version}.dist-info"
+    assert (dist_info / "INSTALLER").read_text() == "pip\n"
+    assert (dist_info / "REQUESTED").is_file()
+
+
+def test_uninstalling_seeded_pip_removes_every_file(tmp_path, pip_wheel):
+    venv = venv_without_pip(tmp_path / "fresh")
+    before = tree(venv)
+    seed(venv, pip_wheel)
+    run(venv / "bin" / "python", "-m", "pip", "uninstall", "-y", "pip")
+
+    assert not (site_packages(venv) / "pip").exists()
+    assert not list(site_packages(venv).glob("pip-*.dist-info"))
+    for script in pip_scripts():
+        assert not (venv / "bin" / script).exists(), script
+    assert tree(venv) == before
+
+
+def test_seeded_pip_can_force_reinstall_itself_from_the_index(make_venv, local_index, pip_wheel):
+    venv = make_venv()
+    python = venv / "bin" / "python"
+    version = wheel_version(pip_wheel)
+    local_index.clear_log()
+
+    run(
+        python,
+        "-m",
+        "pip",
+        "install",
+        *hermetic_pip_args(local_index.simple_url),
+        "--force-reinstall",
+        "pip",
+    )
+
+    assert f"/files/{pip_wheel.name}" in local_index.requests
+    assert [p.name for p in site_packages(venv).glob("pip-*.dist-info")] == [
+        f"pip-{version}.dist-info"
+    ]
+    # pip rewrote its scripts for this environment's Python.
+    first_line = (venv / "bin" / "pip").read_text().splitlines()[0]
+    assert first_line == f"#!{python}"
+    assert run(venv / "bin" / "pip", "--version").stdout.startswith(
+        f"pip {version} from {site_packages(venv)}"
+    )
+
+
+# ------------------------------------------------------------------ the cached pip wheel
+
+
+def fake_pip_wheel(folder: Path, version: str, requires_python: str | None = None) -> Path:
+    return build_wheel(
+        folder, "pip", version, requires_python=requires_python, summary="Not the real pip."
+    )
+
+
+def test_cached_pip_wheel_picks_the_newest_compatible_wheel(tmp_path, pip_wheel):
+    folder = tmp_path / "pip-wheels"
+    folder.mkdir()
+    real = folder / pip_wheel.name
+    real.write_bytes(pip_wheel.read_bytes())
+    newer = fake_pip_wheel(folder, "98.0", requires_python=">=3.8")
+    future = fake_pip_wheel(folder, "99.0", requires_python=">=3.99")
+    (folder / "pip-99.5-py3-none-any.whl").write_bytes(b"not a zip")  # unreadable: never chosen
+    (folder / "pip-latest-py3-none-any.whl").write_bytes(b"")  # not a version
+    build_wheel(folder, "setuptools", "999.0")  # not pip
+
+    assert pip_wheels.cached_pip_wheel(THIS_PYTHON, folder) == newer
+    assert pip_wheels.cached_pip_wheel((3, 99, 0), folder) == future
+    newer.unlink()
+    assert pip_wheels.cached_pip_wheel(THIS_PYTHON, folder) == real
+
+
+def test_cached_pip_wheel_ignores_a_wheel_for_a_newer_python(tmp_path):
+    fake_pip_wheel(tmp_path, "99.0", requires_python=">=3.99")
+    assert pip_wheels.cached_pip_wheel(THIS_PYTHON, tmp_path) is None
+
+
+def test_cached_pip_wheel_when_the_cache_is_empty_or_missing(tmp_path):
+    assert pip_wheels.cached_pip_wheel(THIS_PYTHON, tmp_path) is None
+    assert pip_wheels.cached_pip_wheel(THIS_PYTHON) is None  # the (isolated) app cache
+
+
+def test_cached_pip_wheel_finds_the_seeded_cache(seeded_pip_cache):
+    assert pip_wheels.cached_pip_wheel(THIS_PYTHON) == seeded_pip_cache
+
+
+def test_refresh_downloads_and_verifies_the_pip_wheel(local_index, pip_wheel):
+    local_index.clear_log()
+    cached = pip_wheels.refresh_pip_wheel(local_index.simple_url, timeout=10)
+    assert cached == pip_wheels.pip_wheel_dir() / pip_wheel.name
+    assert cached.read_bytes() == pip_wheel.read_bytes()
+    assert not pip_wheels.needs_refresh()
+    assert pip_wheels.cached_pip_wheel(THIS_PYTHON) == cached
+    assert sorted(p.name for p in cached.parent.iterdir()) == sorted([".checked", pip_wheel.name])
+    assert local_index.requests.count(f"/files/{pip_wheel.name}") == 1
+
+    # A second refresh only asks the index: the wheel is already here.
+    pip_wheels.refresh_pip_wheel(local_index.simple_url, timeout=10)
+    assert local_index.requests.count(f"/files/{pip_wheel.name}") == 1
+
+
+def test_refresh_works_against_an_html_only_index(index_root, pip_wheel):
+    with LocalIndexServer(index_root, html_only=True) as server:
+        cached = pip_wheels.refresh_pip_wheel(server.simple_url, timeout=10)
+        pages = [record for record in server.log if record.path.startswith("/simple/")]
+        assert pages
+        assert all(record.content_type.startswith("text/html") for record in pages)
+    assert cached.read_bytes() == pip_wheel.read_bytes()
+
+
+def test_refresh_refuses_a_wheel_that_does_not_match_its_hash(tmp_path, pip_wheel):
+    root = build_index(tmp_path / "index", packages=(), extra_wheels=[pip_wheel])
+    (root / "files" / pip_wheel.name).write_bytes(b"tampered")
+    with LocalIndexServer(root) as server, pytest.raises(ValueError, match="sha256"):
+        pip_wheels.refresh_pip_wheel(server.simple_url, timeout=10)
+    assert not pip_wheels.pip_wheel_dir().exists()
+
+
+def test_refresh_fails_when_the_index_is_down_and_keeps_the_cache(index_root, seeded_pip_cache):
+    folder = seeded_pip_cache.parent
+    yesterday = time.time() - 2 * pip_wheels.REFRESH_AFTER_SECONDS
+    os.utime(folder / ".checked", (yesterday, yesterday))
+    before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.iterdir()}
+
+    with LocalIndexServer(index_root, down=True) as server, pytest.raises(OSError):
+        pip_wheels.refresh_pip_wheel(server.simple_url, timeout=10)
+
+    assert {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.iterdir()} == before
+    assert pip_wheels.needs_refresh()
+    assert pip_wheels.cached_pip_wheel(THIS_PYTHON) == seeded_pip_cache
+
+
+def with_credentials(url: str, userinfo: str) -> str:
+    return url.replace("http://", f"http://{userinfo}@", 1)
+
+
+def test_refresh_works_with_credentials_in_the_index_url(local_index, pip_wheel):
+    local_index.clear_log()
+    url = with_credentials(local_index.simple_url, "deploy:s3cret")
+    cached = pip_wheels.refresh_pip_wheel(url, timeout=10)
+    assert cached.read_bytes() == pip_wheel.read_bytes()
+    assert "/simple/pip/" in local_index.requests
+
+
+def test_refresh_says_which_index_has_no_pip_without_showing_its_secret(tmp_path):
+    root = build_index(tmp_path / "index", packages=[PackageSpec("pip", "99.0b1")])
+    with LocalIndexServer(root) as server, pytest.raises(ValueError) as failed:
+        pip_wheels.refresh_pip_wheel(
+            with_credentials(server.simple_url, "deploy:s3cret"), timeout=10
+        )
+    assert "has no pip wheel" in str(failed.value)
+    assert "deploy:****@127.0.0.1" in str(failed.value)
+    assert "s3cret" not in str(failed.value)
+    assert not pip_wheels.pip_wheel_dir().exists()
+
+
+class _HeaderRecorder(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.server.seen.append((self.path, self.headers.get("Authorization")))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def header_recorder():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _HeaderRecorder)
+    server.seen = []
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.mark.parametrize(
+    ("userinfo", "sent"),
+    [("deploy:s%40cret", "deploy:s@cret"), ("token", "token:"), (None, None)],
+)
+def test_fetch_sends_url_credentials_as_basic_authentication(header_recorder, userinfo, sent):
+    url = f"http://127.0.0.1:{header_recorder.server_address[1]}/simple/pip/"
+    body, _ = pypi.fetch(with_credentials(url, userinfo) if userinfo else url, timeout=10)
+    assert body == b"ok"
+    expected = "Basic " + base64.b64encode(sent.encode()).decode() if sent else None
+    assert header_recorder.seen == [("/simple/pip/", expected)]
+
+
+def test_refresh_is_needed_without_a_check_and_after_a_day(tmp_path):
+    assert pip_wheels.needs_refresh(tmp_path)
+    stamp = tmp_path / ".checked"
+    stamp.touch()
+    assert not pip_wheels.needs_refresh(tmp_path)
+    checked = stamp.stat().st_mtime
+    assert not pip_wheels.needs_refresh(
+        tmp_path, now=checked + pip_wheels.REFRESH_AFTER_SECONDS - 60
+    )
+    assert pip_wheels.needs_refresh(tmp_path, now=checked + pip_wheels.REFRESH_AFTER_SECONDS + 60)
+
+
+# ------------------------------------------------------------------ which index the app asks
+
+
+def write_pip_conf(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_index_url_app_setting_wins(tmp_path):
+    conf = write_pip_conf(
+        tmp_path / "pip.conf", "[global]\nindex-url = https://conf.example/simple\n"
+    )
+    env = {"PIP_INDEX_URL": "https://env.example/simple/", "PIP_CONFIG_FILE": str(conf)}
+    assert (
+        pypi.configured_index_url("https://app.example/simple", env)
+        == "https://app.example/simple/"
+    )
+
+
+def test_index_url_from_pip_index_url_variable(tmp_path):
+    conf = write_pip_conf(
+        tmp_path / "pip.conf", "[global]\nindex-url = https://conf.example/simple\n"
+    )
+    env = {"PIP_INDEX_URL": "https://env.example/pypi/simple", "PIP_CONFIG_FILE": str(conf)}
+    assert pypi.configured_index_url("", env) == "https://env.example/pypi/simple/"
+
+
+def test_index_url_from_the_pip_config_file(tmp_path):
+    conf = write_pip_conf(
+        tmp_path / "pip.conf", "[global]\nindex-url = https://conf.example/simple\n"
+    )
+    env = {"PIP_CONFIG_FILE": str(conf), "XDG_CONFIG_DIRS": str(tmp_path / "none")}
+    assert pypi.configured_index_url("", env) == "https://conf.example/simple/"
+
+
+def test_index_url_install_section_beats_global_section(tmp_path):
+    conf = write_pip_conf(
+        tmp_path / "pip.conf",
+        "[install]\nindex-url = https://install.example/simple/\n[global]\nindex-url = https://global.example/simple/\n",
+    )
+    assert (
+        pypi.configured_index_url("", {"PIP_CONFIG_FILE": str(conf)})
+        == "https://install.example/simple/"
+    )
+
+
+def test_index_url_from_the_users_pip_conf(tmp_path):
+    xdg = tmp_path / "xdg"
+    write_pip_conf(xdg / "pip" / "pip.conf", "[global]\nindex-url = https://user.example/simple/\n")
+    env = {"XDG_CONFIG_HOME": str(xdg), "XDG_CONFIG_DIRS": str(tmp_path / "none")}
+    assert pypi.configured_index_url("", env) == "https://user.example/simple/"
+    # PIP_CONFIG_FILE is read last and wins over the user's file.
+    conf = write_pip_conf(
+        tmp_path / "pip.conf", "[global]\nindex-url = https://conf.example/simple/\n"
+    )
+    assert (
+        pypi.configured_index_url("", {**env, "PIP_CONFIG_FILE": str(conf)})
+        == "https://conf.example/simple/"
+    )
+
+
+def test_index_url_defaults_to_pypi(monkeypatch):
+    assert pypi.configured_index_url("", {"PIP_CONFIG_FILE": os.devnull}) == pypi.PYPI_SIMPLE_URL
+    monkeypatch.delenv("PIP_INDEX_URL")  # set by conftest; PIP_CONFIG_FILE is os.devnull there
+    assert pypi.configured_index_url() == "https://pypi.org/simple/"
