@@ -56,16 +56,18 @@ def configured_index_url(app_setting: str = "", env: dict[str, str] | None = Non
     env = os.environ if env is None else env
     if env.get("PIP_INDEX_URL"):
         return _with_slash(env["PIP_INDEX_URL"])
-    found = ""
+    # pip's precedence: an [install] value beats any [global] one; within a section, later files win.
+    found = {"global": "", "install": ""}
     for path in pip_config_files(env):
         parser = configparser.RawConfigParser()
         try:
             parser.read(path, encoding="utf-8")
         except (OSError, configparser.Error):
-            continue
-        for section in ("global", "install"):
+            continue  # pip itself skips unreadable files the same way
+        for section in found:
             if parser.has_option(section, "index-url"):
-                found = parser.get(section, "index-url").strip()
+                found[section] = parser.get(section, "index-url").strip()
+    found = found["install"] or found["global"]
     return _with_slash(found or PYPI_SIMPLE_URL)
 
 
@@ -156,3 +158,104 @@ def project_files(index_url: str, project: str, *, timeout: float = 30.0) -> lis
             }
         )
     return files
+
+
+# -- latest versions ---------------------------------------------------------------------------
+
+
+def json_api_url(index_url: str, project: str) -> str | None:
+    """``<root>/pypi/<name>/json`` for an index whose simple URL ends in ``/simple/`` (PyPI, devpi, warehouse mirrors)."""
+    base = _with_slash(index_url)
+    if not base.endswith("/simple/"):
+        return None
+    return f"{base[: -len('simple/')]}pypi/{canonical_name(project)}/json"
+
+
+def _version_from_filename(filename: str) -> str:
+    name = filename
+    for suffix in (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    else:
+        return ""
+    if filename.endswith(".whl"):
+        parts = name.split("-")
+        return parts[1] if len(parts) >= 5 else ""
+    return name.rsplit("-", 1)[-1] if "-" in name else ""
+
+
+def newest_installable(releases: dict[str, list[dict]], python_version: tuple[int, ...]) -> str:
+    """The newest final release with at least one file that is not yanked and admits ``python_version``."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    python = ".".join(map(str, python_version[:3])) if python_version else ""
+    best = None
+    for text, files in releases.items():
+        try:
+            version = Version(text)
+        except InvalidVersion:
+            continue
+        if version.is_prerelease or version.is_devrelease or (best is not None and version <= best[0]):
+            continue
+        for entry in files:
+            if entry.get("yanked"):
+                continue
+            requires = entry.get("requires_python") or entry.get("requires-python") or ""
+            if requires and python:
+                try:
+                    if not SpecifierSet(requires).contains(python, prereleases=True):
+                        continue
+                except InvalidSpecifier:
+                    pass
+            best = (version, text)
+            break
+    return best[1] if best else ""
+
+
+def latest_version(index_url: str, project: str, python_version: tuple[int, ...] = (), *, timeout: float = 20.0) -> str:
+    """The newest version of ``project`` installable on ``python_version``, from the JSON API or the simple page."""
+    api = json_api_url(index_url, project)
+    if api is not None:
+        try:
+            body, _ = fetch(api, accept="application/json", timeout=timeout)
+            releases = json.loads(body.decode("utf-8")).get("releases") or {}
+            return newest_installable(releases, python_version)
+        except OSError as exc:
+            if getattr(exc, "code", None) != 404:
+                raise
+    # No JSON API (many mirrors): group the simple page's files by version.
+    releases: dict[str, list[dict]] = {}
+    for entry in project_files(index_url, project, timeout=timeout):
+        version = _version_from_filename(entry.get("filename", ""))
+        if version:
+            releases.setdefault(version, []).append(entry)
+    return newest_installable(releases, python_version)
+
+
+def latest_versions(
+    index_url: str,
+    projects: list[str],
+    python_version: tuple[int, ...] = (),
+    *,
+    max_workers: int = 16,
+    timeout: float = 20.0,
+) -> dict[str, str | Exception]:
+    """:func:`latest_version` for many projects at once (threads; blocking: call from a worker).
+
+    Each value is the version (``""`` when the index has none installable), or the
+    exception that project's request raised, so one failure does not hide the rest.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(project: str):
+        try:
+            return latest_version(index_url, project, python_version, timeout=timeout)
+        except (OSError, ValueError) as exc:
+            return exc
+
+    if not projects:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(max_workers, len(projects))) as pool:
+        return dict(zip(projects, pool.map(one, projects)))
