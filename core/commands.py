@@ -138,3 +138,91 @@ def pip(environment_python: str | os.PathLike, *args: str, description: str) -> 
         description,
         env={"PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8"},
     )
+
+
+# -- pip, one builder per action ---------------------------------------------------------------
+
+RAW_PROGRESS_SINCE = (24, 1)  # pip's "--progress-bar raw" prints "Progress N of M" lines
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    parts = []
+    for piece in version.split(".")[:3]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+def _index_options(index_url: str) -> list[str]:
+    """``--index-url`` only when the app's own setting names one; otherwise pip's configuration applies."""
+    return ["--index-url", index_url] if index_url else []
+
+
+def _progress_options(pip_version: str) -> list[str]:
+    return ["--progress-bar", "raw"] if _version_tuple(pip_version) >= RAW_PROGRESS_SINCE else []
+
+
+def _checked_specs(specs: list[str] | tuple[str, ...]) -> list[str]:
+    """Requirement strings validated by ``core.requirements``; re-checked so nothing option-like slips in."""
+    if not specs:
+        raise InvalidInput("Name at least one package.", reference="spec-empty")
+    for spec in specs:
+        if not spec or spec.lstrip().startswith("-"):
+            raise InvalidInput(f"“{spec}” is not a package requirement.", reference="spec-option")
+    return list(specs)
+
+
+def pip_install(
+    environment_python: str | os.PathLike,
+    specs: list[str] | tuple[str, ...],
+    *,
+    pip_version: str = "",
+    index_url: str = "",
+    upgrade: bool = False,
+    force_reinstall: bool = False,
+    no_deps: bool = False,
+    description: str = "",
+) -> Command:
+    """``pip install [--upgrade] … <specs>`` (specs after ``--`` is not used: pip does not support it for install)."""
+    args = ["install", *_progress_options(pip_version), *_index_options(index_url)]
+    if upgrade:
+        args.append("--upgrade")
+    if force_reinstall:
+        args.append("--force-reinstall")
+    if no_deps:
+        args.append("--no-deps")
+    args += _checked_specs(specs)
+    return pip(environment_python, *args, description=description or f"Install {', '.join(specs)}")
+
+
+def pip_install_requirements(
+    environment_python: str | os.PathLike,
+    requirements_file: str | os.PathLike,
+    *,
+    pip_version: str = "",
+    index_url: str = "",
+) -> Command:
+    path = _check_path_argument(requirements_file, "requirements file")
+    return pip(
+        environment_python,
+        "install",
+        *_progress_options(pip_version),
+        *_index_options(index_url),
+        "--requirement",
+        path,
+        description=f"Install the packages listed in {Path(path).name}",
+    )
+
+
+def pip_uninstall(environment_python: str | os.PathLike, names: list[str] | tuple[str, ...]) -> Command:
+    return pip(environment_python, "uninstall", "--yes", *_checked_specs(names), description=f"Uninstall {', '.join(names)}")
+
+
+def pip_freeze(environment_python: str | os.PathLike) -> Command:
+    return pip(environment_python, "freeze", description="List the installed versions (pip freeze)")
+
+
+def pip_check(environment_python: str | os.PathLike) -> Command:
+    return pip(environment_python, "check", description="Check that installed packages fit together")

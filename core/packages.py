@@ -116,3 +116,91 @@ def required_by(packages: list[InstalledPackage]) -> dict[str, list[str]]:
             dependents.setdefault(dependency, []).append(package.name)
     return dependents
 
+
+
+# -- half-installed files after a cancel or a crash -------------------------------------------
+
+# Folders in site-packages that belong to no distribution on purpose.
+_UNOWNED_OK = {"__pycache__", "_distutils_hack", "pip-selfcheck.json"}
+
+
+@dataclass(frozen=True)
+class Integrity:
+    """What an interrupted pip run may have left behind in ``site-packages``."""
+
+    # "~"-prefixed entries: pip's stashed copies from an interrupted install or uninstall.
+    leftovers: tuple[str, ...] = ()
+    # Distributions whose RECORD lists files that are missing.
+    damaged: tuple[InstalledPackage, ...] = ()
+    # Top-level package folders no installed distribution claims (installed without metadata).
+    orphans: tuple[str, ...] = ()
+
+    @property
+    def clean(self) -> bool:
+        return not (self.leftovers or self.damaged or self.orphans)
+
+    def describe(self) -> str:
+        parts = []
+        if self.damaged:
+            parts.append("incomplete: " + ", ".join(f"{p.name} {p.version}" for p in self.damaged))
+        if self.orphans:
+            parts.append("files without their package record: " + ", ".join(self.orphans))
+        if self.leftovers:
+            parts.append("pip's temporary leftovers: " + ", ".join(self.leftovers))
+        return "; ".join(parts)
+
+
+def _record_paths(dist_info: str) -> list[str]:
+    import csv
+
+    try:
+        with open(os.path.join(dist_info, "RECORD"), encoding="utf-8", errors="replace", newline="") as handle:
+            return [row[0] for row in csv.reader(handle) if row]
+    except OSError:
+        return []
+
+
+def check_integrity(site_packages: str | os.PathLike | None) -> Integrity:
+    """Look for half-installed files (blocking disk scan: call from a worker)."""
+    if site_packages is None:
+        return Integrity()
+    root = os.fspath(site_packages)
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return Integrity()
+    leftovers = sorted(n for n in names if n.startswith("~"))
+    claimed: set[str] = set()
+    damaged = []
+    packages = {p.metadata_path: p for p in installed_packages(root)}
+    for name in names:
+        if name.endswith(".egg-info") and os.path.isdir(os.path.join(root, name)):
+            # Older installs have no RECORD; their top_level.txt names what they own.
+            try:
+                with open(os.path.join(root, name, "top_level.txt"), encoding="utf-8") as handle:
+                    claimed.update(line.strip() for line in handle if line.strip())
+            except OSError:
+                pass
+        if not name.endswith(".dist-info") or name.startswith("~"):
+            continue
+        folder = os.path.join(root, name)
+        claimed.add(name)
+        missing = False
+        for relative in _record_paths(folder):
+            top = relative.split("/", 1)[0]
+            claimed.add(top)
+            if top.startswith("..") or "__pycache__" in relative or relative.endswith(".pyc"):
+                continue
+            if not missing and not os.path.exists(os.path.join(root, relative)):
+                missing = True
+        package = packages.get(os.path.join(folder, "METADATA"))
+        if missing and package is not None:
+            damaged.append(package)
+    orphans = []
+    for name in names:
+        if name in claimed or name in _UNOWNED_OK or name.startswith("~") or name.endswith((".dist-info", ".egg-info", ".pth")):
+            continue
+        path = os.path.join(root, name)
+        if os.path.isdir(path) and os.path.exists(os.path.join(path, "__init__.py")):
+            orphans.append(name)
+    return Integrity(tuple(leftovers), tuple(damaged), tuple(sorted(orphans)))

@@ -7,14 +7,16 @@ import time
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
+from core.activity_log import ActivityLog
 from core.commands import Command, redact
 
 MAX_BLOCKS = 20000
 
 
 class LogView(QPlainTextEdit):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, activity_log: ActivityLog | None = None) -> None:
         super().__init__(parent)
+        self.activity_log = activity_log or ActivityLog()
         self.setObjectName("logView")
         self.setAccessibleName("Log of commands and their output")
         self.setReadOnly(True)
@@ -44,18 +46,30 @@ class LogView(QPlainTextEdit):
     def begin_section(self, title: str) -> None:
         self._ensure_new_line()
         self._append(f"── {title} · {time.strftime('%H:%M:%S')}\n", self._heading)
+        self.activity_log.write(f"── {title}")
 
     def command(self, command: Command) -> None:
         self._ensure_new_line()
         self._append(f"$ {command.display()}\n", self._command)
+        self.activity_log.write(f"$ {command.display()}")
 
     def output(self, text: str, is_error: bool) -> None:
         self._append(redact(text), self._error if is_error else self._plain)
+        self.activity_log.write(("[stderr] " if is_error else "") + text)
 
     def outcome(self, text: str, ok: bool) -> None:
         self._ensure_new_line()
         self._append(("✓ " if ok else "✗ ") + text + "\n\n", self._heading if ok else self._error)
+        self.activity_log.write(("✓ " if ok else "✗ ") + text)
 
     def note(self, text: str) -> None:
         self._ensure_new_line()
         self._append(text + "\n", self._plain)
+        self.activity_log.write(text)
+
+    def copy_all(self) -> str:
+        from PySide6.QtGui import QGuiApplication
+
+        text = self.toPlainText()
+        QGuiApplication.clipboard().setText(text)
+        return text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import os
 import shutil
 import sys
@@ -25,7 +24,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QTableView,
     QToolButton,
     QTreeView,
     QVBoxLayout,
@@ -40,16 +38,14 @@ from core.environments import (
     deletion_refusal,
     folder_size,
     human_size,
-    interpreter_starts,
 )
 from core.errors import UserFacingError
-from core.packages import InstalledPackage, installed_packages
 from core.settings import Settings
 from gui import icons
 from gui.log_view import LogView
 from gui.message_bar import Level, MessageBar
 from gui.models.environments import EnvironmentEntry, EnvironmentListModel
-from gui.models.packages import PackageTableModel
+from gui.packages_panel import PackagesPanel
 from gui.runner import Operation, Outcome, ProcessRunner, Status
 from gui.workers import run_in_background
 
@@ -101,9 +97,9 @@ class MainWindow(QMainWindow):
         self._select_after_load = ""
 
         self.environment_model = EnvironmentListModel(parent=self)
-        self.package_model = PackageTableModel(parent=self)
         self._build_actions()
         self._build_ui()
+        self._build_menus()
         self._connect_runner()
         self._set_state()
 
@@ -136,7 +132,51 @@ class MainWindow(QMainWindow):
         self.open_terminal_action = action("Open terminal here", "openTerminalAction", self.open_terminal)
         self.remove_action = action("Remove from list", "removeFromListAction", self.remove_from_list, T.ListRemove)
         self.delete_action = action("Move to trash…", "deleteEnvironmentAction", self.delete_selected, T.EditDelete, QKeySequence.StandardKey.Delete)
+        self.settings_action = action("Settings…", "settingsAction", self.open_settings, T.DocumentProperties, QKeySequence.StandardKey.Preferences)
+        self.quit_action = action("Quit", "quitAction", self.close, T.ApplicationExit, QKeySequence.StandardKey.Quit)
+        self.open_log_folder_action = action("Open the log folder", "openLogFolderAction", self.open_log_folder)
         self.refresh_action = action("Refresh", "refreshAction", self.refresh_environments, T.ViewRefresh, QKeySequence.StandardKey.Refresh)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        app_menu = bar.addMenu("&Venvdesk")
+        app_menu.addAction(self.new_action)
+        app_menu.addAction(self.add_existing_action)
+        app_menu.addSeparator()
+        app_menu.addAction(self.settings_action)
+        app_menu.addSeparator()
+        app_menu.addAction(self.quit_action)
+        bar.addMenu(self.environment_menu).setText("&Environment")
+        packages_menu = bar.addMenu("&Packages")
+        packages_menu.addAction(self.packages_panel.save_requirements_action)
+        packages_menu.addAction(self.packages_panel.install_requirements_action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.open_log_folder_action)
+
+    def open_settings(self):
+        from gui.dialogs.settings import SettingsDialog
+
+        dialog = SettingsDialog(self.settings.index_url, self)
+
+        def save() -> None:
+            self.settings.index_url = dialog.index_url()
+            try:
+                self.settings.save()
+            except OSError as exc:
+                self.show_error(UserFacingError("Your settings could not be saved.", str(exc)))
+            self.update_index_label()
+            self.packages_panel.set_environment(self.selected_entry())
+
+        dialog.accepted.connect(save)
+        self.settings_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def open_log_folder(self) -> None:
+        folder = self.log_view.activity_log.path.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self.message_bar.show_message(f"The log files are in {folder}.", Level.INFO)
 
     def _build_ui(self) -> None:
         self.message_bar = MessageBar()
@@ -237,49 +277,10 @@ class MainWindow(QMainWindow):
         left.addWidget(self.environment_pages, 1)
 
         # Packages panel ----------------------------------------------------------------------
-        self.packages_title = QLabel("Packages")
-        self.packages_title.setObjectName("packagesTitle")
-        self.packages_title.setStyleSheet("font-weight: 600; font-size: 13pt;")
-        self.package_table = QTableView()
-        self.package_table.setObjectName("packageTable")
-        self.package_table.setAccessibleName("Installed packages")
-        self.package_table.setModel(self.package_model)
-        self.package_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.package_table.setAlternatingRowColors(True)
-        self.package_table.verticalHeader().hide()
-        self.package_table.setShowGrid(False)
-        self.package_table.setWordWrap(False)
-        self.package_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.package_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        self.package_table.horizontalHeader().setStretchLastSection(True)
-        self.packages_placeholder = QLabel("Select an environment to see the packages installed in it.")
-        self.packages_placeholder.setObjectName("packagesPlaceholder")
-        self.packages_placeholder.setWordWrap(True)
-        self.packages_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        # Shown under the explanation when the selected environment is broken.
-        self.broken_actions = QWidget()
-        broken_row = QHBoxLayout(self.broken_actions)
-        broken_row.addStretch(1)
-        for act, name in ((self.remove_action, "brokenRemoveButton"), (self.delete_action, "brokenDeleteButton")):
-            button = QPushButton(act.icon(), act.text())
-            button.setObjectName(name)
-            button.clicked.connect(act.trigger)
-            broken_row.addWidget(button)
-        broken_row.addStretch(1)
-        self.packages_message_page = QWidget()
-        message_layout = QVBoxLayout(self.packages_message_page)
-        message_layout.addStretch(1)
-        message_layout.addWidget(self.packages_placeholder)
-        message_layout.addWidget(self.broken_actions)
-        message_layout.addStretch(1)
-        self.package_pages = QStackedWidget()
-        self.package_pages.addWidget(self.packages_message_page)
-        self.package_pages.addWidget(self.package_table)
-        packages_panel = QWidget()
-        packages_panel.setObjectName("packagesPanel")
-        right = QVBoxLayout(packages_panel)
-        right.addWidget(self.packages_title)
-        right.addWidget(self.package_pages, 1)
+        self.packages_panel = PackagesPanel(self.runner, self.settings, self.message_bar, [self.remove_action, self.delete_action])
+        self.packages_panel.packages_loaded.connect(self.packages_loaded)
+        self.packages_panel.environment_broken.connect(self._mark_broken)
+        packages_panel = self.packages_panel
 
         splitter = QSplitter()
         splitter.addWidget(environments_panel)
@@ -296,9 +297,32 @@ class MainWindow(QMainWindow):
 
         # Log dock ----------------------------------------------------------------------------
         self.log_view = LogView()
+        copy_log = QPushButton("Copy")
+        copy_log.setObjectName("copyLogButton")
+        copy_log.setAccessibleName("Copy the whole log")
+        copy_log.setToolTip("Copy the whole log, to paste it to someone helping you")
+        copy_log.clicked.connect(self.copy_log)
+        save_log = QPushButton("Save…")
+        save_log.setObjectName("saveLogButton")
+        save_log.setAccessibleName("Save the log to a file")
+        save_log.clicked.connect(self.save_log)
+        self.log_file_label = QLabel()
+        self.log_file_label.setObjectName("logFileLabel")
+        self.log_file_label.setText(f"Also kept in {self.log_view.activity_log.path}")
+        self.log_file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        log_buttons = QHBoxLayout()
+        log_buttons.setContentsMargins(0, 0, 0, 0)
+        log_buttons.addWidget(self.log_file_label, 1)
+        log_buttons.addWidget(copy_log)
+        log_buttons.addWidget(save_log)
+        log_panel = QWidget()
+        log_layout = QVBoxLayout(log_panel)
+        log_layout.setContentsMargins(4, 0, 4, 4)
+        log_layout.addLayout(log_buttons)
+        log_layout.addWidget(self.log_view, 1)
         dock = QDockWidget("Log", self)
         dock.setObjectName("logDock")
-        dock.setWidget(self.log_view)
+        dock.setWidget(log_panel)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
         self.resizeDocks([dock], [190], Qt.Orientation.Vertical)
@@ -315,8 +339,12 @@ class MainWindow(QMainWindow):
         self.cancel_button.setObjectName("cancelButton")
         self.cancel_button.setAccessibleName("Cancel the running operation")
         self.cancel_button.clicked.connect(self.cancel_current)
+        self.index_label = QLabel()
+        self.index_label.setObjectName("indexLabel")
+        self.update_index_label()
         status = self.statusBar()
         status.addWidget(self.activity_label, 1)
+        status.addPermanentWidget(self.index_label)
         status.addPermanentWidget(self.progress_bar)
         status.addPermanentWidget(self.cancel_button)
 
@@ -325,6 +353,7 @@ class MainWindow(QMainWindow):
         self.runner.step_started.connect(lambda _op, command: self.log_view.command(command))
         self.runner.output.connect(lambda _op, text, is_error: self.log_view.output(text, is_error))
         self.runner.finished.connect(self._operation_finished)
+        self.runner.progress.connect(self._operation_progress)
         self.runner.queued.connect(lambda op: self.log_view.note(f"Queued: {op.title} (waits for the running one)"))
 
     # -- state -------------------------------------------------------------------------------
@@ -351,7 +380,6 @@ class MainWindow(QMainWindow):
         self.cancel_button.setVisible(running)
         if running:
             self.activity_label.setText(f"{self._active[-1].title}…")
-        self.broken_actions.setVisible(entry is not None and not entry.health.ok)
 
     # -- background start-up work ------------------------------------------------------------
 
@@ -424,46 +452,8 @@ class MainWindow(QMainWindow):
     # -- selection and packages --------------------------------------------------------------
 
     def _selection_changed(self) -> None:
-        entry = self.selected_entry()
         self._set_state()
-        if entry is None:
-            self.packages_title.setText("Packages")
-            self.packages_placeholder.setText("Select an environment to see the packages installed in it.")
-            self.package_pages.setCurrentWidget(self.packages_message_page)
-            self.package_model.set_packages([])
-            return
-        environment = entry.environment
-        self.packages_title.setText(f"Packages in {environment.name}")
-        if not entry.health.ok:
-            self.packages_placeholder.setText(
-                f"<p><b>This environment is broken.</b></p><p>{html.escape(entry.health.reason)}</p>"
-                f"<p>{html.escape(entry.health.hint)}</p>"
-            )
-            self.package_pages.setCurrentWidget(self.packages_message_page)
-            self.package_model.set_packages([])
-            self.packages_loaded.emit(str(environment.path))
-            return
-        self.load_packages(environment)
-
-    def load_packages(self, environment: Environment) -> None:
-        path = str(environment.path)
-        self._packages_for = path
-
-        def read() -> tuple[list[InstalledPackage], object]:
-            return installed_packages(environment.site_packages()), interpreter_starts(environment)
-
-        def done(result) -> None:
-            packages, health = result
-            if self._packages_for != path:
-                return  # the person moved on
-            if not health.ok:
-                self._mark_broken(path, health)
-                return
-            self.package_model.set_packages(packages)
-            self.package_pages.setCurrentWidget(self.package_table)
-            self.packages_loaded.emit(path)
-
-        run_in_background(read, done, self._background_failed("read the installed packages"), context=self)
+        self.packages_panel.set_environment(self.selected_entry())
 
     def _mark_broken(self, path: str, health) -> None:
         row = self.environment_model.row_of(path)
@@ -537,7 +527,38 @@ class MainWindow(QMainWindow):
     def _operation_started(self, operation: Operation) -> None:
         self._active.append(operation)
         self.log_view.begin_section(operation.title)
+        self.progress_bar.setRange(0, 0)  # busy until pip reports numbers
         self._set_state()
+
+    def _operation_progress(self, operation: Operation, done: int, total: int) -> None:
+        if self._active and operation is self._active[-1] and total > 0:
+            self.progress_bar.setRange(0, total)
+            self.progress_bar.setValue(min(done, total))
+
+    def update_index_label(self) -> None:
+        from core import pypi
+
+        index = commands.redact(pypi.configured_index_url(self.settings.index_url))
+        source = "Venvdesk's setting" if self.settings.index_url else "pip's configuration"
+        self.index_label.setText(f"Index: {index}")
+        self.index_label.setToolTip(f"Packages come from {index} (from {source}).")
+
+    def copy_log(self) -> None:
+        self.log_view.copy_all()
+        self.message_bar.show_message("The log was copied. Paste it into a message to someone helping you.", Level.INFO)
+
+    def save_log(self) -> None:
+        path, _filter = QFileDialog.getSaveFileName(self, "Save the log", str(Path.home() / "venvdesk-log.txt"), "Text (*.txt)")
+        if path:
+            self.save_log_to(Path(path))
+
+    def save_log_to(self, path: Path) -> None:
+        try:
+            storage.write_text_atomic(path, self.log_view.toPlainText())
+        except OSError as exc:
+            self.show_error(UserFacingError(f"The log could not be saved to {path}.", str(exc)))
+            return
+        self.message_bar.show_message(f"Log saved to {path}.", Level.SUCCESS)
 
     def _operation_finished(self, outcome: Outcome) -> None:
         operation = outcome.operation
@@ -558,6 +579,8 @@ class MainWindow(QMainWindow):
                 f"“{request.name}” is ready. Its packages are listed on the right.", Level.SUCCESS
             )
             self.refresh_environments(select=str(request.target))
+            if request.requirements is not None:
+                self.packages_panel.install_requirements_file(request.requirements, environment=Environment.load(request.target))
             self.creation_finished.emit(outcome)
             return
 

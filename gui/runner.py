@@ -14,6 +14,7 @@ import codecs
 import enum
 import itertools
 import os
+import re
 import shutil
 import signal
 import sys
@@ -25,6 +26,7 @@ from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signa
 from core.commands import Command, child_environment, redact
 
 TAIL_LINES = 25
+_PROGRESS_LINE = re.compile(r"^Progress (\d+) of (\d+)\s*$")
 CANCEL_GRACE_MS = 3000
 
 
@@ -48,6 +50,11 @@ class Operation:
     title: str
     steps: list[Command]
     optional: frozenset[int] = frozenset()
+    # What the operation is for, so whoever started it can recognise its outcome.
+    kind: str = ""
+    data: dict = field(default_factory=dict)
+    # Keep the whole standard output in the outcome (pip freeze, pip check).
+    capture_output: bool = False
     id: int = field(default_factory=itertools.count(1).__next__)
 
 
@@ -60,6 +67,7 @@ class Outcome:
     tail: tuple[str, ...] = ()
     reason: str = ""
     warnings: tuple[str, ...] = ()
+    stdout: str = ""
 
     @property
     def ok(self) -> bool:
@@ -109,13 +117,15 @@ class _Running:
         }
         self.partial = {"out": "", "err": ""}
         self.warnings: list[str] = []
+        self.captured: list[str] = []
 
 
 class ProcessRunner(QObject):
     queued = Signal(object)  # Operation
     started = Signal(object)  # Operation
     step_started = Signal(object, object)  # Operation, Command
-    output = Signal(object, str, bool)  # Operation, text, is_stderr
+    output = Signal(object, str, bool)  # Operation, text (whole lines), is_stderr
+    progress = Signal(object, int, int)  # Operation, done, total (pip --progress-bar raw)
     finished = Signal(object)  # Outcome
 
     def __init__(self, parent: QObject | None = None, *, cancel_grace_ms: int = CANCEL_GRACE_MS) -> None:
@@ -222,23 +232,29 @@ class ProcessRunner(QObject):
         process.start()
 
     def _read(self, running: _Running, stream: str, final: bool = False) -> None:
+        """Decode what arrived, emit whole lines; pip's ``Progress N of M`` lines become progress."""
         process = running.process
         if process is None:
             return
         raw = process.readAllStandardOutput() if stream == "out" else process.readAllStandardError()
-        text = running.decoders[stream].decode(bytes(raw.data()), final=final)
-        if not text:
-            return
-        text = text.replace("\r\n", "\n")
+        text = running.decoders[stream].decode(bytes(raw.data()), final=final).replace("\r\n", "\n")
+        if stream == "out" and running.operation.capture_output:
+            running.captured.append(text)
         lines = (running.partial[stream] + text).split("\n")
-        running.partial[stream] = lines.pop()
+        running.partial[stream] = "" if final else lines.pop()
+        shown = []
         for line in lines:
+            match = _PROGRESS_LINE.match(line)
+            if match:
+                self.progress.emit(running.operation, int(match.group(1)), int(match.group(2)))
+                continue
             if line.strip():
                 running.tail.append(line.rsplit("\r", 1)[-1])
-        if final and running.partial[stream].strip():
-            running.tail.append(running.partial[stream])
-            running.partial[stream] = ""
-        self.output.emit(running.operation, text, stream == "err")
+            shown.append(line)
+        if final and shown and shown[-1] == "":
+            shown.pop()
+        if shown:
+            self.output.emit(running.operation, "\n".join(shown) + ("" if final and not text.endswith("\n") else "\n"), stream == "err")
 
     def _on_error(self, running: _Running, process: QProcess, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart and self._running.get(running.operation.key) is running:
@@ -288,7 +304,14 @@ class ProcessRunner(QObject):
             running.process.deleteLater()
         self.finished.emit(
             Outcome(
-                status, running.operation, command, exit_code, tuple(running.tail), reason, tuple(running.warnings)
+                status,
+                running.operation,
+                command,
+                exit_code,
+                tuple(running.tail),
+                reason,
+                tuple(running.warnings),
+                "".join(running.captured),
             )
         )
         queue = self._queues.get(key)

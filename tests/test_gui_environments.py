@@ -98,7 +98,7 @@ def test_create_environment_with_chosen_interpreter(qtbot, open_window, seeded_p
     assert visible_names(window) == ["demo"]
     assert window.environment_pages.currentIndex() == LIST_PAGE
     assert window.environment_model.data(window.environment_model.index(0, 1)) == chosen.version_text
-    packages = [p.name for p in window.package_model.packages()]
+    packages = [p.name for p in window.packages_panel.model.packages()]
     assert packages == ["pip"]
     assert not window.progress_bar.isVisible()
 
@@ -234,10 +234,10 @@ def test_broken_environment_is_shown_as_broken(qtbot, open_window, make_venv):
     tooltip = model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole)
     assert "Broken" in tooltip and "/gone/python/bin" in tooltip
     select_environment(qtbot, window, "orphan")
-    assert "is gone" in window.packages_placeholder.text()
-    assert "broken" in window.packages_placeholder.text()
-    assert window.package_pages.currentWidget() is window.packages_message_page
-    assert window.findChild(QPushButton, "brokenRemoveButton").isVisible()
+    assert "is gone" in window.packages_panel.placeholder.text()
+    assert "broken" in window.packages_panel.placeholder.text()
+    assert window.packages_panel.pages.currentWidget() is window.packages_panel.message_page
+    assert window.findChild(QPushButton, "brokenRemoveFromListButton").isVisible()
 
 
 def test_environment_whose_python_does_not_start_is_shown_as_broken(qtbot, open_window, make_venv):
@@ -300,9 +300,9 @@ def test_packages_panel_lists_installed_distributions(qtbot, open_window, make_v
     window = open_window()
     with qtbot.waitSignal(window.packages_loaded, timeout=20_000):
         window.add_environment_folder(str(target))
-    table = {(p.name, p.version) for p in window.package_model.packages()}
+    table = {(p.name, p.version) for p in window.packages_panel.model.packages()}
     assert {("tinyapp", "2.0"), ("tinyutil", "1.1")} <= table
-    assert window.packages_title.text() == "Packages in with-packages"
+    assert window.packages_panel.title.text() == "Packages in with-packages"
 
 
 def test_browsing_to_an_interpreter_probes_it_and_offers_it(qtbot, open_window, tmp_path):

@@ -40,6 +40,7 @@ class NewEnvironmentRequest:
     system_site_packages: bool
     upgrade_deps: bool
     prompt: str
+    requirements: Path | None = None
 
 
 class NewEnvironmentDialog(QDialog):
@@ -100,6 +101,19 @@ class NewEnvironmentDialog(QDialog):
         self.upgrade_deps_check.setAccessibleName("Start with the newest pip")
         self.upgrade_deps_check.setChecked(True)
 
+        self.requirements_edit = QLineEdit()
+        self.requirements_edit.setObjectName("requirementsFileEdit")
+        self.requirements_edit.setAccessibleName("requirements.txt to install after creating")
+        self.requirements_edit.setPlaceholderText("optional: a requirements.txt to install right away")
+        self.requirements_edit.textChanged.connect(lambda _t: self._set_state())
+        choose_requirements = QPushButton("Choose…")
+        choose_requirements.setObjectName("chooseRequirementsButton")
+        choose_requirements.setAccessibleName("Choose a requirements file")
+        choose_requirements.clicked.connect(self._choose_requirements)
+        requirements_row = QHBoxLayout()
+        requirements_row.addWidget(self.requirements_edit, 1)
+        requirements_row.addWidget(choose_requirements)
+
         self.target_label = QLabel()
         self.target_label.setObjectName("targetPathLabel")
         # A long path must wrap anywhere rather than be cut off.
@@ -124,6 +138,7 @@ class NewEnvironmentDialog(QDialog):
         form.addRow(label("P&rompt:", self.prompt_edit), self.prompt_edit)
         form.addRow("", self.system_site_packages_check)
         form.addRow("", self.upgrade_deps_check)
+        form.addRow(label("&Install from:", self.requirements_edit), requirements_row)
         self.form = form
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
@@ -231,11 +246,30 @@ class NewEnvironmentDialog(QDialog):
         if folder:
             self.location_edit.setText(folder)
 
+    def _choose_requirements(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, "Choose a requirements file", str(Path.home()), "Requirements (*.txt);;All files (*)")
+        if path:
+            self.requirements_edit.setText(path)
+
+    def requirements_path(self) -> Path | None:
+        text = self.requirements_edit.text().strip()
+        return Path(text).expanduser() if text else None
+
     def validation_error(self) -> str:
         try:
             validate_new_environment(self.name_edit.text(), self.location_edit.text())
         except InvalidInput as exc:
             return exc.message
+        requirements = self.requirements_path()
+        if requirements is not None:
+            from core.requirements import read_requirements_file
+
+            try:
+                parsed = read_requirements_file(requirements)
+            except InvalidInput as exc:
+                return exc.message
+            if not parsed.ok:
+                return f"{requirements.name} has lines that cannot be read: {parsed.describe_errors()}"
         interpreter = self.selected_interpreter()
         if interpreter is None:
             return "" if self._loading or self._browsing else "Choose the Python to base the environment on."
@@ -295,4 +329,5 @@ class NewEnvironmentDialog(QDialog):
             system_site_packages=self.system_site_packages_check.isChecked(),
             upgrade_deps=self.upgrade_deps_check.isChecked() and self.upgrade_deps_check.isEnabled(),
             prompt=self.prompt_edit.text().strip(),
+            requirements=self.requirements_path(),
         )

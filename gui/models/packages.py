@@ -1,28 +1,73 @@
-"""Qt table model over an environment's installed distributions (a list of core objects)."""
+"""Qt models over an environment's installed distributions (a list of core objects)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPalette
+from PySide6.QtWidgets import QApplication
 
-from core.packages import InstalledPackage
+from core.packages import InstalledPackage, required_by
+
+
+def is_newer(latest: str, installed: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(latest) > Version(installed)
+    except InvalidVersion:
+        return False
 
 
 class PackageTableModel(QAbstractTableModel):
-    NAME, VERSION, SUMMARY = range(3)
-    HEADERS = ("Package", "Version", "Description")
+    NAME, VERSION, LATEST, SUMMARY = range(4)
+    HEADERS = ("Package", "Installed", "Latest", "Description")
     PackageRole = Qt.ItemDataRole.UserRole + 1
+    OutdatedRole = Qt.ItemDataRole.UserRole + 2
+    DependencyOnlyRole = Qt.ItemDataRole.UserRole + 3
 
     def __init__(self, packages: list[InstalledPackage] | None = None, parent=None) -> None:
         super().__init__(parent)
-        self._packages: list[InstalledPackage] = list(packages or [])
+        self._packages: list[InstalledPackage] = []
+        self._required_by: dict[str, list[str]] = {}
+        self._latest: dict[str, str] = {}
+        self._outdated: set[str] = set()
+        self.set_packages(packages or [])
+
+    # -- core-facing API ---------------------------------------------------------------------
 
     def set_packages(self, packages: list[InstalledPackage]) -> None:
         self.beginResetModel()
         self._packages = list(packages)
+        self._required_by = required_by(self._packages)
+        self._outdated = self._compute_outdated()
         self.endResetModel()
+
+    def _compute_outdated(self) -> set[str]:
+        return {p.key for p in self._packages if self._latest.get(p.key) and is_newer(self._latest[p.key], p.version)}
 
     def packages(self) -> list[InstalledPackage]:
         return list(self._packages)
+
+    def set_latest_versions(self, latest: dict[str, str]) -> None:
+        """Latest versions by normalised name (filled in the background; blank until known)."""
+        self._latest = dict(latest)
+        self._outdated = self._compute_outdated()
+        if self._packages:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._packages) - 1, self.SUMMARY))
+
+    def latest_version(self, package: InstalledPackage) -> str:
+        return self._latest.get(package.key, "")
+
+    def is_outdated(self, package: InstalledPackage) -> bool:
+        return package.key in self._outdated
+
+    def outdated_packages(self) -> list[InstalledPackage]:
+        return [p for p in self._packages if self.is_outdated(p)]
+
+    def dependents_of(self, package: InstalledPackage) -> list[str]:
+        return sorted(self._required_by.get(package.key, []), key=str.lower)
+
+    # -- Qt model API ------------------------------------------------------------------------
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
         return 0 if parent.isValid() else len(self._packages)
@@ -40,10 +85,65 @@ class PackageTableModel(QAbstractTableModel):
         if not index.isValid() or not 0 <= index.row() < len(self._packages):
             return None
         package = self._packages[index.row()]
+        column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return (package.name, package.version, package.summary)[index.column()]
+            if column == self.LATEST:
+                latest = self.latest_version(package)
+                return f"{latest} ↑" if latest and self.is_outdated(package) else latest
+            return (package.name, package.version, None, package.summary)[column]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{package.name} {package.version}\n{package.summary}".strip()
+            lines = [f"{package.name} {package.version}", package.summary]
+            dependents = self.dependents_of(package)
+            if dependents:
+                lines.append(f"Required by: {', '.join(dependents)}")
+            elif not package.requested:
+                lines.append("Nothing installed needs it.")
+            if self.is_outdated(package):
+                lines.append(f"A newer version is available: {self.latest_version(package)}")
+            return "\n".join(line for line in lines if line)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column == self.LATEST and self.is_outdated(package):
+                return QBrush(QColor("#b45f06"))
+            if self.data(index, self.DependencyOnlyRole):
+                return QApplication.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+        if role == Qt.ItemDataRole.FontRole and column == self.LATEST and self.is_outdated(package):
+            font = QFont()
+            font.setBold(True)
+            return font
         if role == self.PackageRole:
             return package
+        if role == self.OutdatedRole:
+            return self.is_outdated(package)
+        if role == self.DependencyOnlyRole:
+            return bool(self._required_by.get(package.key)) and not package.requested
         return None
+
+
+class PackageFilterModel(QSortFilterProxyModel):
+    """The filter box (name or description) and the "only outdated" toggle."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self._outdated_only = False
+        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+    def set_text(self, text: str) -> None:
+        self._text = text.strip().lower()
+        self.invalidateRowsFilter()
+
+    def set_outdated_only(self, outdated_only: bool) -> None:
+        self._outdated_only = outdated_only
+        self.invalidateRowsFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:  # noqa: N802 - Qt
+        model = self.sourceModel()
+        index = model.index(source_row, 0, source_parent)
+        package = model.data(index, PackageTableModel.PackageRole)
+        if package is None:
+            return False
+        if self._outdated_only and not model.data(index, PackageTableModel.OutdatedRole):
+            return False
+        if self._text:
+            return self._text in package.name.lower() or self._text in package.summary.lower()
+        return True

@@ -1,0 +1,74 @@
+"""Settings: the package index Venvdesk and pip use (empty = whatever pip is configured to use)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core import pypi
+from core.commands import redact
+
+
+def index_url_problem(text: str) -> str:
+    """Why ``text`` cannot be used as an index URL ("" when it can, or when it is empty)."""
+    text = text.strip()
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https", "file") or not (parts.netloc or parts.scheme == "file"):
+        return "Enter a full address starting with https:// (for example https://pypi.org/simple/)."
+    if any(c.isspace() for c in text):
+        return "The address cannot contain spaces."
+    return ""
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, index_url: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(520)
+        self.index_edit = QLineEdit(index_url)
+        self.index_edit.setObjectName("indexUrlEdit")
+        self.index_edit.setAccessibleName("Package index address")
+        pip_default = redact(pypi.configured_index_url(""))
+        self.index_edit.setPlaceholderText(f"as pip is configured: {pip_default}")
+        explanation = QLabel(
+            "Where packages are searched for and downloaded from. Leave it empty to use what pip is"
+            " configured to use (your company may have set a mirror)."
+        )
+        explanation.setWordWrap(True)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("indexUrlError")
+        self.error_label.setStyleSheet("color: #a4262c;")
+        self.error_label.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Package &index:", self.index_edit)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(explanation)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+        self.index_edit.textChanged.connect(lambda _t: self._set_state())
+        self._set_state()
+
+    def _set_state(self) -> None:
+        problem = index_url_problem(self.index_edit.text())
+        self.error_label.setText(problem)
+        self.error_label.setVisible(bool(problem))
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not problem)
+
+    def index_url(self) -> str:
+        return self.index_edit.text().strip()
