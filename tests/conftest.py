@@ -38,29 +38,46 @@ def base_python() -> str:
     return os.path.realpath(getattr(sys, "_base_executable", sys.executable))
 
 
-def bundled_pip_wheel() -> Path:
-    """The pip wheel that ships with the test interpreter (ensurepip's, or Debian's copy)."""
+def bundled_pip_wheels() -> list[Path]:
+    """pip wheels that ship with Pythons on this machine (ensurepip's, Debian's), oldest first.
+
+    Only wheels that support the running Python are kept.  The newest one seeds
+    test environments (pip >= 24.1 reports progress as numbers); the index
+    serves them all, so pip can be upgraded from it.
+    """
     import ensurepip
 
+    from packaging.version import Version
+
     patterns = [
-        str(Path(ensurepip.__file__).parent / "_bundled" / "pip-*.whl"),
-        "/usr/share/python-wheels/pip-*.whl",
+        str(Path(ensurepip.__file__).parent / "_bundled" / "pip-*-py3-none-any.whl"),
+        str(Path.home() / ".pyenv" / "versions" / "*" / "lib" / "python3*" / "ensurepip" / "_bundled" / "pip-*-py3-none-any.whl"),
+        "/usr/share/python-wheels/pip-*-py3-none-any.whl",
     ]
+    by_version: dict[Version, Path] = {}
     for pattern in patterns:
-        found = sorted(glob.glob(pattern))
-        if found:
-            return Path(found[-1])
-    pytest.skip("no pip wheel bundled with this Python")
+        for found in glob.glob(pattern):
+            version = Version(Path(found).name.split("-")[1])
+            if version >= Version("22") and (sys.version_info < (3, 14) or version >= Version("24")):
+                by_version.setdefault(version, Path(found))
+    if not by_version:
+        pytest.skip("no pip wheel bundled with any Python here")
+    return [by_version[v] for v in sorted(by_version)]
 
 
 @pytest.fixture(scope="session")
-def pip_wheel() -> Path:
-    return bundled_pip_wheel()
+def pip_wheels() -> list[Path]:
+    return bundled_pip_wheels()
 
 
 @pytest.fixture(scope="session")
-def index_root(tmp_path_factory, pip_wheel) -> Path:
-    return build_index(tmp_path_factory.mktemp("index"), extra_wheels=[pip_wheel])
+def pip_wheel(pip_wheels) -> Path:
+    return pip_wheels[-1]
+
+
+@pytest.fixture(scope="session")
+def index_root(tmp_path_factory, pip_wheels) -> Path:
+    return build_index(tmp_path_factory.mktemp("index"), extra_wheels=pip_wheels)
 
 
 @pytest.fixture(scope="session")

@@ -128,13 +128,21 @@ class PackageFilterModel(QSortFilterProxyModel):
         self._outdated_only = False
         self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 
+    def _change_filter(self, name: str, value) -> None:
+        # Qt 6.10 replaced invalidateRowsFilter() with begin/endFilterChange(); 6.8 and 6.9 have only the former.
+        if hasattr(self, "endFilterChange"):
+            self.beginFilterChange()
+            setattr(self, name, value)
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            setattr(self, name, value)
+            self.invalidateRowsFilter()
+
     def set_text(self, text: str) -> None:
-        self._text = text.strip().lower()
-        self.invalidateRowsFilter()
+        self._change_filter("_text", text.strip().lower())
 
     def set_outdated_only(self, outdated_only: bool) -> None:
-        self._outdated_only = outdated_only
-        self.invalidateRowsFilter()
+        self._change_filter("_outdated_only", outdated_only)
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:  # noqa: N802 - Qt
         model = self.sourceModel()
