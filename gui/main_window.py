@@ -737,7 +737,11 @@ class MainWindow(QMainWindow):
         trash_button.setObjectName("confirmDeleteButton")
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.buttonClicked.connect(lambda button: button is trash_button and self._move_to_trash(entry))
+        def clicked(button) -> None:
+            if button is trash_button:
+                self._move_to_trash(entry)
+
+        box.buttonClicked.connect(clicked)
         self.confirm_delete_box = box
         box.open()
 

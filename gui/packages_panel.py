@@ -559,7 +559,11 @@ class PackagesPanel(QWidget):
             replace = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
             replace.setObjectName("replaceButton")
             box.addButton(QMessageBox.StandardButton.Cancel)
-            box.buttonClicked.connect(lambda button: button is replace and self.save_requirements_to(path, overwrite=True))
+            def clicked(button) -> None:
+                if button is replace:
+                    self.save_requirements_to(path, overwrite=True)
+
+            box.buttonClicked.connect(clicked)
             self.overwrite_box = box
             box.open()
             return None
@@ -608,10 +612,11 @@ class PackagesPanel(QWidget):
             go = box.addButton("Install anyway", QMessageBox.ButtonRole.AcceptRole)
             go.setObjectName("installRequirementsAnywayButton")
             box.addButton(QMessageBox.StandardButton.Cancel)
-            box.buttonClicked.connect(
-                lambda button: button is go
-                and self.install_requirements_file(path, options_confirmed=True, environment=environment)
-            )
+            def confirmed(button) -> None:
+                if button is go:
+                    self.install_requirements_file(path, options_confirmed=True, environment=environment)
+
+            box.buttonClicked.connect(confirmed)
             self.requirements_options_box = box
             box.open()
             return None
@@ -657,6 +662,8 @@ class PackagesPanel(QWidget):
         def scanned(integrity: Integrity) -> None:
             if path == self.key:
                 self.show_integrity(integrity, outcome)
+            else:  # the person moved on; the result shows when they come back and it is re-checked
+                self.checks_finished.emit(path)
 
         run_in_background(lambda: check_integrity(environment.site_packages()), scanned, self._failed("check for half-installed files"), context=self)
 
@@ -704,11 +711,8 @@ class PackagesPanel(QWidget):
             return
         try:
             write_requirements_file(path, outcome.stdout, overwrite=outcome.operation.data.get("overwrite", False))
-        except InvalidInput as error:
+        except UserFacingError as error:  # exists already, or cannot be written
             self.message_bar.show_message(str(error), Level.ERROR, error.detail)
-            return
-        except OSError as exc:
-            self.message_bar.show_message(f"{path} could not be written.", Level.ERROR, str(exc))
             return
         count = len([line for line in outcome.stdout.splitlines() if line.strip()])
         self.message_bar.show_message(f"Saved {count} package version(s) to {path}.", Level.SUCCESS)

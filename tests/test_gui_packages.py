@@ -1,0 +1,273 @@
+"""The Packages panel driven as a person would, with real pip against the local 127.0.0.1 index."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+
+from core.packages import check_integrity
+from gui.main_window import MainWindow
+from gui.models.packages import PackageTableModel
+from gui.runner import Status
+from tests.conftest import pip_install
+from tests.support.local_index import LocalIndexServer
+
+PIP_TIMEOUT = 120_000
+
+
+@pytest.fixture
+def open_env(qtbot, make_venv, use_local_index):
+    """A main window showing a fresh copy of the template environment (pip only), ready to use."""
+
+    def start(name: str = "proj", *requirements: str, window: MainWindow | None = None):
+        target = make_venv(name)
+        if requirements:
+            pip_install(target, *requirements, index_url=use_local_index.simple_url)
+        if window is None:
+            window = MainWindow()
+            qtbot.addWidget(window)
+            window.show()
+            with qtbot.waitSignal(window.environments_loaded, timeout=30_000):
+                pass
+        with qtbot.waitSignal(window.packages_panel.latest_versions_loaded, timeout=30_000):
+            window.add_environment_folder(str(target))
+        return window, window.packages_panel, target
+
+    return start
+
+
+def installed(panel) -> dict[str, str]:
+    return {p.name: p.version for p in panel.model.packages()}
+
+
+def click(qtbot, widget) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def select_packages(qtbot, panel, *names: str) -> None:
+    view = panel.table
+    view.clearSelection()
+    for row in range(panel.filter_model.rowCount()):
+        index = panel.filter_model.index(row, 0)
+        if panel.filter_model.data(index) in names:
+            rect = view.visualRect(index)
+            qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier, rect.center())
+    assert sorted(p.name for p in panel.selected_packages()) == sorted(names)
+
+
+def run_change(qtbot, panel, action, timeout: int = PIP_TIMEOUT):
+    """Do ``action`` and wait until the change, its pip check and the half-installed scan are done."""
+    with qtbot.waitSignal(panel.checks_finished, timeout=timeout):
+        action()
+    qtbot.waitUntil(lambda: not panel.runner.is_busy(panel.key), timeout=timeout)
+
+
+def test_install_by_name(qtbot, open_env):
+    window, panel, _target = open_env()
+    qtbot.keyClicks(panel.install_edit, "tinyutil")
+    run_change(qtbot, panel, lambda: click(qtbot, panel.install_button))
+    qtbot.waitUntil(lambda: installed(panel).get("tinyutil") == "1.1")
+    log = window.log_view.toPlainText()
+    assert "-m pip --disable-pip-version-check --no-input --no-color install" in log
+    assert "tinyutil" in log
+    assert panel.install_edit.text() == ""
+
+
+def test_install_a_pinned_version_with_its_dependency(qtbot, open_env):
+    _window, panel, _target = open_env()
+    qtbot.keyClicks(panel.install_edit, "tinyapp==2.0")
+    run_change(qtbot, panel, lambda: qtbot.keyClick(panel.install_edit, Qt.Key.Key_Return))
+    qtbot.waitUntil(lambda: installed(panel).get("tinyapp") == "2.0")
+    assert installed(panel)["tinyutil"] == "1.1"
+    model = panel.model
+    row = [p.name for p in model.packages()].index("tinyutil")
+    assert "Required by: tinyapp" in model.data(model.index(row, 0), Qt.ItemDataRole.ToolTipRole)
+    assert model.data(model.index(row, 0), PackageTableModel.DependencyOnlyRole)
+
+
+def test_outdated_packages_are_marked_and_upgraded(qtbot, open_env):
+    _window, panel, _target = open_env("old", "tinyutil==1.0")
+    model = panel.model
+    row = [p.name for p in model.packages()].index("tinyutil")
+    assert model.data(model.index(row, PackageTableModel.LATEST)) == "1.1 ↑"
+    assert model.data(model.index(row, 0), PackageTableModel.OutdatedRole)
+    panel.outdated_check.setChecked(True)
+    assert [panel.filter_model.data(panel.filter_model.index(r, 0)) for r in range(panel.filter_model.rowCount())] == ["tinyutil"]
+    select_packages(qtbot, panel, "tinyutil")
+    assert panel.upgrade_button.isEnabled()
+    run_change(qtbot, panel, lambda: click(qtbot, panel.upgrade_button))
+    qtbot.waitUntil(lambda: installed(panel).get("tinyutil") == "1.1")
+
+
+def test_uninstall_warns_about_dependents_and_can_keep_them(qtbot, open_env):
+    _window, panel, _target = open_env("deps", "tinyapp==2.0")
+    select_packages(qtbot, panel, "tinyutil")
+    click(qtbot, panel.uninstall_button)
+    box = panel.uninstall_warning_box
+    assert box is not None and box.isVisible()
+    assert "tinyutil is needed by tinyapp" in box.informativeText()
+    click(qtbot, box.findChild(QPushButton, "keepPackagesButton"))
+    assert not panel.runner.is_busy(panel.key)
+    assert "tinyutil" in installed(panel)
+
+    click(qtbot, panel.uninstall_button)
+    box = panel.uninstall_warning_box
+    run_change(qtbot, panel, lambda: click(qtbot, box.findChild(QPushButton, "uninstallAnywayButton")))
+    qtbot.waitUntil(lambda: "tinyutil" not in installed(panel))
+    qtbot.waitUntil(lambda: panel.problems_label.isVisible(), timeout=30_000)
+    assert "tinyapp 2.0 requires tinyutil" in panel.problems_label.text()
+
+
+def test_uninstall_without_dependents_asks_nothing(qtbot, open_env):
+    _window, panel, _target = open_env("plain", "tinyapp==2.0")
+    select_packages(qtbot, panel, "tinyapp", "tinyutil")
+    run_change(qtbot, panel, lambda: click(qtbot, panel.uninstall_button))
+    assert panel.uninstall_warning_box is None
+    qtbot.waitUntil(lambda: set(installed(panel)) == {"pip"})
+
+
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("--index-url http://evil.example/simple tinyapp", "pip option"),
+        ("-r requirements.txt", "pip option"),
+        ("https://example.com/pkg.whl", "URL"),
+        ("./local_folder", "folder"),
+    ],
+)
+def test_install_box_refuses_options_paths_and_urls(qtbot, open_env, typed, expected):
+    window, panel, _target = open_env()
+    qtbot.keyClicks(panel.install_edit, typed)
+    click(qtbot, panel.install_button)
+    assert panel.install_error.isVisible()
+    assert expected.lower() in panel.install_error.text().lower()
+    assert not panel.runner.is_busy(panel.key)
+    assert "$ " not in window.log_view.toPlainText().split("Installing")[-1]
+
+
+def test_save_requirements_then_install_them_into_a_fresh_environment(qtbot, open_env, tmp_path):
+    window, panel, source = open_env("source", "tinyapp==2.0", "tinyextra==0.1")
+    wanted = {name: version for name, version in installed(panel).items() if name != "pip"}
+    requirements = tmp_path / "requirements.txt"
+    with qtbot.waitSignal(panel.requirements_saved, timeout=PIP_TIMEOUT):
+        panel.save_requirements_to(requirements)
+    text = requirements.read_text()
+    assert "tinyapp==2.0" in text and "tinyutil==1.1" in text and "tinyextra==0.1" in text
+
+    # Saving again asks before replacing the file.
+    panel.save_requirements_to(requirements)
+    assert panel.overwrite_box is not None and panel.overwrite_box.isVisible()
+    panel.overwrite_box.reject()
+
+    window, panel, target = open_env("copy", window=window)
+    assert set(installed(panel)) == {"pip"}
+    run_change(qtbot, panel, lambda: panel.install_requirements_file(requirements))
+    qtbot.waitUntil(lambda: {n: v for n, v in installed(panel).items() if n != "pip"} == wanted)
+
+
+def test_malformed_requirements_line_is_reported_with_its_number(qtbot, open_env, tmp_path):
+    window, panel, _target = open_env()
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("# my project\ntinyutil==1.1\ntinyapp==\n")
+    assert panel.install_requirements_file(requirements) is None
+    assert "line 3" in window.message_bar.text()
+    assert not panel.runner.is_busy(panel.key)
+
+
+def test_requirements_lines_that_change_the_source_need_confirmation(qtbot, open_env, tmp_path, local_index):
+    _window, panel, _target = open_env()
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(f"--index-url {local_index.simple_url}\ntinyutil==1.0\n")
+    assert panel.install_requirements_file(requirements) is None
+    box = panel.requirements_options_box
+    assert box.isVisible() and "line 1: --index-url" in box.informativeText()
+    run_change(qtbot, panel, lambda: click(qtbot, box.findChild(QPushButton, "installRequirementsAnywayButton")))
+    qtbot.waitUntil(lambda: installed(panel).get("tinyutil") == "1.0")
+
+
+def test_cancel_mid_install_leaves_the_environment_clean_or_repairable(qtbot, open_env, index_root, monkeypatch):
+    window, panel, target = open_env()
+    with LocalIndexServer(index_root, delay_per_chunk=0.4) as slow:
+        monkeypatch.setenv("PIP_INDEX_URL", slow.simple_url)
+        qtbot.keyClicks(panel.install_edit, "tinyapp==2.0")
+        with qtbot.waitSignal(window.runner.started, timeout=10_000):
+            click(qtbot, panel.install_button)
+        assert window.cancel_button.isVisible() and window.progress_bar.isVisible()
+        qtbot.waitUntil(lambda: any("/files/" in path for path in slow.requests), timeout=30_000)
+        with qtbot.waitSignal(panel.checks_finished, timeout=PIP_TIMEOUT):
+            click(qtbot, window.cancel_button)
+    assert "✗ Installing tinyapp==2.0: cancelled." in window.log_view.toPlainText()
+    if panel.integrity.clean:
+        assert "no half-installed files" in window.message_bar.text()
+        assert not panel.repair_bar.isVisible()
+    else:
+        assert panel.repair_bar.isVisible() and "Repair" in window.message_bar.text()
+    # Whatever pip left, the environment's own pip agrees with what the panel shows.
+    listed = subprocess.run(
+        [str(target / "bin" / "python"), "-m", "pip", "list", "--format=freeze", "--disable-pip-version-check"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    assert {line.split("==")[0] for line in listed.split()} == set(installed(panel))
+
+
+def test_repair_reinstalls_a_half_installed_package(qtbot, open_env):
+    window, panel, target = open_env("damaged", "tinyapp==2.0")
+    site_packages = next(target.glob("lib/python*/site-packages"))
+    (site_packages / "tinyutil" / "__init__.py").unlink()
+    (site_packages / "~inyapp").mkdir()
+    # As after an interrupted pip run: the panel scans site-packages and offers Repair.
+    run_change(qtbot, panel, lambda: panel.show_integrity(check_integrity(site_packages)))
+    assert panel.repair_bar.isVisible()
+    assert "tinyutil 1.1" in panel.repair_label.text() and "~inyapp" in panel.repair_label.text()
+    run_change(qtbot, panel, lambda: click(qtbot, panel.repair_button))
+    assert (site_packages / "tinyutil" / "__init__.py").is_file()
+    assert not (site_packages / "~inyapp").exists()
+    assert not panel.repair_bar.isVisible()
+
+
+def test_package_installed_outside_the_app_appears(qtbot, open_env, local_index):
+    _window, panel, target = open_env()
+    assert "tinyextra" not in installed(panel)
+    pip_install(target, "tinyextra==0.2", index_url=local_index.simple_url)  # as if typed in a terminal
+    qtbot.waitUntil(lambda: installed(panel).get("tinyextra") == "0.2", timeout=15_000)
+
+
+def test_queued_operations_run_in_order_and_can_be_removed(qtbot, open_env):
+    window, panel, _target = open_env()
+    started = []
+    window.runner.started.connect(lambda op: started.append(op.title))
+    for spec in ("tinyutil==1.0", "tinyextra==0.1", "Old_Package==0.9"):
+        panel.install_edit.setText(spec)
+        click(qtbot, panel.install_button)
+    assert panel.queue_box.isVisible()
+    assert [panel.queue_list.item(i).text() for i in range(panel.queue_list.count())] == [
+        "Installing tinyextra==0.1", "Installing Old_Package==0.9"
+    ]
+    panel.queue_list.setCurrentRow(1)
+    with qtbot.waitSignal(window.runner.finished, check_params_cb=lambda o: o.status is Status.CANCELLED):
+        click(qtbot, panel.remove_queued_button)
+    qtbot.waitUntil(lambda: not window.runner.is_busy(panel.key) and "tinyextra" in installed(panel), timeout=PIP_TIMEOUT)
+    installs = [title for title in started if title.startswith("Installing")]
+    assert installs == ["Installing tinyutil==1.0", "Installing tinyextra==0.1"]
+    assert "old-package" not in {p.key for p in panel.model.packages()}
+    assert not panel.queue_box.isVisible()
+
+
+def test_new_environment_can_install_a_requirements_file(qtbot, open_env, tmp_path, seeded_pip_cache):
+    window, panel, _target = open_env()
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("tinyapp==1.0\n")
+    qtbot.waitUntil(lambda: not window.interpreters_loading, timeout=30_000)
+    dialog = window.new_environment()
+    qtbot.keyClicks(dialog.name_edit, "from-file")
+    dialog.requirements_edit.setText(str(requirements))
+    assert dialog.create_button.isEnabled()
+    new_path = Path(dialog.location_edit.text()) / "from-file"
+    with qtbot.waitSignal(panel.checks_finished, timeout=PIP_TIMEOUT, check_params_cb=lambda key: key == str(new_path)):
+        click(qtbot, dialog.create_button)
+    qtbot.waitUntil(lambda: installed(panel).get("tinyapp") == "1.0" and panel.key == str(new_path), timeout=30_000)
+
