@@ -7,7 +7,6 @@ configuration switched off.
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import subprocess
@@ -23,6 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from tests.support.bundled_pip import bundled_pip_wheels  # noqa: E402
 from tests.support.local_index import (  # noqa: E402
     LocalIndexServer,
     build_index,
@@ -38,36 +38,12 @@ def base_python() -> str:
     return os.path.realpath(getattr(sys, "_base_executable", sys.executable))
 
 
-def bundled_pip_wheels() -> list[Path]:
-    """pip wheels that ship with Pythons on this machine (ensurepip's, Debian's), oldest first.
-
-    Only wheels that support the running Python are kept.  The newest one seeds
-    test environments (pip >= 24.1 reports progress as numbers); the index
-    serves them all, so pip can be upgraded from it.
-    """
-    import ensurepip
-
-    from packaging.version import Version
-
-    patterns = [
-        str(Path(ensurepip.__file__).parent / "_bundled" / "pip-*-py3-none-any.whl"),
-        str(Path.home() / ".pyenv" / "versions" / "*" / "lib" / "python3*" / "ensurepip" / "_bundled" / "pip-*-py3-none-any.whl"),
-        "/usr/share/python-wheels/pip-*-py3-none-any.whl",
-    ]
-    by_version: dict[Version, Path] = {}
-    for pattern in patterns:
-        for found in glob.glob(pattern):
-            version = Version(Path(found).name.split("-")[1])
-            if version >= Version("22") and (sys.version_info < (3, 14) or version >= Version("24")):
-                by_version.setdefault(version, Path(found))
-    if not by_version:
-        pytest.skip("no pip wheel bundled with any Python here")
-    return [by_version[v] for v in sorted(by_version)]
-
-
 @pytest.fixture(scope="session")
 def pip_wheels() -> list[Path]:
-    return bundled_pip_wheels()
+    wheels = bundled_pip_wheels()
+    if not wheels:
+        pytest.skip("no pip wheel bundled with any Python here")
+    return wheels
 
 
 @pytest.fixture(scope="session")

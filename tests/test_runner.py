@@ -144,3 +144,20 @@ def test_undecodable_output_is_replaced_not_fatal(qtbot, runner):
     outcome = run(qtbot, runner, Operation("env", "Bytes", [python("import sys; sys.stdout.buffer.write(b'caf\\xe9\\n')")]))
     assert outcome.ok
     assert outcome.tail == ("caf\ufffd",)
+
+
+def test_pip_progress_lines_drive_progress_not_the_log(qtbot, runner):
+    code = "for i in range(1, 4):\n    print(f'Progress {i * 100} of 300', flush=True)\nprint('Successfully installed x')"
+    progress, chunks = [], []
+    runner.progress.connect(lambda _op, done, total: progress.append((done, total)))
+    runner.output.connect(lambda _op, text, _err: chunks.append(text))
+    outcome = run(qtbot, runner, Operation("env", "Download", [python(code)]))
+    assert outcome.ok
+    assert progress == [(100, 300), (200, 300), (300, 300)]
+    assert "".join(chunks) == "Successfully installed x\n"
+
+
+def test_captured_output_is_kept_whole(qtbot, runner):
+    code = "print('a==1'); print('b==2')"
+    outcome = run(qtbot, runner, Operation("env", "Freeze", [python(code)], capture_output=True))
+    assert outcome.stdout == "a==1\nb==2\n"

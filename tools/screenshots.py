@@ -8,7 +8,6 @@ Runs against throw-away XDG folders with real environments made by real
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import subprocess
@@ -22,21 +21,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def _isolate(root: Path) -> None:
+    for name in [n for n in os.environ if n.startswith("PIP_")]:
+        del os.environ[name]  # this machine's pip settings would show up in the pictures
     for name in ("CONFIG", "DATA", "CACHE", "STATE"):
         folder = root / name.lower()
         folder.mkdir(parents=True, exist_ok=True)
         os.environ[f"XDG_{name}_HOME"] = str(folder)
     os.environ["PIP_INDEX_URL"] = "http://127.0.0.1:9/simple/"  # never the internet
-
-
-def _bundled_pip_wheel() -> Path | None:
-    import ensurepip
-
-    for pattern in (str(Path(ensurepip.__file__).parent / "_bundled" / "pip-*.whl"), "/usr/share/python-wheels/pip-*.whl"):
-        found = sorted(glob.glob(pattern))
-        if found:
-            return Path(found[-1])
-    return None
 
 
 def _make_environment(python: str, target: Path, wheel: Path | None) -> None:
@@ -92,7 +83,21 @@ def main(argv: list[str]) -> int:
 
     # 3. Environments listed (three real ones, one of them broken), packages on the right.
     interpreters = [i for i in find_interpreters() if i.can_create_venv]
-    wheel = _bundled_pip_wheel()
+    from tests.support.bundled_pip import bundled_pip_wheels
+    from tests.support.local_index import LocalIndexServer, build_index, build_wheel
+
+    wheels = bundled_pip_wheels()
+    wheel = wheels[-1] if wheels else None
+    # pip shows download progress only for files over 512 KB: one big package to watch.
+    import base64
+
+    blob = base64.b64encode(os.urandom(900_000)).decode("ascii")
+    big = build_wheel(scratch / "big", "bigdata", "1.0", summary="A large package (to watch the progress bar).",
+                      modules={"bigdata/__init__.py": f"BLOB = {blob!r}\n"})
+    index_root = build_index(scratch / "index", extra_wheels=[*wheels, big])
+    server = LocalIndexServer(index_root).__enter__()
+    os.environ["PIP_INDEX_URL"] = server.simple_url
+    os.environ["PIP_CONFIG_FILE"] = os.devnull
     envs = storage.default_environments_dir()
     envs.mkdir(parents=True, exist_ok=True)
     for name, interpreter in zip(("data-analysis", "web-app", "old-project"), interpreters[::3] or interpreters):
@@ -112,7 +117,44 @@ def main(argv: list[str]) -> int:
         settle()
         shoot(window, "04-broken-environment.png")
 
-    # 4. A creation in progress (ensurepip: slow enough to catch), then cancelled.
+    # 4. Packages: outdated ones marked; an install in progress; the uninstall warning.
+    env = envs / "data-analysis"
+    subprocess.run(
+        [str(env / "bin" / "python"), "-m", "pip", "install", "--isolated", "--no-cache-dir", "--disable-pip-version-check",
+         "--index-url", server.simple_url, "tinyapp==2.0", "tinyutil==1.0", "tinyextra==0.1", "Old_Package==0.9"],
+        check=True, capture_output=True,
+    )
+    panel = window.packages_panel
+    row = window.environment_model.row_of(str(env))
+    window.environment_list.setCurrentIndex(window.environment_model.index(row, 0))
+    wait_for(panel.latest_versions_loaded)
+    settle()
+    shoot(window, "07-packages-outdated.png")
+
+    server.delay_per_chunk = 0.02
+    server.chunk_size = 16384
+    panel.install_edit.setText("bigdata")
+    panel.install_from_box()
+    for _ in range(40):
+        settle(100)
+        if window.progress_bar.maximum() > 0 and window.progress_bar.value() > window.progress_bar.maximum() // 3:
+            break
+    shoot(window, "08-installing.png")
+    server.delay_per_chunk = 0
+    wait_for(panel.checks_finished)
+    settle()
+
+    view = panel.table
+    for r in range(panel.filter_model.rowCount()):
+        if panel.filter_model.data(panel.filter_model.index(r, 0)) == "tinyutil":
+            view.selectRow(r)
+    panel.uninstall_selected()
+    settle()
+    if panel.uninstall_warning_box is not None:
+        shoot(panel.uninstall_warning_box, "09-uninstall-warning.png")
+        panel.uninstall_warning_box.reject()
+
+    # 5. A creation in progress (ensurepip: slow enough to catch), then cancelled.
     dialog = window.new_environment()
     dialog.name_edit.setText("new-project")
     dialog.upgrade_deps_check.setChecked(False)
@@ -126,6 +168,7 @@ def main(argv: list[str]) -> int:
     shoot(window, "06-cancelled.png")
     window.close()
     app.processEvents()
+    server.__exit__(None, None, None)
     from PySide6.QtCore import QThreadPool
 
     QThreadPool.globalInstance().waitForDone(10000)
