@@ -13,6 +13,7 @@ import json
 import os
 import re
 import sys
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
@@ -259,3 +260,129 @@ def latest_versions(
         return {}
     with ThreadPoolExecutor(max_workers=min(max_workers, len(projects))) as pool:
         return dict(zip(projects, pool.map(one, projects)))
+
+
+# -- one project's details ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Release:
+    version: str
+    yanked: bool = False
+    yanked_reason: str = ""
+    requires_python: str = ""
+    upload_time: str = ""  # ISO 8601, "" when unknown
+    prerelease: bool = False
+
+    def python_problem(self, python_version: tuple[int, ...]) -> str:
+        """Why this release cannot be installed on ``python_version`` ("" when it can)."""
+        if not self.requires_python or not python_version:
+            return ""
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+        python = ".".join(map(str, python_version[:3]))
+        try:
+            if SpecifierSet(self.requires_python).contains(python, prereleases=True):
+                return ""
+        except InvalidSpecifier:
+            return ""
+        return f"needs Python {self.requires_python}; this environment has {python}"
+
+
+@dataclass(frozen=True)
+class ProjectDetails:
+    name: str
+    summary: str = ""
+    latest: str = ""
+    license: str = ""
+    home_page: str = ""
+    documentation: str = ""
+    project_urls: tuple[tuple[str, str], ...] = ()
+    requires_python: str = ""
+    releases: tuple[Release, ...] = ()  # newest first
+    source: str = "json"  # "json" (the JSON API) or "simple" (file list only)
+
+    @property
+    def release_date(self) -> str:
+        for release in self.releases:
+            if release.version == self.latest:
+                return release.upload_time[:10]
+        return ""
+
+    def default_release(self, python_version: tuple[int, ...]) -> Release | None:
+        """The newest final release that is not yanked and supports ``python_version``."""
+        for release in self.releases:
+            if not release.yanked and not release.prerelease and not release.python_problem(python_version):
+                return release
+        return None
+
+
+def _sorted_releases(by_version: dict[str, list[dict]]) -> tuple[Release, ...]:
+    from packaging.version import InvalidVersion, Version
+
+    releases = []
+    for text, files in by_version.items():
+        try:
+            version = Version(text)
+        except InvalidVersion:
+            continue
+        if not files:
+            continue  # a release with no files cannot be installed
+        yanked = all(bool(f.get("yanked")) for f in files)
+        reason = next((str(f.get("yanked_reason") or f.get("yanked") or "") for f in files if f.get("yanked")), "")
+        if reason in ("True", "true"):
+            reason = ""
+        requires = next((f.get("requires_python") or f.get("requires-python") or "" for f in files if not f.get("yanked")), "")
+        uploaded = min((f.get("upload_time_iso_8601") or f.get("upload-time") or "" for f in files), default="")
+        releases.append(
+            (version, Release(text, yanked, reason, requires, uploaded, version.is_prerelease or version.is_devrelease))
+        )
+    releases.sort(key=lambda pair: pair[0], reverse=True)
+    return tuple(release for _version, release in releases)
+
+
+def project_details(index_url: str, project: str, *, timeout: float = 20.0) -> ProjectDetails:
+    """What the details pane shows, from ``<root>/pypi/<name>/json``, else from the simple page's files.
+
+    Blocking (network): call from a worker.  Raises ``OSError`` when the index does
+    not answer or has no such project.
+    """
+    api = json_api_url(index_url, project)
+    if api is not None:
+        try:
+            body, _ = fetch(api, accept="application/json", timeout=timeout)
+        except OSError as exc:
+            if getattr(exc, "code", None) != 404:
+                raise
+        else:
+            document = json.loads(body.decode("utf-8"))
+            info = document.get("info") or {}
+            urls = info.get("project_urls") or {}
+            documentation = info.get("docs_url") or next(
+                (u for k, u in urls.items() if k.lower() in ("documentation", "docs")), ""
+            )
+            home_page = info.get("home_page") or next(
+                (u for k, u in urls.items() if k.lower() in ("homepage", "home", "source", "repository")), ""
+            )
+            license_text = info.get("license_expression") or info.get("license") or ""
+            if len(license_text) > 80:  # some projects paste the whole licence text here
+                license_text = license_text.splitlines()[0][:80] + "…"
+            return ProjectDetails(
+                name=info.get("name") or project,
+                summary=info.get("summary") or "",
+                latest=info.get("version") or "",
+                license=license_text,
+                home_page=home_page,
+                documentation=documentation,
+                project_urls=tuple((str(k), str(v)) for k, v in urls.items()),
+                requires_python=info.get("requires_python") or "",
+                releases=_sorted_releases(document.get("releases") or {}),
+            )
+    by_version: dict[str, list[dict]] = {}
+    for entry in project_files(index_url, project, timeout=timeout):
+        version = _version_from_filename(entry.get("filename", ""))
+        if version:
+            by_version.setdefault(version, []).append(entry)
+    releases = _sorted_releases(by_version)
+    latest = next((r.version for r in releases if not r.prerelease and not r.yanked), "")
+    return ProjectDetails(name=project, latest=latest, releases=releases, source="simple")

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QTabWidget,
     QToolButton,
     QTreeView,
     QVBoxLayout,
@@ -280,11 +281,23 @@ class MainWindow(QMainWindow):
         self.packages_panel = PackagesPanel(self.runner, self.settings, self.message_bar, [self.remove_action, self.delete_action])
         self.packages_panel.packages_loaded.connect(self.packages_loaded)
         self.packages_panel.environment_broken.connect(self._mark_broken)
-        packages_panel = self.packages_panel
+        from gui.search_panel import SearchPanel
+
+        self.search_panel = SearchPanel(
+            self.settings,
+            self.packages_panel,
+            lambda: [entry.environment for entry in self.environment_model.entries() if entry.health.ok],
+        )
+        self.packages_panel.packages_loaded.connect(lambda _path: self.search_panel.environment_changed())
+        self.package_tabs = QTabWidget()
+        self.package_tabs.setObjectName("packageTabs")
+        self.package_tabs.addTab(self.packages_panel, "Installed")
+        self.package_tabs.addTab(self.search_panel, "Find packages")
+        self.package_tabs.currentChanged.connect(self._tab_changed)
 
         splitter = QSplitter()
         splitter.addWidget(environments_panel)
-        splitter.addWidget(packages_panel)
+        splitter.addWidget(self.package_tabs)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([420, 680])
@@ -454,6 +467,16 @@ class MainWindow(QMainWindow):
     def _selection_changed(self) -> None:
         self._set_state()
         self.packages_panel.set_environment(self.selected_entry())
+        self.search_panel.environment_changed()
+
+    def _tab_changed(self, index: int) -> None:
+        if self.package_tabs.widget(index) is self.search_panel:
+            if self.search_panel.search_index is None:
+                self.search_panel.load_index()  # the first time only: a download or a cache read
+            self.search_panel.search_edit.setFocus()
+
+    def show_search(self) -> None:
+        self.package_tabs.setCurrentWidget(self.search_panel)
 
     def _mark_broken(self, path: str, health) -> None:
         row = self.environment_model.row_of(path)

@@ -431,7 +431,7 @@ class PackagesPanel(QWidget):
 
     # -- actions -----------------------------------------------------------------------------
 
-    def _pip_version(self, environment: Environment | None = None) -> str:
+    def pip_version(self, environment: Environment | None = None) -> str:
         """The environment's pip version (decides whether pip can report progress as numbers)."""
         packages = self.model.packages()
         if environment is not None and str(environment.path) != self.key:
@@ -441,7 +441,7 @@ class PackagesPanel(QWidget):
                 return package.version
         return ""
 
-    def _submit_change(self, title: str, steps: list[commands.Command], **data) -> Operation:
+    def submit_change(self, title: str, steps: list[commands.Command], **data) -> Operation:
         operation = Operation(self.key, title, steps, kind=CHANGE, data=data)
         self.runner.submit(operation)
         self._update_queue()
@@ -459,18 +459,18 @@ class PackagesPanel(QWidget):
             return None
         spec = str(requirement)
         command = commands.pip_install(
-            self.environment.python, [spec], pip_version=self._pip_version(), index_url=self.settings.index_url
+            self.environment.python, [spec], pip_version=self.pip_version(), index_url=self.settings.index_url
         )
         self.install_edit.clear()
-        return self._submit_change(f"Installing {spec}", [command], names=[requirement.name])
+        return self.submit_change(f"Installing {spec}", [command], names=[requirement.name])
 
     def install_specs(self, specs: list[str], title: str, *, upgrade: bool = False) -> Operation | None:
         if self.environment is None or not specs:
             return None
         command = commands.pip_install(
-            self.environment.python, specs, pip_version=self._pip_version(), index_url=self.settings.index_url, upgrade=upgrade
+            self.environment.python, specs, pip_version=self.pip_version(), index_url=self.settings.index_url, upgrade=upgrade
         )
-        return self._submit_change(title, [command], names=specs)
+        return self.submit_change(title, [command], names=specs)
 
     def upgrade_selected(self) -> Operation | None:
         names = [p.name for p in self.selected_packages()]
@@ -527,7 +527,7 @@ class PackagesPanel(QWidget):
         if self.environment is None or not names:
             return None
         command = commands.pip_uninstall(self.environment.python, names)
-        return self._submit_change(f"Uninstalling {', '.join(names)}", [command], names=names)
+        return self.submit_change(f"Uninstalling {', '.join(names)}", [command], names=names)
 
     # -- requirements ------------------------------------------------------------------------
 
@@ -621,7 +621,7 @@ class PackagesPanel(QWidget):
             box.open()
             return None
         command = commands.pip_install_requirements(
-            environment.python, path, pip_version=self._pip_version(environment), index_url=self.settings.index_url
+            environment.python, path, pip_version=self.pip_version(environment), index_url=self.settings.index_url
         )
         names = [line.requirement.name for line in parsed.requirements if line.requirement is not None]
         operation = Operation(str(environment.path), f"Installing from {path.name}", [command], kind=CHANGE, data={"names": names})
@@ -739,12 +739,12 @@ class PackagesPanel(QWidget):
         if specs:
             steps.append(
                 commands.pip_install(
-                    environment.python, specs, pip_version=self._pip_version(), index_url=self.settings.index_url,
+                    environment.python, specs, pip_version=self.pip_version(), index_url=self.settings.index_url,
                     force_reinstall=True, no_deps=True, description="Reinstall the half-installed packages",
                 )
             )
         self.repair_bar.hide()
-        return self._submit_change("Repairing the environment", steps, names=specs)
+        return self.submit_change("Repairing the environment", steps, names=specs)
 
     # -- queue -------------------------------------------------------------------------------
 

@@ -1,0 +1,39 @@
+"""Qt list model over search results (core.search.SearchResult values)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
+
+
+class SearchResultModel(QAbstractListModel):
+    ResultRole = Qt.ItemDataRole.UserRole + 1
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._results: list = []
+
+    def set_results(self, results: list) -> None:
+        self.beginResetModel()
+        self._results = list(results)
+        self.endResetModel()
+
+    def results(self) -> list:
+        return list(self._results)
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        return 0 if parent.isValid() else len(self._results)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._results):
+            return None
+        result = self._results[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{result.name} — {result.summary}" if result.summary else result.name
+        if role == Qt.ItemDataRole.ToolTipRole:
+            popularity = f"#{result.rank:,} by downloads" if result.rank else "not among the 15,000 most downloaded"
+            return f"{result.name}\n{result.summary}\n{popularity}".replace("\n\n", "\n")
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return result.name
+        if role == self.ResultRole:
+            return result
+        return None
