@@ -14,7 +14,8 @@ Tests never touch the internet.  Everything pip needs comes from here:
 
 * :class:`LocalIndexServer` serves such a folder from a daemon thread, with
   PEP 691 content negotiation and switches for slow downloads, an HTML-only
-  index and an index that is down.
+  index and an index that is down.  Simple pages carry ``ETag`` and
+  ``Last-Modified`` and answer conditional requests with 304, like PyPI.
 * :func:`hermetic_pip_env` / :func:`hermetic_pip_args` make a pip process
   ignore this machine's pip configuration (``/etc/pip.conf``,
   ``/etc/xdg/pip/pip.conf``, ``PIP_FIND_LINKS``, ...) and use only the local index.
@@ -26,6 +27,7 @@ server rewrites them to absolute ``http://127.0.0.1:PORT/...`` URLs when serving
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import html
 import json
@@ -40,6 +42,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.parser import HeaderParser
+from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -694,13 +697,37 @@ class _Handler(BaseHTTPRequestHandler):
             accept = requested[-1]
         # An HTML-only index behaves like a pre-PEP 691 static server: it ignores Accept.
         content_type = "text/html" if owner.html_only else _negotiate(accept)
-        if content_type == PEP691_JSON:
-            body = (folder / "index.json").read_bytes()
-        else:
-            body = (folder / "index.html").read_bytes()
-            if content_type == "text/html":
-                content_type = "text/html; charset=utf-8"
-        self._reply(HTTPStatus.OK, body, content_type, [("Vary", "Accept")])
+        page = folder / ("index.json" if content_type == PEP691_JSON else "index.html")
+        body = page.read_bytes()
+        if content_type == "text/html":
+            content_type = "text/html; charset=utf-8"
+        headers = [("Vary", "Accept")]
+        if owner.last_serial is not None:
+            headers.append(("X-PyPI-Last-Serial", str(owner.last_serial)))
+        compress = owner.gzip_simple and _accepts_gzip(self.headers.get("Accept-Encoding"))
+        etag = None
+        if owner.send_etag:
+            digest = hashlib.sha256(body).hexdigest()[:32]
+            # A gzip'd body is another representation, so it gets its own tag (as Apache does).
+            etag = f'"{digest}-gzip"' if compress else f'"{digest}"'
+            headers.append(("ETag", etag))
+        modified = None
+        if owner.send_last_modified:
+            modified = int(page.stat().st_mtime)
+            headers.append(("Last-Modified", formatdate(modified, usegmt=True)))
+        if _not_modified(self.headers, etag, modified):
+            self._not_modified_reply(headers)
+            return
+        if compress:
+            body = gzip.compress(body, compresslevel=6, mtime=0)
+            headers.append(("Content-Encoding", "gzip"))
+        self._reply(HTTPStatus.OK, body, content_type, headers)
+
+    def _not_modified_reply(self, headers) -> None:
+        self.send_response(HTTPStatus.NOT_MODIFIED)
+        for key, value in headers:
+            self.send_header(key, value)
+        self.end_headers()  # a 304 has no body (and so no Content-Length)
 
     def _file(self, path: Path) -> None:
         owner = self.server.owner
@@ -742,6 +769,44 @@ class _Handler(BaseHTTPRequestHandler):
         document = _absolutize(json.loads(path.read_text(encoding="utf-8")), owner.url)
         body = json.dumps(document, indent=2).encode("utf-8")
         self._reply(HTTPStatus.OK, body, "application/json")
+
+
+def _accepts_gzip(accept_encoding: str | None) -> bool:
+    for part in (accept_encoding or "").split(","):
+        coding, *params = (p.strip() for p in part.split(";"))
+        if coding.lower() in ("gzip", "x-gzip") and not any(
+            p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in params
+        ):
+            return True
+    return False
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    """RFC 9110 weak comparison of ``If-None-Match`` against the page's tag."""
+    if header.strip() == "*":
+        return True
+    bare = etag.removeprefix("W/")
+    base = bare.removesuffix('-gzip"') + '"' if bare.endswith('-gzip"') else bare
+    return any(
+        tag.strip().removeprefix("W/") in (bare, base) for tag in header.split(",") if tag.strip()
+    )
+
+
+def _not_modified(request_headers, etag: str | None, modified: int | None) -> bool:
+    """Whether a conditional GET may be answered 304 (``If-None-Match`` wins over the date)."""
+    if_none_match = request_headers.get("If-None-Match")
+    if if_none_match is not None:
+        return etag is not None and _etag_matches(if_none_match, etag)
+    if_modified_since = request_headers.get("If-Modified-Since")
+    if if_modified_since and modified is not None:
+        try:
+            since = parsedate_to_datetime(if_modified_since)
+        except (TypeError, ValueError, IndexError):
+            return False
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=timezone.utc)
+        return modified <= since.timestamp()
+    return False
 
 
 _URL_KEYS = {"url", "package_url", "project_url", "release_url"}
@@ -801,6 +866,15 @@ class LocalIndexServer:
     ``down``
         Answer 503 to every request (pip retries 503 by default: pass
         ``--retries 0`` to make it fail fast).
+    ``send_etag`` / ``send_last_modified``
+        Give simple pages an ``ETag`` (from the body) / ``Last-Modified`` (the
+        file's mtime) and answer ``If-None-Match`` / ``If-Modified-Since`` with
+        304 Not Modified (both on by default).
+    ``last_serial``
+        When not ``None``, simple pages carry ``X-PyPI-Last-Serial: <value>``.
+    ``gzip_simple``
+        Compress simple pages (``Content-Encoding: gzip``) for clients that
+        send ``Accept-Encoding: gzip``, as PyPI's CDN does (off by default).
 
     ``requests`` lists every requested path (with query); ``log`` has a
     :class:`RequestRecord` for each; ``errors`` collects exceptions raised in
@@ -815,12 +889,20 @@ class LocalIndexServer:
         chunk_size: int = 256,
         html_only: bool = False,
         down: bool = False,
+        send_etag: bool = True,
+        send_last_modified: bool = True,
+        last_serial: int | None = None,
+        gzip_simple: bool = False,
     ):
         self.root = Path(root)
         self.delay_per_chunk = delay_per_chunk
         self.chunk_size = chunk_size
         self.html_only = html_only
         self.down = down
+        self.send_etag = send_etag
+        self.send_last_modified = send_last_modified
+        self.last_serial = last_serial
+        self.gzip_simple = gzip_simple
         self.requests: list[str] = []
         self.log: list[RequestRecord] = []
         self.errors: list[BaseException] = []
