@@ -53,7 +53,8 @@ class PackageTableModel(QAbstractTableModel):
         self._latest = dict(latest)
         self._outdated = self._compute_outdated()
         if self._packages:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._packages) - 1, self.SUMMARY))
+            # Name (dependency colouring aside) does not change; only the Latest column and tooltips do.
+            self.dataChanged.emit(self.index(0, self.LATEST), self.index(len(self._packages) - 1, self.LATEST))
 
     def latest_version(self, package: InstalledPackage) -> str:
         return self._latest.get(package.key, "")

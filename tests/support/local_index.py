@@ -601,6 +601,8 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "LocalIndex/1.0"
     timeout = 30  # idle keep-alive connections give up their thread eventually
+    # Without it every response on a kept-alive connection (pip's) waits ~40 ms for delayed ACKs.
+    disable_nagle_algorithm = True
     server: _HTTPServer
 
     # -- plumbing
@@ -830,6 +832,9 @@ def _absolutize(node, base: str):
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The app asks for many projects at once; the default backlog of 5 drops connections,
+    # and each dropped one is retried a second later.
+    request_queue_size = 128
 
     def __init__(self, owner: LocalIndexServer):
         self.owner = owner
