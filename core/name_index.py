@@ -44,7 +44,7 @@ from pathlib import Path
 from core import storage
 from core.commands import redact
 from core.errors import UserFacingError
-from core.pypi import PEP691_JSON, USER_AGENT, _split_credentials, _with_slash
+from core.pypi import PEP691_JSON, build_request, split_credentials, with_slash
 
 REFRESH_AFTER = 24 * 3600  # seconds a downloaded list is used without asking the index again
 CACHE_VERSION = 1
@@ -129,7 +129,7 @@ def refresh_names(index_url: str, *, timeout: float = 60.0) -> NameList:
 
 def cache_key(index_url: str) -> str:
     """The file-name stem for ``index_url``: credentials and a missing final slash make no difference."""
-    bare, _credentials = _split_credentials(_with_slash(index_url.strip()))
+    bare, _credentials = split_credentials(with_slash(index_url.strip()))
     return hashlib.sha256(bare.encode("utf-8")).hexdigest()[:16]
 
 
@@ -203,7 +203,7 @@ def _is_fresh(fetched_at: float, max_age: float) -> bool:
 
 
 def _refresh(index_url: str, cached: _Cached | None, timeout: float) -> NameList:
-    url = _with_slash(index_url.strip())
+    url = with_slash(index_url.strip())
     shown = redact(url)
     conditions = {}
     if cached is not None:
@@ -267,7 +267,6 @@ def _refresh(index_url: str, cached: _Cached | None, timeout: float) -> NameList
 
 def _download(url: str, conditions: dict[str, str], timeout: float) -> _Download:
     """GET the simple index root; raises :class:`_RefreshFailed` with a readable reason."""
-    import base64
     import gzip
     import http.client
     import urllib.error
@@ -275,20 +274,7 @@ def _download(url: str, conditions: dict[str, str], timeout: float) -> _Download
     import zlib
 
     shown = redact(url)
-    bare_url, credentials = _split_credentials(url)
-    request = urllib.request.Request(
-        bare_url,
-        headers={
-            "Accept": ACCEPT,
-            "Accept-Encoding": "gzip",
-            "User-Agent": USER_AGENT,
-            **conditions,
-        },
-    )
-    if credentials is not None:
-        # As core.pypi.fetch: Basic auth, not repeated on redirects to another host.
-        token = base64.b64encode(credentials.encode("utf-8")).decode("ascii")
-        request.add_unredirected_header("Authorization", f"Basic {token}")
+    request = build_request(url, accept=ACCEPT, headers={"Accept-Encoding": "gzip", **conditions})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - index URL
             body = response.read()

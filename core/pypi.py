@@ -53,10 +53,10 @@ def pip_config_files(env: dict[str, str] | None = None) -> list[Path]:
 def configured_index_url(app_setting: str = "", env: dict[str, str] | None = None) -> str:
     """The simple-index URL every request uses: app setting, ``PIP_INDEX_URL``, pip config, PyPI."""
     if app_setting:
-        return _with_slash(app_setting)
+        return with_slash(app_setting)
     env = os.environ if env is None else env
     if env.get("PIP_INDEX_URL"):
-        return _with_slash(env["PIP_INDEX_URL"])
+        return with_slash(env["PIP_INDEX_URL"])
     # pip's precedence: an [install] value beats any [global] one; within a section, later files win.
     found = {"global": "", "install": ""}
     for path in pip_config_files(env):
@@ -69,10 +69,10 @@ def configured_index_url(app_setting: str = "", env: dict[str, str] | None = Non
             if parser.has_option(section, "index-url"):
                 found[section] = parser.get(section, "index-url").strip()
     found = found["install"] or found["global"]
-    return _with_slash(found or PYPI_SIMPLE_URL)
+    return with_slash(found or PYPI_SIMPLE_URL)
 
 
-def _with_slash(url: str) -> str:
+def with_slash(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
@@ -97,7 +97,7 @@ class _LinkParser(HTMLParser):
             self._current = None
 
 
-def _split_credentials(url: str) -> tuple[str, str | None]:
+def split_credentials(url: str) -> tuple[str, str | None]:
     """``url`` without its ``user:token@``, and those credentials (``None`` when it has none)."""
     parts = urlsplit(url)
     userinfo, at, host = parts.netloc.rpartition("@")
@@ -107,23 +107,37 @@ def _split_credentials(url: str) -> tuple[str, str | None]:
     return urlunsplit(parts._replace(netloc=host)), f"{unquote(user)}:{unquote(password)}"
 
 
-def fetch(url: str, *, accept: str = "*/*", timeout: float = 30.0) -> tuple[bytes, str]:
-    """GET ``url``; returns the body and the content type.  Raises ``OSError`` on failure.
+def build_request(url: str, *, accept: str = "*/*", headers: dict[str, str] | None = None):
+    """A ``urllib`` request for ``url`` with the app's headers.
 
     Credentials in the URL (``https://user:token@mirror/simple/``, as pip accepts them)
-    are sent as HTTP Basic authentication: urllib itself would take them for part of the host name.
+    are sent as HTTP Basic authentication: urllib itself would take them for part of
+    the host name.  They are not repeated on redirects, which may lead to another host.
     """
     import base64
     import urllib.request  # ~15 ms of imports (http, email, ssl): not at start-up
 
-    url, credentials = _split_credentials(url)
-    request = urllib.request.Request(url, headers={"Accept": accept, "User-Agent": USER_AGENT})
+    url, credentials = split_credentials(url)
+    request = urllib.request.Request(url, headers={"Accept": accept, "User-Agent": USER_AGENT, **(headers or {})})
     if credentials is not None:
-        # Not repeated on redirects, which may lead to another host.
         token = base64.b64encode(credentials.encode("utf-8")).decode("ascii")
         request.add_unredirected_header("Authorization", f"Basic {token}")
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) index URL
-        return response.read(), response.headers.get("Content-Type", "")
+    return request
+
+
+def fetch(url: str, *, accept: str = "*/*", timeout: float = 30.0) -> tuple[bytes, str]:
+    """GET ``url``; returns the body and the content type.  Raises ``OSError`` on failure."""
+    import urllib.request
+
+    request = build_request(url, accept=accept)
+    import urllib.error
+
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) index URL
+            return response.read(), response.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the connection open; callers only need its code
+        raise
 
 
 def project_files(index_url: str, project: str, *, timeout: float = 30.0) -> list[dict]:
@@ -132,7 +146,7 @@ def project_files(index_url: str, project: str, *, timeout: float = 30.0) -> lis
     Asks for PEP 691 JSON and falls back to reading PEP 503 HTML, which is all
     many mirrors serve.
     """
-    page_url = urljoin(_with_slash(index_url), canonical_name(project) + "/")
+    page_url = urljoin(with_slash(index_url), canonical_name(project) + "/")
     body, content_type = fetch(page_url, accept=f"{PEP691_JSON}, text/html;q=0.1", timeout=timeout)
     if content_type.split(";")[0].strip() == PEP691_JSON:
         files = json.loads(body.decode("utf-8")).get("files", [])
@@ -166,7 +180,7 @@ def project_files(index_url: str, project: str, *, timeout: float = 30.0) -> lis
 
 def json_api_url(index_url: str, project: str) -> str | None:
     """``<root>/pypi/<name>/json`` for an index whose simple URL ends in ``/simple/`` (PyPI, devpi, warehouse mirrors)."""
-    base = _with_slash(index_url)
+    base = with_slash(index_url)
     if not base.endswith("/simple/"):
         return None
     return f"{base[: -len('simple/')]}pypi/{canonical_name(project)}/json"

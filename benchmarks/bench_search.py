@@ -1,0 +1,167 @@
+"""How fast package search answers, over every project name on PyPI, against a plain scan.
+
+Run from the repository root:  python benchmarks/bench_search.py
+
+Names: ``../shared/data/pypi-projects.tsv.gz`` (886,323 real names), or, when
+that is absent, 1,000,000 made-up ones (plus the snapshot's popular names).
+Popularity: the shipped ``resources/popularity.tsv.gz``.
+
+Builds ``core.search.SearchIndex`` once (timed; then once more under
+tracemalloc for its memory), then runs ~40 queries a person would type: a
+name letter by letter ("r", "re", "req", ...), misspellings, several words,
+words from summaries, and a string that matches nothing.  Each query runs
+``ROUNDS`` times; p50, p95 and max are over every run.  Beside it, the naive
+way, ``sorted(n for n in names if q in n.lower())``, once per query.  The
+target: p95 at most 30 ms, so the list can follow every keystroke.
+"""
+
+from __future__ import annotations
+
+import gc
+import gzip
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from core.search import SearchIndex, load_popularity_snapshot  # noqa: E402
+
+NAMES_FILE = REPO_ROOT.parent / "shared" / "data" / "pypi-projects.tsv.gz"
+SYNTHETIC_COUNT = 1_000_000
+ROUNDS = 5
+TARGET_P95_MS = 30.0
+
+QUERIES = [
+    # A name typed letter by letter, each prefix a keystroke.
+    *["r", "re", "req", "requ", "reque", "reques", "request", "requests"],
+    *["b", "be", "bea", "beau", "beautif", "beautifulsoup"],
+    *["py", "pys", "pyside", "nump", "pand", "djang", "flask-s", "scikit-l"],
+    # Slips of the keyboard.
+    *["reqeusts", "reqest", "numpi", "pandsa", "djnago", "beatifulsoup", "matplotib"],
+    # Several words, in the order of the name or not.
+    *["django rest", "rest django", "sql alchemy", "google cloud storage", "python yaml"],
+    # What it does rather than what it is called.
+    *["excel", "yaml", "pdf", "postgres", "http client", "image processing"],
+    # Nothing matches: every long-tail name is scanned.
+    "zzqxjv",
+]
+
+
+def milliseconds(start: float) -> float:
+    return (time.perf_counter() - start) * 1000
+
+
+def real_names() -> list[str]:
+    with gzip.open(NAMES_FILE, "rt", encoding="utf-8") as handle:
+        next(handle)
+        return [line.partition("\t")[0] for line in handle]
+
+
+def synthetic_names(popular: list[str]) -> list[str]:
+    """About a million names shaped like PyPI's: syllables, dashes, some digits."""
+    generator = random.Random(2026)
+    syllables = [
+        *("py", "data", "web", "api", "flask", "django", "json", "http", "cli", "tool", "lib"),
+        *("util", "test", "async", "aws", "cloud", "sql", "yaml", "log", "auth", "client"),
+        *("sdk", "ml", "net", "io", "core", "kit", "plus", "fast", "easy", "my", "open"),
+    ]
+    names = set(popular)
+    while len(names) < SYNTHETIC_COUNT:
+        parts = generator.choices(syllables, k=generator.randint(1, 4))
+        name = generator.choice(["", "-"]).join(parts)
+        if generator.random() < 0.2:
+            name += str(generator.randint(0, 99))
+        names.add(name)
+    return sorted(names)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    popularity = load_popularity_snapshot()
+    started = time.perf_counter()
+    if NAMES_FILE.is_file():
+        names = real_names()
+        source = f"{NAMES_FILE.name} ({len(names):,} real names)"
+    else:
+        names = synthetic_names(sorted(popularity))
+        source = f"{len(names):,} synthetic names (../shared/data absent)"
+    print(f"names: {source}, read in {milliseconds(started):.0f} ms")
+    print(f"popularity snapshot: {len(popularity):,} ranked projects")
+
+    gc.collect()
+    started = time.perf_counter()
+    index = SearchIndex(names, popularity)
+    build_ms = milliseconds(started)
+    started = time.perf_counter()
+    snapshot_index = SearchIndex.from_snapshot(popularity)
+    snapshot_ms = milliseconds(started)
+    del snapshot_index
+
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    measured = SearchIndex(names, popularity)
+    retained_mb = (tracemalloc.get_traced_memory()[0] - before) / 1e6
+    peak_mb = (tracemalloc.get_traced_memory()[1] - before) / 1e6
+    tracemalloc.stop()
+    del measured
+    name_strings_mb = sum(sys.getsizeof(name) for name in names) / 1e6
+    print(f"build: {build_ms:.0f} ms for {len(index):,} names ({snapshot_ms:.0f} ms snapshot-only)")
+    print(
+        f"memory: index {retained_mb:.0f} MB on top of the caller's name list "
+        f"({name_strings_mb:.0f} MB of strings, shared); {peak_mb:.0f} MB peak while building"
+    )
+
+    timings: dict[str, list[float]] = {query: [] for query in QUERIES}
+    for _ in range(ROUNDS):
+        for query in QUERIES:
+            started = time.perf_counter()
+            index.search(query)
+            timings[query].append(milliseconds(started))
+    every_run = [value for values in timings.values() for value in values]
+
+    naive: dict[str, float] = {}
+    for query in QUERIES:
+        started = time.perf_counter()
+        needle = query.lower()
+        sorted(name for name in names if needle in name.lower())
+        naive[query] = milliseconds(started)
+
+    print()
+    print(f"{'query':<24} {'median ms':>10} {'max ms':>8} {'naive ms':>9}  top results")
+    for query in QUERIES:
+        top = ", ".join(result.name for result in index.search(query, limit=3))
+        print(
+            f"{query!r:<24} {statistics.median(timings[query]):>10.2f} "
+            f"{max(timings[query]):>8.2f} {naive[query]:>9.0f}  {top}"
+        )
+
+    p50 = percentile(every_run, 0.50)
+    p95 = percentile(every_run, 0.95)
+    slowest_query = max(QUERIES, key=lambda query: max(timings[query]))
+    naive_p50 = statistics.median(naive.values())
+    print()
+    print(
+        f"search over {len(every_run)} runs: p50 {p50:.2f} ms, p95 {p95:.2f} ms, "
+        f"max {max(every_run):.2f} ms ({slowest_query!r})"
+    )
+    print(f"naive scan: median {naive_p50:.0f} ms per query, {naive_p50 / p50:.0f}x the p50")
+    verdict = "OK" if p95 <= TARGET_P95_MS else "TOO SLOW"
+    print(
+        f"SUMMARY: p95 {p95:.1f} ms vs target {TARGET_P95_MS:.0f} ms over {len(index):,} names "
+        f"(build {build_ms / 1000:.1f} s, index {retained_mb:.0f} MB) -> {verdict}"
+    )
+    return 0 if p95 <= TARGET_P95_MS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""Find packages: search as you type, details, a chosen version installed — against local indexes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+
+from core import name_index
+from gui.main_window import MainWindow
+from tests.support.local_index import DEFAULT_PACKAGES, LocalIndexServer, PackageSpec, build_index
+
+# Real project names (so popularity and close spellings work as on PyPI), tiny wheels.
+SEARCH_PACKAGES = (
+    *DEFAULT_PACKAGES,
+    PackageSpec("requests", "2.31.0", summary="Python HTTP for Humans."),
+    PackageSpec("requests", "2.32.3", summary="Python HTTP for Humans."),
+    PackageSpec("requests", "2.32.0", summary="Python HTTP for Humans.", yanked="Broken on Windows"),
+    PackageSpec("requests-toolbelt", "1.0.0", requires=("requests",), summary="A utility belt for requests."),
+    PackageSpec("djangorestframework", "3.15.2", summary="Web APIs for Django, made easy."),
+    PackageSpec("openpyxl", "3.1.5", summary="A Python library to read/write Excel 2010 xlsx/xlsm files"),
+    PackageSpec("PyYAML", "6.0.2", summary="YAML parser and emitter for Python"),
+)
+
+
+@pytest.fixture(scope="module")
+def search_index_root(tmp_path_factory):
+    return build_index(tmp_path_factory.mktemp("search-index"), packages=SEARCH_PACKAGES)
+
+
+@pytest.fixture
+def search_server(search_index_root, monkeypatch):
+    with LocalIndexServer(search_index_root) as server:
+        monkeypatch.setenv("PIP_INDEX_URL", server.simple_url)
+        yield server
+
+
+@pytest.fixture
+def open_search(qtbot, make_venv):
+    def start(with_environment: bool = True):
+        window = MainWindow()
+        qtbot.addWidget(window)
+        window.show()
+        with qtbot.waitSignal(window.environments_loaded, timeout=30_000):
+            pass
+        if with_environment:
+            with qtbot.waitSignal(window.packages_panel.packages_loaded, timeout=30_000):
+                window.add_environment_folder(str(make_venv("target")))
+        panel = window.search_panel
+        with qtbot.waitSignal(panel.index_ready, timeout=60_000):
+            window.show_search()
+        return window, panel
+
+    return start
+
+
+def type_query(qtbot, panel, text: str) -> list[str]:
+    panel.search_edit.clear()
+    with qtbot.waitSignal(panel.results_shown, timeout=5_000, check_params_cb=lambda q: q == text):
+        qtbot.keyClicks(panel.search_edit, text)
+    return panel.result_names()
+
+
+def open_details(qtbot, panel, name: str) -> None:
+    row = panel.result_names().index(name)
+    index = panel.results_model.index(row)
+    rect = panel.results_view.visualRect(index)
+    qtbot.mouseClick(panel.results_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    with qtbot.waitSignal(panel.details_shown, timeout=20_000):
+        qtbot.mouseDClick(panel.results_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def test_search_by_prefix_substring_and_misspelling(qtbot, search_server, open_search):
+    _window, panel = open_search()
+    assert "Searching" in panel.status_label.text()
+    assert set(type_query(qtbot, panel, "tiny")[:3]) == {"tinyapp", "tinyextra", "tinyutil"}
+    assert type_query(qtbot, panel, "reque")[0] == "requests"
+    assert "requests-toolbelt" in type_query(qtbot, panel, "toolbelt")
+    assert "djangorestframework" in type_query(qtbot, panel, "rest")
+    assert type_query(qtbot, panel, "reqeusts")[0] == "requests"
+    assert "Old_Package" in type_query(qtbot, panel, "old-package")
+
+
+def test_details_show_what_a_package_is(qtbot, search_server, open_search):
+    _window, panel = open_search()
+    type_query(qtbot, panel, "requests")
+    open_details(qtbot, panel, "requests")
+    assert panel.details_title.text() == "requests"
+    assert panel.details_summary.text() == "Python HTTP for Humans."
+    assert "Latest version: <b>2.32.3</b>" in panel.details_facts.text()
+    assert "License: MIT" in panel.details_facts.text()
+    versions = [panel.version_combo.itemText(i) for i in range(panel.version_combo.count())]
+    assert versions[0].startswith("2.32.3") and "latest" in versions[0]
+    assert versions[1].startswith("2.32.0") and "withdrawn by its authors: Broken on Windows" in versions[1]
+    assert versions[2] == "2.31.0"
+    assert panel.chosen_release().version == "2.32.3"
+
+
+def test_choose_an_older_version_and_install_it(qtbot, search_server, open_search):
+    window, panel = open_search()
+    type_query(qtbot, panel, "tinyutil")
+    qtbot.keyClick(panel.search_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.details_pane.isVisible(), timeout=20_000)
+    panel.version_combo.setCurrentIndex([panel.version_combo.itemData(i).version for i in range(panel.version_combo.count())].index("1.0"))
+    assert panel.install_button.text() == "Install"
+    packages = window.packages_panel
+    with qtbot.waitSignal(packages.checks_finished, timeout=120_000):
+        qtbot.mouseClick(panel.install_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: {p.name: p.version for p in packages.model.packages()}.get("tinyutil") == "1.0", timeout=20_000)
+    # Now installed: choosing the newer one offers an upgrade, the same one a reinstall.
+    panel.version_combo.setCurrentIndex(0)
+    assert panel.install_button.text() == "Upgrade"
+    panel.version_combo.setCurrentIndex(1)
+    assert panel.install_button.text() == "Reinstall"
+
+
+def test_release_incompatible_with_the_environments_python_is_disabled(qtbot, search_server, open_search):
+    _window, panel = open_search()
+    type_query(qtbot, panel, "needsnew")
+    open_details(qtbot, panel, "needsnew")
+    model = panel.version_combo.model()
+    first = model.item(0)
+    assert first.text().startswith("1.0") and not first.isEnabled()
+    assert "needs Python >=3.99" in first.toolTip()
+    assert panel.chosen_release().version == "0.5"
+    assert panel.install_button.isEnabled()
+
+
+def test_unreachable_index_uses_the_cached_list_and_says_so(qtbot, search_index_root, open_search, monkeypatch):
+    with LocalIndexServer(search_index_root) as server:
+        monkeypatch.setenv("PIP_INDEX_URL", server.simple_url)
+        window, panel = open_search(with_environment=False)
+        window.close()
+        server.down = True
+        # Two days later the index is down: the list from the cache is used, and the person is told.
+        _names_path, meta_path = name_index.cache_paths(server.simple_url)
+        meta = json.loads(meta_path.read_text())
+        meta["fetched_at"] -= 2 * 24 * 3600
+        meta_path.write_text(json.dumps(meta))
+        window, panel = open_search(with_environment=False)
+        assert "using the list from" in panel.status_label.text()
+        assert type_query(qtbot, panel, "tinyap")[0] == "tinyapp"
+
+
+def test_no_list_and_no_network_falls_back_to_the_popular_snapshot(qtbot, open_search, monkeypatch):
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple/")
+    _window, panel = open_search(with_environment=False)
+    assert "could not be loaded" in panel.status_label.text()
+    assert "most popular" in panel.status_label.text()
+    assert type_query(qtbot, panel, "requests")[0] == "requests"
+
+
+def test_html_only_index(qtbot, search_index_root, open_search, monkeypatch):
+    with LocalIndexServer(search_index_root, html_only=True) as server:
+        monkeypatch.setenv("PIP_INDEX_URL", server.simple_url)
+        _window, panel = open_search()
+        assert "Searching 10 packages" in panel.status_label.text()
+        assert type_query(qtbot, panel, "openpyx")[0] == "openpyxl"
+        open_details(qtbot, panel, "openpyxl")
+        assert panel.chosen_release().version == "3.1.5"
