@@ -343,7 +343,7 @@ def _sorted_releases(by_version: dict[str, list[dict]]) -> tuple[Release, ...]:
         if not files:
             continue  # a release with no files cannot be installed
         yanked = all(bool(f.get("yanked")) for f in files)
-        reason = next((str(f.get("yanked_reason") or f.get("yanked") or "") for f in files if f.get("yanked")), "")
+        reason = next((str(f.get("yanked_reason") or f.get("yanked") or "").strip() for f in files if f.get("yanked")), "")
         if reason in ("True", "true"):
             reason = ""
         requires = next((f.get("requires_python") or f.get("requires-python") or "" for f in files if not f.get("yanked")), "")

@@ -94,7 +94,9 @@ def main(argv: list[str]) -> int:
     blob = base64.b64encode(os.urandom(900_000)).decode("ascii")
     big = build_wheel(scratch / "big", "bigdata", "1.0", summary="A large package (to watch the progress bar).",
                       modules={"bigdata/__init__.py": f"BLOB = {blob!r}\n"})
-    index_root = build_index(scratch / "index", extra_wheels=[*wheels, big])
+    from tests.test_gui_search import SEARCH_PACKAGES
+
+    index_root = build_index(scratch / "index", packages=SEARCH_PACKAGES, extra_wheels=[*wheels, big])
     server = LocalIndexServer(index_root).__enter__()
     os.environ["PIP_INDEX_URL"] = server.simple_url
     os.environ["PIP_CONFIG_FILE"] = os.devnull
@@ -154,7 +156,18 @@ def main(argv: list[str]) -> int:
         shoot(panel.uninstall_warning_box, "09-uninstall-warning.png")
         panel.uninstall_warning_box.reject()
 
-    # 5. A creation in progress (ensurepip: slow enough to catch), then cancelled.
+    # 5. Find packages: results for a misspelled query, the details of one, a version chosen.
+    window.show_search()
+    wait_for(window.search_panel.index_ready)
+    window.search_panel.search_edit.setText("reqeusts")
+    settle(100)
+    window.search_panel.show_details("requests")
+    wait_for(window.search_panel.details_shown)
+    settle()
+    shoot(window, "10-search-details.png")
+    window.package_tabs.setCurrentIndex(0)
+
+    # 6. A creation in progress (ensurepip: slow enough to catch), then cancelled.
     dialog = window.new_environment()
     dialog.name_edit.setText("new-project")
     dialog.upgrade_deps_check.setChecked(False)
