@@ -38,8 +38,12 @@ lint: $(STAMP)
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; QT_QPA_PLATFORM=offscreen $(BIN)/python $$script || exit 1; echo; done
 
+# Light at 100% (every state, shown in the README), then dark and 200% of the main states.
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py docs/screenshots
+	QT_QPA_PLATFORM=offscreen VENVDESK_COLOR_SCHEME=dark VENVDESK_SHOTS=02,03,07,10 $(BIN)/python tools/screenshots.py docs/screenshots/dark
+	QT_QPA_PLATFORM=offscreen QT_SCALE_FACTOR=2 VENVDESK_SHOTS=03,10 $(BIN)/python tools/screenshots.py docs/screenshots/light-200
+	QT_QPA_PLATFORM=offscreen QT_SCALE_FACTOR=2 VENVDESK_COLOR_SCHEME=dark VENVDESK_SHOTS=03,10 $(BIN)/python tools/screenshots.py docs/screenshots/dark-200
 
 clean:
 	rm -rf $(VENV) build *.egg-info screenshots

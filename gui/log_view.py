@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QTextCharFormat, QTextCursor
+from PySide6.QtCore import QEvent
+from PySide6.QtGui import QFont, QFontDatabase, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from core.activity_log import ActivityLog
 from core.commands import Command, redact
+from gui import theme
 
 MAX_BLOCKS = 20000
 
@@ -23,13 +25,21 @@ class LogView(QPlainTextEdit):
         self.setMaximumBlockCount(MAX_BLOCKS)
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.setPlaceholderText("Commands Venvdesk runs, and what they print, appear here.")
+        self._make_formats()
+
+    def _make_formats(self) -> None:
         self._plain = QTextCharFormat()
         self._error = QTextCharFormat()
-        self._error.setForeground(QColor("#b3261e"))
+        self._error.setForeground(theme.color("error"))
         self._heading = QTextCharFormat()
         self._heading.setFontWeight(QFont.Weight.Bold)
         self._command = QTextCharFormat()
-        self._command.setForeground(QColor("#0b5cad"))
+        self._command.setForeground(theme.color("command"))
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.PaletteChange:
+            self._make_formats()  # new lines in the new scheme's colours
+        super().changeEvent(event)
 
     def _append(self, text: str, fmt: QTextCharFormat) -> None:
         cursor = self.textCursor()

@@ -42,7 +42,7 @@ from core.environments import (
 )
 from core.errors import UserFacingError
 from core.settings import Settings
-from gui import icons
+from gui import icons, theme
 from gui.log_view import LogView
 from gui.message_bar import Level, MessageBar
 from gui.models.environments import EnvironmentEntry, EnvironmentListModel
@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
+        theme.ensure_installed()
         self.setWindowTitle("Venvdesk")
         self.setWindowIcon(icons.app_icon())
         self.resize(1100, 720)
@@ -185,7 +186,7 @@ class MainWindow(QMainWindow):
         # Environments panel ------------------------------------------------------------------
         title = QLabel("Environments")
         title.setObjectName("environmentsTitle")
-        title.setStyleSheet("font-weight: 600; font-size: 13pt;")
+        theme.set_role(title, "title")
         self.new_environment_button = QPushButton(self.new_action.icon(), "New…")
         self.new_environment_button.setObjectName("newEnvironmentButton")
         self.new_environment_button.setAccessibleName("Create a new environment")

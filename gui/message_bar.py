@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
 
 
 class Level(enum.Enum):
-    INFO = ("#e8f1fb", "#0b4a8b")
-    SUCCESS = ("#e7f5ea", "#1c6b34")
-    WARNING = ("#fff4ce", "#6b4e00")
-    ERROR = ("#fde7e9", "#a4262c")
+    INFO = "info"
+    SUCCESS = "success"
+    WARNING = "warning"
+    ERROR = "error"
 
 
 class MessageBar(QFrame):
@@ -62,11 +62,12 @@ class MessageBar(QFrame):
     def show_message(self, text: str, level: Level = Level.INFO, detail: str = "") -> None:
         self.level = level
         self.detail = detail
-        background, foreground = level.value
-        self.setStyleSheet(
-            f"#messageBar {{ background: {background}; border: 1px solid {foreground}; border-radius: 4px; }}"
-            f" #messageText {{ color: {foreground}; }}"
-        )
+        self.setProperty("level", level.value)  # coloured by gui.theme's style sheet
+        self.style().unpolish(self)
+        self.style().polish(self)
+        for child in self.findChildren(QWidget):
+            child.style().unpolish(child)
+            child.style().polish(child)
         self.text_label.setText(text)
         self.details_button.setVisible(bool(detail))
         self.show()

@@ -40,6 +40,7 @@ from core.errors import InvalidInput, UserFacingError
 from core.names import canonical_name
 from core.packages import InstalledPackage, Integrity, check_integrity, installed_packages
 from core.settings import Settings
+from gui import theme
 from gui.message_bar import Level, MessageBar
 from gui.models.environments import EnvironmentEntry
 from gui.models.packages import PackageFilterModel, PackageTableModel
@@ -103,7 +104,7 @@ class PackagesPanel(QWidget):
     def _build(self, broken_actions: list[QAction]) -> None:
         self.title = QLabel("Packages")
         self.title.setObjectName("packagesTitle")
-        self.title.setStyleSheet("font-weight: 600; font-size: 13pt;")
+        theme.set_role(self.title, "title")
 
         self.install_edit = QLineEdit()
         self.install_edit.setObjectName("installSpecEdit")
@@ -133,7 +134,7 @@ class PackagesPanel(QWidget):
         self.install_error = QLabel()
         self.install_error.setObjectName("installSpecError")
         self.install_error.setWordWrap(True)
-        self.install_error.setStyleSheet("color: #a4262c;")
+        theme.set_role(self.install_error, "error")
         self.install_error.hide()
 
         self.filter_edit = QLineEdit()
@@ -168,14 +169,14 @@ class PackagesPanel(QWidget):
         self.index_note = QLabel()
         self.index_note.setObjectName("indexNote")
         self.index_note.setWordWrap(True)
-        self.index_note.setStyleSheet("color: palette(placeholder-text);")
+        theme.set_role(self.index_note, "muted")
         self.index_note.hide()
 
         self.problems_label = QLabel()
         self.problems_label.setObjectName("pipCheckLabel")
         self.problems_label.setWordWrap(True)
         self.problems_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.problems_label.setStyleSheet("color: #8a4b00;")
+        theme.set_role(self.problems_label, "warning")
         self.problems_label.hide()
 
         self.repair_bar = QFrame()

@@ -32,6 +32,7 @@ from core.commands import redact
 from core.names import canonical_name
 from core.packages import installed_packages
 from core.settings import Settings
+from gui import theme
 from gui.models.search import SearchResultModel
 from gui.workers import run_in_background
 
@@ -103,7 +104,7 @@ class SearchPanel(QWidget):
         self.details_pane.setAccessibleName("Package details")
         self.details_title = QLabel()
         self.details_title.setObjectName("detailsTitle")
-        self.details_title.setStyleSheet("font-weight: 600; font-size: 13pt;")
+        theme.set_role(self.details_title, "title")
         self.details_title.setWordWrap(True)
         self.details_summary = QLabel()
         self.details_summary.setObjectName("detailsSummary")

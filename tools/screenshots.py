@@ -51,6 +51,9 @@ def main(argv: list[str]) -> int:
 
     app = QApplication([argv[0], "-platform", "offscreen"])
     app.setApplicationName("Venvdesk")
+    from gui import theme
+
+    theme.install(app)  # VENVDESK_COLOR_SCHEME=dark gives the dark pictures
 
     def settle(ms: int = 300) -> None:
         loop = QEventLoop()
@@ -63,7 +66,11 @@ def main(argv: list[str]) -> int:
         QTimer.singleShot(timeout_ms, loop.quit)
         loop.exec()
 
+    only = set(os.environ.get("VENVDESK_SHOTS", "").split(",")) - {""}
+
     def shoot(widget, name: str) -> None:
+        if only and name.split("-")[0] not in only:
+            return
         widget.grab().save(str(output / name))
         print(output / name)
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from core.environments import validate_new_environment
 from core.errors import InvalidInput
 from core.interpreters import Interpreter, probe_interpreter
+from gui import theme
 from gui.workers import run_in_background
 
 BROWSE_TEXT = "Browse for another Python…"
@@ -122,7 +123,7 @@ class NewEnvironmentDialog(QDialog):
         self.error_label = QLabel()
         self.error_label.setObjectName("validationLabel")
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #a4262c;")
+        theme.set_role(self.error_label, "error")
 
         def label(text: str, buddy: QWidget) -> QLabel:
             widget = QLabel(text)

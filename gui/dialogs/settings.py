@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from core import pypi
 from core.commands import redact
+from gui import theme
 
 
 def index_url_problem(text: str) -> str:
@@ -49,7 +50,7 @@ class SettingsDialog(QDialog):
         explanation.setWordWrap(True)
         self.error_label = QLabel()
         self.error_label.setObjectName("indexUrlError")
-        self.error_label.setStyleSheet("color: #a4262c;")
+        theme.set_role(self.error_label, "error")
         self.error_label.setWordWrap(True)
         form = QFormLayout()
         form.addRow("Package &index:", self.index_edit)

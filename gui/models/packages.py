@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPalette
+from PySide6.QtGui import QBrush, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
 from core.packages import InstalledPackage, required_by
+from gui import theme
 
 
 def is_newer(latest: str, installed: str) -> bool:
@@ -104,7 +105,7 @@ class PackageTableModel(QAbstractTableModel):
             return "\n".join(line for line in lines if line)
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == self.LATEST and self.is_outdated(package):
-                return QBrush(QColor("#b45f06"))
+                return QBrush(theme.color("outdated"))
             if self.data(index, self.DependencyOnlyRole):
                 return QApplication.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
         if role == Qt.ItemDataRole.FontRole and column == self.LATEST and self.is_outdated(package):

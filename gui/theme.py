@@ -1,0 +1,139 @@
+"""Light and dark appearance: one application style sheet built from the current palette.
+
+Widgets never hard-code colours; they carry a ``role`` property (``error``,
+``warning``, ``title``, …) or a message ``level``, and the style sheet here
+colours them for the palette in use.  The app follows the system's colour
+scheme where Qt reports it; ``VENVDESK_COLOR_SCHEME=dark|light`` (or
+``--color-scheme``) forces one, which is also how the dark screenshots are made.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication, QWidget
+
+# Semantic colours, each readable on its scheme's window and base colours (WCAG AA for text).
+COLORS = {
+    False: {  # light
+        "error": "#a4262c",
+        "warning": "#8a4b00",
+        "success": "#1c6b34",
+        "info": "#0b4a8b",
+        "command": "#0b5cad",
+        "outdated": "#b45f06",
+        "ok-mark": "#2e9d4f",
+        "broken-mark": "#d13438",
+        "error-bg": "#fde7e9",
+        "warning-bg": "#fff4ce",
+        "success-bg": "#e7f5ea",
+        "info-bg": "#e8f1fb",
+    },
+    True: {  # dark
+        "error": "#ff99a4",
+        "warning": "#ffd27a",
+        "success": "#8fe0a6",
+        "info": "#9cc9ff",
+        "command": "#8cc4ff",
+        "outdated": "#ffb15e",
+        "ok-mark": "#3fb866",
+        "broken-mark": "#f0575c",
+        "error-bg": "#442726",
+        "warning-bg": "#433519",
+        "success-bg": "#1f3a27",
+        "info-bg": "#1d3047",
+    },
+}
+
+
+def is_dark(palette: QPalette | None = None) -> bool:
+    palette = palette or QGuiApplication.palette()
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def color(name: str) -> QColor:
+    return QColor(COLORS[is_dark()][name])
+
+
+def dark_palette() -> QPalette:
+    """A dark palette for Qt's Fusion style (used where the platform does not provide one)."""
+    palette = QPalette()
+    entries = {
+        QPalette.ColorRole.Window: "#2b2b2b",
+        QPalette.ColorRole.WindowText: "#e6e6e6",
+        QPalette.ColorRole.Base: "#1f1f1f",
+        QPalette.ColorRole.AlternateBase: "#282828",
+        QPalette.ColorRole.ToolTipBase: "#3a3a3a",
+        QPalette.ColorRole.ToolTipText: "#f0f0f0",
+        QPalette.ColorRole.PlaceholderText: "#9a9a9a",
+        QPalette.ColorRole.Text: "#e6e6e6",
+        QPalette.ColorRole.Button: "#353535",
+        QPalette.ColorRole.ButtonText: "#e6e6e6",
+        QPalette.ColorRole.BrightText: "#ffffff",
+        QPalette.ColorRole.Highlight: "#2f65ca",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.Link: "#8cc4ff",
+        QPalette.ColorRole.LinkVisited: "#c49cff",
+        QPalette.ColorRole.Light: "#4a4a4a",
+        QPalette.ColorRole.Midlight: "#3e3e3e",
+        QPalette.ColorRole.Mid: "#303030",
+        QPalette.ColorRole.Dark: "#1a1a1a",
+        QPalette.ColorRole.Shadow: "#000000",
+    }
+    for role, value in entries.items():
+        palette.setColor(role, QColor(value))
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7a7a"))
+    return palette
+
+
+def stylesheet(dark: bool) -> str:
+    c = COLORS[dark]
+    rules = [
+        '*[role="title"] { font-weight: 600; font-size: 13pt; }',
+        f'QLabel[role="error"] {{ color: {c["error"]}; }}',
+        f'QLabel[role="warning"] {{ color: {c["warning"]}; }}',
+        'QLabel[role="muted"] { color: palette(placeholder-text); }',
+    ]
+    for level in ("error", "warning", "success", "info"):
+        rules.append(
+            f'QFrame#messageBar[level="{level}"], QFrame[role="{level}-bar"] {{ background: {c[level + "-bg"]};'
+            f' border: 1px solid {c[level]}; border-radius: 4px; }}'
+        )
+        rules.append(f'QFrame#messageBar[level="{level}"] QLabel, QFrame[role="{level}-bar"] QLabel {{ color: {c[level]}; }}')
+    return "\n".join(rules)
+
+
+def set_role(widget: QWidget, role: str) -> None:
+    """Give ``widget`` a semantic role the style sheet colours (re-polished at once)."""
+    widget.setProperty("role", role)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+def requested_scheme() -> str:
+    return os.environ.get("VENVDESK_COLOR_SCHEME", "auto").strip().lower()
+
+
+def install(app: QApplication, scheme: str | None = None) -> None:
+    """Apply the colour scheme and the style sheet; follow the system's changes afterwards."""
+    scheme = scheme or requested_scheme()
+    app.setStyle("Fusion")  # the same look everywhere, and it honours both palettes
+    system = app.styleHints().colorScheme()
+    if scheme == "dark" or (scheme == "auto" and system == Qt.ColorScheme.Dark):
+        app.setPalette(dark_palette())
+    elif scheme == "light" or (scheme == "auto" and system == Qt.ColorScheme.Light):
+        app.setPalette(app.style().standardPalette())
+    app.setStyleSheet(stylesheet(is_dark(app.palette())))
+    if not app.property("venvdeskThemeInstalled"):
+        app.setProperty("venvdeskThemeInstalled", True)
+        if scheme == "auto":
+            app.styleHints().colorSchemeChanged.connect(lambda _scheme: install(app, "auto"))
+
+
+def ensure_installed() -> None:
+    app = QApplication.instance()
+    if isinstance(app, QApplication) and not app.property("venvdeskThemeInstalled"):
+        install(app)
