@@ -692,3 +692,24 @@ def _save_cache_entries(new_entries: dict) -> None:
             storage.write_json_atomic(
                 interpreter_cache_path(), {"version": CACHE_VERSION, "entries": entries}
             )
+
+
+def how_to_get_python(platform: str = sys.platform) -> str:
+    """What to do when no usable Python was found, for the person's OS (one or two sentences)."""
+    if platform == "win32":
+        return (
+            "Install Python from https://www.python.org/downloads/ (tick “Add python.exe to PATH” in the"
+            " installer), then restart Venvdesk."
+        )
+    if platform == "darwin":
+        return (
+            "Install Python from https://www.python.org/downloads/macos/, or with Homebrew:"
+            " brew install python. Then restart Venvdesk."
+        )
+    if os.path.exists("/etc/debian_version"):
+        return "Install it with: sudo apt install python3 python3-venv — then restart Venvdesk."
+    if os.path.exists("/etc/fedora-release") or os.path.exists("/etc/redhat-release"):
+        return "Install it with: sudo dnf install python3 — then restart Venvdesk."
+    if os.path.exists("/etc/arch-release"):
+        return "Install it with: sudo pacman -S python — then restart Venvdesk."
+    return "Install Python 3 with your system's package manager or from https://www.python.org/downloads/, then restart Venvdesk."

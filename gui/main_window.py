@@ -434,6 +434,15 @@ class MainWindow(QMainWindow):
     def _interpreters_found(self, interpreters: list[Interpreter]) -> None:
         self.interpreters = list(interpreters)
         self.interpreters_loading = False
+        if not any(i.can_create_venv for i in interpreters):
+            from core.interpreters import how_to_get_python
+
+            found = "; ".join(f"{i.label}: {i.problem} {i.fix}".strip() for i in interpreters)
+            self.message_bar.show_message(
+                "Venvdesk found no Python on this computer that can create environments. " + how_to_get_python(),
+                Level.WARNING,
+                f"Pythons found but not usable: {found}" if found else "No Python interpreter was found.",
+            )
         if self.new_environment_dialog is not None:
             self.new_environment_dialog.set_interpreters(self.interpreters, loading=False)
         self.interpreters_loaded.emit()

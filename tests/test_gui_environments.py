@@ -326,3 +326,17 @@ def test_browsing_to_an_interpreter_probes_it_and_offers_it(qtbot, open_window, 
     assert dialog.selected_interpreter().real_path == base_python()
     assert dialog.selected_interpreter().can_create_venv
     assert dialog.create_button.isEnabled()
+
+
+def test_no_usable_python_tells_the_person_how_to_get_one(qtbot, open_window):
+    window = open_window()
+    # What discovery delivers on a machine with only Python 2 (the slot that receives its result).
+    python2 = next((i for i in window.interpreters if not i.can_create_venv), None)
+    window._interpreters_found([python2] if python2 else [])
+    text = window.message_bar.text()
+    assert "found no Python on this computer that can create environments" in text
+    assert "sudo apt install python3 python3-venv" in text or "python.org" in text
+    click(qtbot, window.findChild(QPushButton, "newEnvironmentButton"))
+    dialog = window.new_environment_dialog
+    assert "No Python on this computer can create environments" in dialog.interpreter_note.text()
+    assert not dialog.create_button.isEnabled()

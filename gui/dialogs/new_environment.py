@@ -300,10 +300,11 @@ class NewEnvironmentDialog(QDialog):
                 self.interpreter_note.setText("")
             elif self._loading and interpreter is None:
                 self.interpreter_note.setText("Still looking for Python installations on this computer…")
-            elif not self._loading and not self._interpreters:
+            elif not self._loading and not any(i.can_create_venv for i in self._interpreters):
+                from core.interpreters import how_to_get_python
+
                 self.interpreter_note.setText(
-                    "No Python was found on this computer. Install Python 3 from python.org"
-                    " (or with your system's package manager), then choose “Browse”."
+                    "No Python on this computer can create environments. " + how_to_get_python()
                 )
         self.form.setRowVisible(self.interpreter_note, bool(self.interpreter_note.text()))
         supports_upgrade = interpreter is None or interpreter.supports_upgrade_deps
