@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 
 from core.environments import Environment, Health
 from gui import icons
+from gui.models.base import ListTableModel
 
 
 @dataclass(frozen=True)
@@ -16,52 +17,40 @@ class EnvironmentEntry:
     health: Health
 
 
-class EnvironmentListModel(QAbstractTableModel):
+class EnvironmentListModel(ListTableModel):
     NAME, PYTHON = range(2)
     HEADERS = ("Name", "Python")
     EntryRole = Qt.ItemDataRole.UserRole + 1
 
     def __init__(self, entries: list[EnvironmentEntry] | None = None, parent=None) -> None:
         super().__init__(parent)
-        self._entries: list[EnvironmentEntry] = list(entries or [])
+        self._rows: list[EnvironmentEntry] = list(entries or [])
 
     # -- core-facing API ---------------------------------------------------------------------
 
     def set_entries(self, entries: list[EnvironmentEntry]) -> None:
         self.beginResetModel()
-        self._entries = list(entries)
+        self._rows = list(entries)
         self.endResetModel()
 
     def entries(self) -> list[EnvironmentEntry]:
-        return list(self._entries)
+        return list(self._rows)
 
     def entry(self, row: int) -> EnvironmentEntry:
-        return self._entries[row]
+        return self._rows[row]
 
     def row_of(self, path: str) -> int:
-        for row, entry in enumerate(self._entries):
+        for row, entry in enumerate(self._rows):
             if str(entry.environment.path) == str(path):
                 return row
         return -1
 
     # -- Qt model API ------------------------------------------------------------------------
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        horizontal = orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-        if horizontal and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
-
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._entries):
+        entry = self.row_at(index)
+        if entry is None:
             return None
-        entry = self._entries[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == self.NAME:

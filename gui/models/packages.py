@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
 from core.packages import InstalledPackage, required_by
 from gui import theme
+from gui.models.base import ListTableModel
 
 
 def is_newer(latest: str, installed: str) -> bool:
@@ -19,7 +20,7 @@ def is_newer(latest: str, installed: str) -> bool:
         return False
 
 
-class PackageTableModel(QAbstractTableModel):
+class PackageTableModel(ListTableModel):
     NAME, VERSION, LATEST, SUMMARY = range(4)
     HEADERS = ("Package", "Installed", "Latest", "Description")
     PackageRole = Qt.ItemDataRole.UserRole + 1
@@ -28,7 +29,7 @@ class PackageTableModel(QAbstractTableModel):
 
     def __init__(self, packages: list[InstalledPackage] | None = None, parent=None) -> None:
         super().__init__(parent)
-        self._packages: list[InstalledPackage] = []
+        self._rows: list[InstalledPackage] = []
         self._required_by: dict[str, list[str]] = {}
         self._latest: dict[str, str] = {}
         self._outdated: set[str] = set()
@@ -38,24 +39,24 @@ class PackageTableModel(QAbstractTableModel):
 
     def set_packages(self, packages: list[InstalledPackage]) -> None:
         self.beginResetModel()
-        self._packages = list(packages)
-        self._required_by = required_by(self._packages)
+        self._rows = list(packages)
+        self._required_by = required_by(self._rows)
         self._outdated = self._compute_outdated()
         self.endResetModel()
 
     def _compute_outdated(self) -> set[str]:
-        return {p.key for p in self._packages if self._latest.get(p.key) and is_newer(self._latest[p.key], p.version)}
+        return {p.key for p in self._rows if self._latest.get(p.key) and is_newer(self._latest[p.key], p.version)}
 
     def packages(self) -> list[InstalledPackage]:
-        return list(self._packages)
+        return list(self._rows)
 
     def set_latest_versions(self, latest: dict[str, str]) -> None:
         """Latest versions by normalised name (filled in the background; blank until known)."""
         self._latest = dict(latest)
         self._outdated = self._compute_outdated()
-        if self._packages:
+        if self._rows:
             # Name (dependency colouring aside) does not change; only the Latest column and tooltips do.
-            self.dataChanged.emit(self.index(0, self.LATEST), self.index(len(self._packages) - 1, self.LATEST))
+            self.dataChanged.emit(self.index(0, self.LATEST), self.index(len(self._rows) - 1, self.LATEST))
 
     def latest_version(self, package: InstalledPackage) -> str:
         return self._latest.get(package.key, "")
@@ -64,29 +65,17 @@ class PackageTableModel(QAbstractTableModel):
         return package.key in self._outdated
 
     def outdated_packages(self) -> list[InstalledPackage]:
-        return [p for p in self._packages if self.is_outdated(p)]
+        return [p for p in self._rows if self.is_outdated(p)]
 
     def dependents_of(self, package: InstalledPackage) -> list[str]:
         return sorted(self._required_by.get(package.key, []), key=str.lower)
 
     # -- Qt model API ------------------------------------------------------------------------
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self._packages)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        horizontal = orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-        if horizontal and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
-
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._packages):
+        package = self.row_at(index)
+        if package is None:
             return None
-        package = self._packages[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == self.LATEST:
