@@ -31,8 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
+from common import ensurepip_pip_wheel, isolate_xdg, run, run_command
 
 REPETITIONS = 5
 
@@ -41,34 +40,17 @@ def seconds_since(start: float) -> float:
     return time.perf_counter() - start
 
 
-def run(command, env: dict[str, str]) -> float:
+def time_command(command, env: dict[str, str]) -> float:
     """Run one core.commands.Command (program + args) as a subprocess; return its wall-clock seconds."""
     start = time.perf_counter()
-    completed = subprocess.run(
-        [command.program, *command.args],
-        env={**env, **command.env},
-        cwd=command.cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    elapsed = seconds_since(start)
-    if completed.returncode != 0:
-        raise SystemExit(
-            f"FAILED ({completed.returncode}): {command.display()}\n{completed.stdout}"
-        )
-    return elapsed
+    run_command(command, env, merge_stderr=True, what=command.display())
+    return seconds_since(start)
 
 
-def run_argv(argv: list[str], env: dict[str, str]) -> float:
+def time_argv(argv: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    completed = subprocess.run(
-        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    elapsed = seconds_since(start)
-    if completed.returncode != 0:
-        raise SystemExit(f"FAILED ({completed.returncode}): {argv}\n{completed.stdout}")
-    return elapsed
+    run(argv, env, merge_stderr=True)
+    return seconds_since(start)
 
 
 def interpreter_facts(python: str) -> tuple[tuple[int, ...], str]:
@@ -81,21 +63,9 @@ def interpreter_facts(python: str) -> tuple[tuple[int, ...], str]:
     return tuple(version), stdlib
 
 
-def bundled_pip_wheel(stdlib: str) -> Path | None:
-    """The pip wheel ensurepip would install (so both sides get the same pip), else the distro's copy."""
-    for pattern in (
-        os.path.join(stdlib, "ensurepip", "_bundled", "pip-*.whl"),
-        "/usr/share/python-wheels/pip-*.whl",
-    ):
-        found = sorted(glob.glob(pattern))
-        if found:
-            return Path(found[-1])
-    return None
-
-
 def check_ready(environment_python: str, env: dict[str, str]) -> str:
     """pip importable, ``-m pip --version`` works, ``pip list`` shows pip; returns pip's version."""
-    run_argv([environment_python, "-c", "import pip"], env)
+    run([environment_python, "-c", "import pip"], env, merge_stderr=True)
     version = subprocess.run(
         [environment_python, "-m", "pip", "--version"],
         env=env,
@@ -128,15 +98,15 @@ def main() -> int:
     options = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="venvdesk-bench-") as scratch:
-        for name in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
-            os.environ[name] = os.path.join(scratch, name.lower())
+        isolate_xdg(scratch)
         from core import commands
         from core.environments import Environment
         from tests.support.local_index import hermetic_pip_env
 
         base = os.path.realpath(options.python)
         version, stdlib = interpreter_facts(base)
-        wheel = Path(options.wheel).resolve() if options.wheel else bundled_pip_wheel(stdlib)
+        # The measured interpreter's own ensurepip wheel: both sides install the same pip.
+        wheel = Path(options.wheel).resolve() if options.wheel else ensurepip_pip_wheel(stdlib)
         if wheel is None:
             print(
                 "No pip wheel found (no ensurepip/_bundled, no /usr/share/python-wheels): pass --wheel"
@@ -158,18 +128,18 @@ def main() -> int:
                 commands.create_venv(base, target, with_pip=False),
                 commands.seed_pip(environment_python, wheel),
             ]
-            creates.append(run(steps[0], env))
-            seeds.append(run(steps[1], env))
+            creates.append(time_command(steps[0], env))
+            seeds.append(time_command(steps[1], env))
             ours.append(creates[-1] + seeds[-1])
             site_packages = target / "lib" / f"python{major_minor}" / "site-packages"
             compiles.append(
-                run(commands.byte_compile(environment_python, site_packages / "pip"), env)
+                time_command(commands.byte_compile(environment_python, site_packages / "pip"), env)
             )
             if repetition == 0:
                 ours_pip = check_ready(environment_python, env)
 
             plain = Path(scratch, f"venv-{repetition}")
-            venvs.append(run_argv([base, "-m", "venv", str(plain)], env))
+            venvs.append(time_argv([base, "-m", "venv", str(plain)], env))
             if repetition == 0:
                 venv_pip = check_ready(str(Environment(plain).python), env)
             shutil.rmtree(target)

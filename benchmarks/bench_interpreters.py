@@ -13,17 +13,11 @@ import statistics
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
+from common import milliseconds
 
 CACHED_TARGET_MS = 50.0
 CACHED_RUNS = 20
-
-
-def milliseconds(start: float) -> float:
-    return (time.perf_counter() - start) * 1000
 
 
 def main() -> int:

@@ -19,7 +19,6 @@ then times ``core.name_index``:
 
 from __future__ import annotations
 
-import gzip
 import html
 import json
 import os
@@ -29,18 +28,12 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
+from common import PYPI_PROJECTS_TSV, milliseconds, pypi_project_names
 
-PROJECTS_TSV = REPO_ROOT.parent / "shared" / "data" / "pypi-projects.tsv.gz"
 SYNTHETIC_COUNT = 1_000_000
 NETWORK_RUNS = 3
 LOAD_RUNS = 9
 TARGET_LOAD_MS = 1000.0
-
-
-def milliseconds(start: float) -> float:
-    return (time.perf_counter() - start) * 1000
 
 
 def median_ms(function, runs: int) -> tuple[float, object]:
@@ -53,11 +46,8 @@ def median_ms(function, runs: int) -> tuple[float, object]:
 
 
 def project_names() -> tuple[list[str], str]:
-    if PROJECTS_TSV.is_file():
-        with gzip.open(PROJECTS_TSV, "rt", encoding="utf-8") as handle:
-            next(handle)  # header: name, download_rank, summary
-            names = [line.split("\t", 1)[0] for line in handle]
-        return [n for n in names if n], f"{PROJECTS_TSV.name}"
+    if PYPI_PROJECTS_TSV.is_file():
+        return [n for n in pypi_project_names() if n], f"{PYPI_PROJECTS_TSV.name}"
     spellings = ("proj{:07d}", "Proj-{:07d}", "proj_name.{:07d}", "PROJ{:07d}x")
     names = [spellings[i % 4].format(i) for i in range(SYNTHETIC_COUNT)]
     return names, "synthetic"

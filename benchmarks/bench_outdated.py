@@ -29,16 +29,22 @@ sets (names and newest versions) must agree.  The target: at least 5x faster.
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
+from common import (
+    isolate_xdg,
+    make_environment,
+    milliseconds,
+    no_proxy_for_localhost,
+    pip_install,
+    run,
+    start_index_server,
+    stop_index_server,
+)
 
 PACKAGE_COUNT = 36
 OLD_EVERY = 4  # packages 0, 4, 8, ... 32 are installed at their oldest version: 9 of them
@@ -50,22 +56,6 @@ TARGET_RATIO = 5.0
 FUTURE_PYTHON = 33  # newest release needs Python >= 3.99: installed oldest, outdated to the middle one
 YANKED = 34  # newest release yanked: installed oldest, up to date
 PRERELEASE = 35  # newest is 2.0rc1: installed 1.1, up to date
-
-# The index runs in a child process so its threads do not compete with the measured code for the GIL.
-# (LocalIndexServer listens with a backlog of 128 and TCP_NODELAY, as a real index server would.)
-SERVER_SCRIPT = """\
-import sys
-from pathlib import Path
-sys.path.insert(0, sys.argv[1])
-from tests.support import local_index
-with local_index.LocalIndexServer(Path(sys.argv[2])) as server:
-    print(server.simple_url, flush=True)
-    sys.stdin.read()  # until the benchmark closes our stdin
-"""
-
-
-def milliseconds(start: float) -> float:
-    return (time.perf_counter() - start) * 1000
 
 
 def package_name(index: int) -> str:
@@ -109,38 +99,11 @@ def catalogue():
     return specs, install, expected
 
 
-def run(argv: list[str], env: dict[str, str]) -> str:
-    completed = subprocess.run(argv, env=env, capture_output=True, text=True)
-    if completed.returncode != 0:
-        raise SystemExit(
-            f"FAILED ({completed.returncode}): {argv}\n{completed.stdout}\n{completed.stderr}"
-        )
-    return completed.stdout
-
-
-def start_server(root: Path) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVER_SCRIPT, str(REPO_ROOT), str(root)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    url = process.stdout.readline().strip()
-    if not url.startswith("http://127.0.0.1:"):
-        process.kill()
-        raise SystemExit(f"the local index did not start (it printed {url!r})")
-    return process, url
-
-
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="venvdesk-bench-") as scratch:
-        for name in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
-            os.environ[name] = os.path.join(scratch, name.lower())
+        isolate_xdg(scratch)
         # Our in-process requests go straight to 127.0.0.1, whatever proxy this shell names.
-        for name in ("NO_PROXY", "no_proxy"):
-            os.environ[name] = ",".join(
-                filter(None, [os.environ.get(name, ""), "127.0.0.1", "localhost"])
-            )
+        no_proxy_for_localhost()
         from packaging.utils import canonicalize_name
 
         from core import commands, pypi
@@ -161,30 +124,12 @@ def main() -> int:
         specs, install, expected = catalogue()
         root = build_index(Path(scratch, "index"), specs, extra_wheels=wheels)
         build_ms = milliseconds(start)
-        server, index_url = start_server(root)
+        server, index_url = start_index_server(root)
         try:
             target = Path(scratch, "env")
-            environment_python = str(Environment(target).python)
-            base = os.path.realpath(sys._base_executable)
-            for step in (
-                commands.create_venv(base, target, with_pip=False),
-                commands.seed_pip(environment_python, wheels[-1]),
-            ):
-                run([step.program, *step.args], env)
+            environment_python = make_environment(target, wheels[-1], env)
             start = time.perf_counter()
-            run(
-                [
-                    environment_python,
-                    "-m",
-                    "pip",
-                    "install",
-                    *hermetic_pip_args(index_url),
-                    "--no-compile",
-                    "--quiet",
-                    *install,
-                ],
-                env,
-            )
+            pip_install(environment_python, hermetic_pip_args(index_url), install, env)
             install_ms = milliseconds(start)
             environment = Environment.load(target)
             site_packages = environment.site_packages()
@@ -214,7 +159,7 @@ def main() -> int:
             ]
 
             def pip_outdated() -> dict[str, tuple[str, str]]:
-                entries = json.loads(run(pip_argv, env) or "[]")
+                entries = json.loads(run(pip_argv, env).stdout or "[]")
                 return {
                     canonicalize_name(e["name"]): (e["version"], e["latest_version"])
                     for e in entries
@@ -236,12 +181,7 @@ def main() -> int:
                 pip_result = pip_outdated()
                 pip_times.append(milliseconds(start))
         finally:
-            server.stdin.close()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop_index_server(server)
 
     expected_set = {canonicalize_name(n): v for n, v in expected.items()}
     ours_latest = {name: latest for name, (_v, latest) in ours_result.items()}

@@ -13,28 +13,26 @@ run as a subprocess on the same environment.  The target: at least 10x faster.
 
 from __future__ import annotations
 
-import glob
 import json
-import os
 import statistics
-import subprocess
 import sys
-import sysconfig
 import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
+from common import (
+    ensurepip_pip_wheel,
+    isolate_xdg,
+    make_environment,
+    milliseconds,
+    pip_install,
+    run_command,
+)
 
 PACKAGE_COUNT = 110
 IN_PROCESS_RUNS = 50
 PIP_LIST_RUNS = 5
 TARGET_RATIO = 10.0
-
-
-def milliseconds(start: float) -> float:
-    return (time.perf_counter() - start) * 1000
 
 
 def package_name(index: int) -> str:
@@ -70,31 +68,9 @@ def build_wheels(folder: Path) -> list[str]:
     return names
 
 
-def pip_wheel() -> Path | None:
-    stdlib = sysconfig.get_paths()["stdlib"]
-    for pattern in (
-        os.path.join(stdlib, "ensurepip", "_bundled", "pip-*.whl"),
-        "/usr/share/python-wheels/pip-*.whl",
-    ):
-        found = sorted(glob.glob(pattern))
-        if found:
-            return Path(found[-1])
-    return None
-
-
-def run(argv: list[str], env: dict[str, str]) -> str:
-    completed = subprocess.run(argv, env=env, capture_output=True, text=True)
-    if completed.returncode != 0:
-        raise SystemExit(
-            f"FAILED ({completed.returncode}): {argv}\n{completed.stdout}\n{completed.stderr}"
-        )
-    return completed.stdout
-
-
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="venvdesk-bench-") as scratch:
-        for name in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
-            os.environ[name] = os.path.join(scratch, name.lower())
+        isolate_xdg(scratch)
         from packaging.utils import canonicalize_name
 
         from core import commands
@@ -103,8 +79,8 @@ def main() -> int:
         from tests.support.local_index import hermetic_pip_env
 
         env = hermetic_pip_env(commands.child_environment())
-        base = os.path.realpath(sys._base_executable)
-        wheel = pip_wheel()
+        # This interpreter's own pip (ensurepip's), not the newest pip here: pip list is measured.
+        wheel = ensurepip_pip_wheel()
         if wheel is None:
             print(
                 "SUMMARY: skipped, no local pip wheel (no ensurepip/_bundled, no /usr/share/python-wheels)"
@@ -113,33 +89,23 @@ def main() -> int:
 
         # Set up (not timed): an environment made the Venvdesk way, then the wheels.
         target = Path(scratch, "env")
-        environment_python = str(Environment(target).python)
-        for step in (
-            commands.create_venv(base, target, with_pip=False),
-            commands.seed_pip(environment_python, wheel),
-        ):
-            run([step.program, *step.args], env)
+        environment_python = make_environment(target, wheel, env)
         wheels = Path(scratch, "wheels")
         start = time.perf_counter()
         names = build_wheels(wheels)
         build_ms = milliseconds(start)
         start = time.perf_counter()
-        run(
+        pip_install(
+            environment_python,
             [
-                environment_python,
-                "-m",
-                "pip",
-                "install",
                 "--isolated",
                 "--no-cache-dir",
                 "--disable-pip-version-check",
                 "--no-index",
                 "--find-links",
                 str(wheels),
-                "--no-compile",
-                "--quiet",
-                *names,
             ],
+            names,
             env,
         )
         install_ms = milliseconds(start)
@@ -159,7 +125,7 @@ def main() -> int:
         pip_times = []
         for _ in range(PIP_LIST_RUNS):
             start = time.perf_counter()
-            output = run([listing.program, *listing.args], {**env, **listing.env})
+            output = run_command(listing, env).stdout
             pip_times.append(milliseconds(start))
 
     ours_set = {(canonicalize_name(p.name), p.version) for p in ours}

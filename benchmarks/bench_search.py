@@ -18,20 +18,17 @@ target: p95 at most 30 ms, so the list can follow every keystroke.
 from __future__ import annotations
 
 import gc
-import gzip
 import random
 import statistics
 import sys
 import time
 import tracemalloc
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
+from common import PYPI_PROJECTS_TSV, milliseconds, pypi_project_names
 
-from core.search import SearchIndex, load_popularity_snapshot  # noqa: E402
+# Importable once common has put the repository on sys.path.
+from core.search import SearchIndex, load_popularity_snapshot
 
-NAMES_FILE = REPO_ROOT.parent / "shared" / "data" / "pypi-projects.tsv.gz"
 SYNTHETIC_COUNT = 1_000_000
 ROUNDS = 5
 TARGET_P95_MS = 30.0
@@ -50,16 +47,6 @@ QUERIES = [
     # Nothing matches: every long-tail name is scanned.
     "zzqxjv",
 ]
-
-
-def milliseconds(start: float) -> float:
-    return (time.perf_counter() - start) * 1000
-
-
-def real_names() -> list[str]:
-    with gzip.open(NAMES_FILE, "rt", encoding="utf-8") as handle:
-        next(handle)
-        return [line.partition("\t")[0] for line in handle]
 
 
 def synthetic_names(popular: list[str]) -> list[str]:
@@ -88,9 +75,9 @@ def percentile(values: list[float], fraction: float) -> float:
 def main() -> int:
     popularity = load_popularity_snapshot()
     started = time.perf_counter()
-    if NAMES_FILE.is_file():
-        names = real_names()
-        source = f"{NAMES_FILE.name} ({len(names):,} real names)"
+    if PYPI_PROJECTS_TSV.is_file():
+        names = pypi_project_names()
+        source = f"{PYPI_PROJECTS_TSV.name} ({len(names):,} real names)"
     else:
         names = synthetic_names(sorted(popularity))
         source = f"{len(names):,} synthetic names (../shared/data absent)"

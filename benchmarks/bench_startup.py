@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
+from common import REPO_ROOT, isolate_xdg, run
 
 REPETITIONS = 7
 TARGET_RATIO = 1.5
@@ -55,13 +53,7 @@ def launch(argv: list[str], env: dict[str, str]) -> float:
     time after that (quitting, waiting for background probes) is not start-up.
     """
     start = time.time()
-    completed = subprocess.run(
-        argv, env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
-    )
-    if completed.returncode != 0:
-        raise SystemExit(
-            f"FAILED ({completed.returncode}): {argv}\n{completed.stdout}\n{completed.stderr}"
-        )
+    completed = run(argv, env, cwd=REPO_ROOT, timeout=120)
     painted = [line for line in completed.stdout.splitlines() if line.startswith("painted ")]
     if not painted:
         raise SystemExit(f"no 'painted' line from {argv}:\n{completed.stdout}\n{completed.stderr}")
@@ -82,15 +74,7 @@ def main() -> int:
             "PYTHONDONTWRITEBYTECODE dropped; " if env.pop("PYTHONDONTWRITEBYTECODE", None) else ""
         )
         env["PYTHONPYCACHEPREFIX"] = os.path.join(scratch, "pycache")
-        for name in (
-            "XDG_CACHE_HOME",
-            "XDG_CONFIG_HOME",
-            "XDG_DATA_HOME",
-            "XDG_STATE_HOME",
-            "XDG_RUNTIME_DIR",
-        ):
-            env[name] = os.path.join(scratch, name.lower())
-            os.makedirs(env[name], mode=0o700)
+        isolate_xdg(scratch, env, runtime_dir=True)
         bare_script = Path(scratch, "bare_window.py")
         bare_script.write_text(BARE_SCRIPT, encoding="utf-8")
 

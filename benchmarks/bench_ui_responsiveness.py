@@ -37,15 +37,20 @@ import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
+from common import (
+    isolate_xdg,
+    make_environment,
+    milliseconds,
+    no_proxy_for_localhost,
+    start_index_server,
+    stop_index_server,
+)
 
 REPETITIONS = 3  # measured passes, each on a fresh environment
 SMALL_PACKAGES = 40
@@ -60,21 +65,6 @@ PASS_TIMEOUT_S = 60.0
 SAMPLE_INTERVAL_S = 0.002
 # Innermost frames of threads that are waiting, not running Python.
 IDLE_FRAMES = {"wait", "select", "poll", "accept", "get", "_worker", "readline", "read", "recv_into", "readinto"}
-
-SERVER_SCRIPT = """\
-import sys
-from pathlib import Path
-sys.path.insert(0, sys.argv[1])
-from tests.support import local_index
-# As a real index server: a listen backlog that parallel requests do not overflow (dropped SYNs
-# cost 1 s each), and no Nagle delay on kept-alive connections (~40 ms a response otherwise).
-server = local_index.LocalIndexServer(
-    Path(sys.argv[2]), delay_per_chunk=float(sys.argv[3]), chunk_size=int(sys.argv[4])
-)
-with server:
-    print(server.simple_url, flush=True)
-    sys.stdin.read()  # until the benchmark closes our stdin
-"""
 
 
 def package_name(index: int) -> str:
@@ -112,50 +102,6 @@ def build_catalogue() -> tuple[list, list[str]]:
     )
     install.append("uibigpkg")
     return specs, install
-
-
-def start_server(root: Path) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            SERVER_SCRIPT,
-            str(REPO_ROOT),
-            str(root),
-            str(BIG_CHUNK_DELAY),
-            str(BIG_CHUNK_SIZE),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    url = process.stdout.readline().strip()
-    if not url.startswith("http://127.0.0.1:"):
-        process.kill()
-        raise SystemExit(f"the local index did not start (it printed {url!r})")
-    return process, url
-
-
-def run(argv: list[str], env: dict[str, str]) -> None:
-    completed = subprocess.run(argv, env=env, capture_output=True, text=True)
-    if completed.returncode != 0:
-        raise SystemExit(
-            f"FAILED ({completed.returncode}): {argv}\n{completed.stdout}\n{completed.stderr}"
-        )
-
-
-def make_environment(target: Path, pip_wheel: Path) -> Path:
-    from core import commands
-    from core.environments import Environment
-
-    base = os.path.realpath(sys._base_executable)
-    python = str(Environment(target).python)
-    for step in (
-        commands.create_venv(base, target, with_pip=False),
-        commands.seed_pip(python, pip_wheel),
-    ):
-        run([step.program, *step.args], commands.child_environment())
-    return target
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -489,18 +435,12 @@ def report(label: str, result: dict, install: list[str]) -> None:
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="venvdesk-bench-") as scratch:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-        for name in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
-                     "XDG_RUNTIME_DIR"):
-            os.environ[name] = os.path.join(scratch, name.lower())
-            os.makedirs(os.environ[name], mode=0o700)
+        isolate_xdg(scratch, runtime_dir=True)
         for name in [n for n in os.environ if n.upper().startswith("PIP_")]:
             del os.environ[name]
         os.environ["PIP_CONFIG_FILE"] = os.devnull
         os.environ["PIP_NO_CACHE_DIR"] = "1"
-        for name in ("NO_PROXY", "no_proxy"):
-            os.environ[name] = ",".join(
-                filter(None, [os.environ.get(name, ""), "127.0.0.1", "localhost"])
-            )
+        no_proxy_for_localhost()
 
         from tests.support.bundled_pip import bundled_pip_wheels
         from tests.support.local_index import build_index
@@ -516,20 +456,23 @@ def main() -> int:
         specs, install = build_catalogue()
         root = build_index(Path(scratch, "index"), specs, extra_wheels=[pip_wheel])
         big = next(root.joinpath("files").glob("uibigpkg-*.whl")).stat().st_size
-        build_ms = (time.perf_counter() - start) * 1000
-        server, index_url = start_server(root)
+        build_ms = milliseconds(start)
+        server, index_url = start_index_server(
+            root, delay_per_chunk=BIG_CHUNK_DELAY, chunk_size=BIG_CHUNK_SIZE
+        )
         os.environ["PIP_INDEX_URL"] = index_url
         try:
-            from core import pip_wheels
+            from core import commands, pip_wheels
 
             cache = pip_wheels.pip_wheel_dir()  # as if the app had refreshed pip already
             cache.mkdir(parents=True, exist_ok=True)
             shutil.copy2(pip_wheel, cache / pip_wheel.name)
             (cache / ".checked").touch()
             environments = [
-                make_environment(Path(scratch, "envs", f"env{number}"), pip_wheel)
-                for number in range(1, REPETITIONS + 1)
+                Path(scratch, "envs", f"env{number}") for number in range(1, REPETITIONS + 1)
             ]
+            for environment in environments:
+                make_environment(environment, pip_wheel, commands.child_environment())
 
             from PySide6.QtWidgets import QApplication
 
@@ -562,7 +505,8 @@ def main() -> int:
 
             diagnosis: list[str] = []
             if worst > AIM_MS or "--diagnose" in sys.argv[1:]:
-                second_env = make_environment(Path(scratch, "envs", "diagnosed"), pip_wheel)
+                second_env = Path(scratch, "envs", "diagnosed")
+                make_environment(second_env, pip_wheel, commands.child_environment())
                 window.packages_panel._latest_cache.clear()  # cold, as in the first pass
                 instruments = Instruments()
                 instrument(window, instruments)
@@ -579,12 +523,7 @@ def main() -> int:
 
             QThreadPool.globalInstance().waitForDone(15000)
         finally:
-            server.stdin.close()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop_index_server(server)
 
     within = worst <= AIM_MS
     print(
