@@ -1,12 +1,75 @@
-"""Icons: drawn in code or taken from the platform theme, so every asset's origin is clear."""
+"""Icons: drawn in code, hand-drawn SVG shipped in ``resources``, or the platform theme's.
+
+Every asset's origin is clear: the app icon (``resources/venvdesk.svg``) and the action icons
+(``resources/icons/<name>.svg``) were written by hand for Venvdesk; ``tools/make_icons.py``
+renders the app icon to the PNG, ICO and ICNS files installers need.
+
+Action icons are drawn in one placeholder colour (``#000000``) and recoloured when loaded, to
+the palette's window-text colour (and its disabled and highlighted-text colours for the
+Disabled and Selected modes), so they read in light and dark mode alike.  Qt's SVG renderer
+ignores CSS ``currentColor``, hence the placeholder.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import re
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtCore import QByteArray, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QGuiApplication,
+    QIcon,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPen,
+    QPixmap,
+)
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QAbstractButton
+
+#: The action icons in ``resources/icons``, by the name ``action_icon`` takes.
+ACTION_ICONS: tuple[str, ...] = (
+    "new-environment",
+    "add-existing",
+    "open-folder",
+    "copy",
+    "terminal",
+    "remove",
+    "trash",
+    "refresh",
+    "settings",
+    "install",
+    "upgrade",
+    "uninstall",
+    "cancel",
+    "save-requirements",
+    "load-requirements",
+    "repair",
+    "search",
+)
+
+#: The sizes of the app icon, as shipped in ``resources/icons/app/venvdesk-<size>.png``.
+APP_ICON_SIZES: tuple[int, ...] = (16, 24, 32, 48, 64, 128, 256, 512)
+
+#: The one colour action icons are drawn in; replaced by the palette's colours when loaded.
+PLACEHOLDER = "#000000"
+_PLACEHOLDER = re.compile(r"#000000\b|#000\b", re.IGNORECASE)
+
+# Action icons get a pixmap for each of these sizes (in device-independent pixels), at 1x and 2x.
+_ACTION_SIZES = (16, 18, 20, 22, 24, 32, 48, 64)
+_SCALES = (1.0, 2.0)
+_ICON_PROPERTY = "venvdeskActionIcon"
+
+_action_cache: dict[tuple[str, tuple[int, int, int]], QIcon] = {}
 
 
 @cache
@@ -39,13 +102,199 @@ def health_icon(ok: bool) -> QIcon:
     return icon
 
 
+# -- rendering SVG --------------------------------------------------------------------------
+
+
+def render_svg(data: bytes, pixels: int) -> QImage:
+    """``data`` (an SVG document) drawn into a transparent ``pixels``-square image."""
+    image = QImage(pixels, pixels, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    from PySide6.QtSvg import QSvgRenderer  # only when drawing by hand: not at start-up
+
+    renderer = QSvgRenderer(QByteArray(data))
+    if renderer.isValid():
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        renderer.render(painter, QRectF(0, 0, pixels, pixels))
+        painter.end()
+    return image
+
+
+def recolor(svg: bytes, color: QColor) -> bytes:
+    """``svg`` with the placeholder colour replaced by ``color`` (its alpha is not kept)."""
+    return _PLACEHOLDER.sub(color.name(QColor.NameFormat.HexRgb), svg.decode("utf-8")).encode("utf-8")
+
+
+def _svg_pixmap(svg: bytes, size: int, scale: float, opacity: float = 1.0) -> QPixmap:
+    pixels = round(size * scale)
+    pixmap = QPixmap(pixels, pixels)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    from PySide6.QtSvg import QSvgRenderer
+
+    renderer = QSvgRenderer(QByteArray(svg))
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setOpacity(opacity)
+    renderer.render(painter, QRectF(0, 0, pixels, pixels))
+    painter.end()
+    pixmap.setDevicePixelRatio(scale)
+    return pixmap
+
+
+@cache
+def _resource(package: str, *path: str) -> bytes:
+    item = resources.files(package)
+    for part in path:  # one part at a time: a zip's Traversable takes one on Python 3.9
+        item = item.joinpath(part)
+    return item.read_bytes() if item.is_file() else b""
+
+
+# -- action icons ---------------------------------------------------------------------------
+
+
+def _palette_colors(palette: QPalette | None = None) -> tuple[int, int, int]:
+    """The colours an action icon is drawn in: (normal, disabled, selected), as ARGB numbers."""
+    palette = palette or QGuiApplication.palette()
+    role = QPalette.ColorRole
+    group = QPalette.ColorGroup
+    return (
+        palette.color(group.Active, role.WindowText).rgba(),
+        palette.color(group.Disabled, role.WindowText).rgba(),
+        palette.color(group.Active, role.HighlightedText).rgba(),
+    )
+
+
+def action_icon(name: str) -> QIcon:
+    """The action icon ``name`` (one of ``ACTION_ICONS``) in the current palette's colours.
+
+    It has pixmaps for the Normal, Disabled and Selected modes (Active falls back to Normal),
+    at 16–64 px, each at 1x and 2x.  Icons are cached per palette; call ``palette_changed()``
+    when the palette changes.
+    """
+    if name not in ACTION_ICONS:
+        raise ValueError(f"no action icon called {name!r}; there are: {', '.join(ACTION_ICONS)}")
+    colors = _palette_colors()
+    icon = _action_cache.get((name, colors))
+    if icon is None:
+        icon = _build_action_icon(_resource("resources.icons", f"{name}.svg"), colors, name)
+        _action_cache[(name, colors)] = icon
+    return QIcon(icon)  # a shallow copy: changing it cannot change the cached one
+
+
+def _build_action_icon(svg: bytes, colors: tuple[int, int, int], name: str = "icon") -> QIcon:
+    """An icon drawn on demand, at whatever size and scale a widget asks, by Qt's SVG icon engine.
+
+    The engine reads files, so the recoloured copies are kept under the cache folder (derived
+    data, rewritten when missing).  Drawing every size up front cost ~60 ms at start-up.  Where
+    the engine is missing (a stripped bundle), fixed-size pixmaps are drawn instead.
+    """
+    icon = QIcon()
+    if not svg:
+        return icon
+    modes = (QIcon.Mode.Normal, QIcon.Mode.Disabled, QIcon.Mode.Selected)
+    if _svg_icon_engine_available():
+        from core import storage
+
+        folder = storage.cache_dir() / "icons"
+        for mode, rgba in zip(modes, colors):
+            data = _recolor_with_alpha(svg, QColor.fromRgba(rgba))
+            # Named by content, so an existing file is always right and a second start writes nothing.
+            path = folder / f"{name}-{hashlib.sha1(data).hexdigest()[:12]}.svg"
+            try:
+                if not path.is_file():
+                    folder.mkdir(parents=True, exist_ok=True)
+                    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+                    temporary.write_bytes(data)
+                    os.replace(temporary, path)  # derived data: atomic, but no need to fsync
+            except OSError:
+                break  # no writable cache: fall back to drawn pixmaps below
+            icon.addFile(str(path), QSize(), mode, QIcon.State.Off)
+        else:
+            return icon
+        icon = QIcon()
+    for mode, rgba in zip(modes, colors):
+        color = QColor.fromRgba(rgba)
+        colored = recolor(svg, color)
+        for size in _ACTION_SIZES:
+            for scale in _SCALES:
+                icon.addPixmap(_svg_pixmap(colored, size, scale, color.alphaF()), mode, QIcon.State.Off)
+    return icon
+
+
+def _recolor_with_alpha(svg: bytes, color: QColor) -> bytes:
+    """``recolor`` plus the colour's transparency as an SVG opacity (disabled text often has one)."""
+    data = recolor(svg, color)
+    if color.alpha() < 255:
+        data = data.replace(b"<svg ", f'<svg opacity="{color.alphaF():.3f}" '.encode("ascii"), 1)
+    return data
+
+
+@cache
+def _svg_icon_engine_available() -> bool:
+    from PySide6.QtCore import QLibraryInfo
+
+    plugins = QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)
+    import glob
+
+    return bool(glob.glob(os.path.join(plugins, "iconengines", "*qsvgicon*")))
+
+
+def set_action_icon(target: QAction | QAbstractButton, name: str) -> None:
+    """Give ``target`` (a QAction or a button) the action icon ``name``, and remember the name.
+
+    ``palette_changed()`` gives every such widget, and every such action added to a widget
+    (``QWidget.addAction``, a menu) or parented to one, its icon again in the new colours.
+    """
+    target.setProperty(_ICON_PROPERTY, name)
+    target.setIcon(action_icon(name))
+
+
+def palette_changed() -> None:
+    """Forget the icons drawn for the old palette, and recolour those set by ``set_action_icon``.
+
+    Call it once per change (for example from the main window's ``changeEvent`` on
+    ``QEvent.Type.PaletteChange``), not from every widget.
+    """
+    _action_cache.clear()
+    from PySide6.QtWidgets import QApplication  # only here: the rest needs no widgets
+
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return
+    targets: dict[int, object] = {}
+    for widget in app.allWidgets():
+        targets[id(widget)] = widget
+        children = widget.findChildren(QAction, options=Qt.FindChildOption.FindDirectChildrenOnly)
+        for action in (*widget.actions(), *children):
+            targets[id(action)] = action
+    for target in targets.values():
+        name = target.property(_ICON_PROPERTY)
+        if isinstance(name, str) and name in ACTION_ICONS:
+            target.setIcon(action_icon(name))
+
+
+# -- the app icon ---------------------------------------------------------------------------
+
+
 @cache
 def app_icon() -> QIcon:
-    data = resources.files("resources").joinpath("venvdesk.svg")
+    """Venvdesk's icon, at every size in ``APP_ICON_SIZES`` (16–512 px).
+
+    Where the PNGs are files (an installed or bundled app) they are added by path, which
+    Qt reads only when a size is drawn; otherwise each is decoded or drawn from the SVG.
+    """
     icon = QIcon()
-    if data.is_file():
+    svg = _resource("resources", "venvdesk.svg")
+    folder = resources.files("resources.icons").joinpath("app")
+    for size in APP_ICON_SIZES:
+        png = folder.joinpath(f"venvdesk-{size}.png")
+        if isinstance(png, os.PathLike) and os.path.isfile(png):
+            icon.addFile(os.fspath(png), QSize(size, size))
+            continue
         pixmap = QPixmap()
-        pixmap.loadFromData(data.read_bytes(), "SVG")
+        data = _resource("resources.icons", "app", f"venvdesk-{size}.png")
+        if not (data and pixmap.loadFromData(data, "PNG")) and svg:
+            pixmap = QPixmap.fromImage(render_svg(svg, size))
         if not pixmap.isNull():
             icon.addPixmap(pixmap)
     return icon
