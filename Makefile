@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bench screenshots system-libraries clean
+.PHONY: run test lint bench screenshots system-libraries clean bundle bundle-test
 
 $(STAMP): pyproject.toml tools/qt_system_libraries.sh
 	@bash tools/qt_system_libraries.sh $(PYTHON)
@@ -44,6 +44,22 @@ screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen VENVDESK_COLOR_SCHEME=dark VENVDESK_SHOTS=02,03,07,10 $(BIN)/python tools/screenshots.py docs/screenshots/dark
 	QT_QPA_PLATFORM=offscreen QT_SCALE_FACTOR=2 VENVDESK_SHOTS=03,10 $(BIN)/python tools/screenshots.py docs/screenshots/light-200
 	QT_QPA_PLATFORM=offscreen QT_SCALE_FACTOR=2 VENVDESK_COLOR_SCHEME=dark VENVDESK_SHOTS=03,10 $(BIN)/python tools/screenshots.py docs/screenshots/dark-200
+
+# The one-folder app in dist/venvdesk/ (+ the Linux tarball); see installer/README.md.
+BUNDLE_PROGRAM := dist/venvdesk/venvdesk
+BUNDLE_INPUTS := pyproject.toml $(wildcard installer/*.py installer/*.spec installer/*.sh installer/linux/*) \
+	$(shell find core gui resources -type f -not -path '*/__pycache__/*' 2>/dev/null)
+
+bundle: $(STAMP)
+	$(BIN)/python installer/build.py
+
+$(BUNDLE_PROGRAM): $(STAMP) $(BUNDLE_INPUTS)
+	$(BIN)/python installer/build.py
+
+# Builds first when a source changed since the last bundle; then the bundled app checks
+# itself offline: creates an environment and installs a package (gui/self_test.py).
+bundle-test: $(BUNDLE_PROGRAM)
+	QT_QPA_PLATFORM=offscreen $(BUNDLE_PROGRAM) --self-test
 
 clean:
 	rm -rf $(VENV) build *.egg-info screenshots

@@ -32,6 +32,11 @@ def _parse_arguments(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="print the time the main window was painted, then quit (used by the start-up benchmark)",
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="create an environment and install a package in a throw-away folder, offline; exit 0 if all worked",
+    )
     known, _qt_arguments = parser.parse_known_args(argv[1:])
     return known
 
@@ -59,6 +64,10 @@ def _install_excepthook() -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     arguments = _parse_arguments(argv)
+    if arguments.self_test:  # before anything reads the person's settings or folders
+        from gui.self_test import run_self_test
+
+        return run_self_test(argv)
     if not has_display():
         sys.stderr.write(NO_DISPLAY_MESSAGE)
         return 2
