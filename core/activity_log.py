@@ -7,7 +7,6 @@ secrets in URLs redacted before anything is written.
 from __future__ import annotations
 
 import logging
-import logging.handlers
 from pathlib import Path
 
 from core import storage
@@ -35,6 +34,8 @@ class ActivityLog:
             return True
         if self.problem:
             return False
+        import logging.handlers  # loaded with the first entry, not at start-up
+
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             handler = logging.handlers.RotatingFileHandler(

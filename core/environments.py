@@ -160,9 +160,12 @@ class Environment:
 
 def interpreter_starts(environment: Environment, timeout: float = 10.0) -> Health:
     """Start the environment's Python once (blocking: call it from a worker thread)."""
+    from core.commands import child_environment
+
     try:
         completed = subprocess.run(
             [str(environment.python), "-I", "-c", "import sys; print(sys.prefix)"],
+            env=child_environment(),  # not a bundle's own LD_LIBRARY_PATH and the like
             capture_output=True,
             timeout=timeout,
             stdin=subprocess.DEVNULL,

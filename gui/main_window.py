@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QFile, QItemSelectionModel, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QIcon, QKeySequence
+from PySide6.QtCore import QEvent, QFile, QItemSelectionModel, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
@@ -115,29 +115,29 @@ class MainWindow(QMainWindow):
     # -- building ----------------------------------------------------------------------------
 
     def _build_actions(self) -> None:
-        def action(text: str, name: str, slot, icon: QIcon.ThemeIcon | None = None, shortcut=None) -> QAction:
+        def action(text: str, name: str, slot, icon: str | None = None, shortcut=None) -> QAction:
             act = QAction(text, self)
             act.setObjectName(name)
             if icon is not None:
-                act.setIcon(icons.theme_icon(icon))
+                icons.set_action_icon(act, icon)
             if shortcut is not None:
                 act.setShortcut(shortcut)
             act.triggered.connect(slot)
             self.addAction(act)
             return act
 
-        T = QIcon.ThemeIcon
-        self.new_action = action("New environment…", "newEnvironmentAction", self.new_environment, T.DocumentNew, QKeySequence.StandardKey.New)
-        self.add_existing_action = action("Add existing environment…", "addExistingAction", self.add_existing_environment, T.FolderOpen, QKeySequence.StandardKey.Open)
-        self.open_folder_action = action("Open folder", "openFolderAction", self.open_folder, T.FolderOpen)
-        self.copy_activation_action = action("Copy activation command", "copyActivationAction", self.copy_activation_command, T.EditCopy)
-        self.open_terminal_action = action("Open terminal here", "openTerminalAction", self.open_terminal)
-        self.remove_action = action("Remove from list", "removeFromListAction", self.remove_from_list, T.ListRemove)
-        self.delete_action = action("Move to trash…", "deleteEnvironmentAction", self.delete_selected, T.EditDelete, QKeySequence.StandardKey.Delete)
-        self.settings_action = action("Settings…", "settingsAction", self.open_settings, T.DocumentProperties, QKeySequence.StandardKey.Preferences)
-        self.quit_action = action("Quit", "quitAction", self.close, T.ApplicationExit, QKeySequence.StandardKey.Quit)
-        self.open_log_folder_action = action("Open the log folder", "openLogFolderAction", self.open_log_folder)
-        self.refresh_action = action("Refresh", "refreshAction", self.refresh_environments, T.ViewRefresh, QKeySequence.StandardKey.Refresh)
+        keys = QKeySequence.StandardKey
+        self.new_action = action("New environment…", "newEnvironmentAction", self.new_environment, "new-environment", keys.New)
+        self.add_existing_action = action("Add existing environment…", "addExistingAction", self.add_existing_environment, "add-existing", keys.Open)
+        self.open_folder_action = action("Open folder", "openFolderAction", self.open_folder, "open-folder")
+        self.copy_activation_action = action("Copy activation command", "copyActivationAction", self.copy_activation_command, "copy")
+        self.open_terminal_action = action("Open terminal here", "openTerminalAction", self.open_terminal, "terminal")
+        self.remove_action = action("Remove from list", "removeFromListAction", self.remove_from_list, "remove")
+        self.delete_action = action("Move to trash…", "deleteEnvironmentAction", self.delete_selected, "trash", keys.Delete)
+        self.settings_action = action("Settings…", "settingsAction", self.open_settings, "settings", keys.Preferences)
+        self.quit_action = action("Quit", "quitAction", self.close, None, keys.Quit)
+        self.open_log_folder_action = action("Open the log folder", "openLogFolderAction", self.open_log_folder, "open-folder")
+        self.refresh_action = action("Refresh", "refreshAction", self.refresh_environments, "refresh", keys.Refresh)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -187,7 +187,8 @@ class MainWindow(QMainWindow):
         title = QLabel("Environments")
         title.setObjectName("environmentsTitle")
         theme.set_role(title, "title")
-        self.new_environment_button = QPushButton(self.new_action.icon(), "New…")
+        self.new_environment_button = QPushButton("New…")
+        icons.set_action_icon(self.new_environment_button, "new-environment")
         self.new_environment_button.setObjectName("newEnvironmentButton")
         self.new_environment_button.setAccessibleName("Create a new environment")
         self.new_environment_button.setToolTip("Create a new virtual environment")
@@ -248,7 +249,8 @@ class MainWindow(QMainWindow):
         welcome_text.setObjectName("welcomeText")
         welcome_text.setWordWrap(True)
         welcome_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.welcome_button = QPushButton(self.new_action.icon(), "Create your first environment")
+        self.welcome_button = QPushButton("Create your first environment")
+        icons.set_action_icon(self.welcome_button, "new-environment")
         self.welcome_button.setObjectName("welcomeCreateButton")
         self.welcome_button.setAccessibleName("Create your first environment")
         self.welcome_button.clicked.connect(self.new_environment)
@@ -349,7 +351,8 @@ class MainWindow(QMainWindow):
         self.progress_bar.setAccessibleName("Progress of the running operation")
         self.progress_bar.setRange(0, 0)
         self.progress_bar.setMaximumWidth(180)
-        self.cancel_button = QPushButton(icons.theme_icon(QIcon.ThemeIcon.ProcessStop), "Cancel")
+        self.cancel_button = QPushButton("Cancel")
+        icons.set_action_icon(self.cancel_button, "cancel")
         self.cancel_button.setObjectName("cancelButton")
         self.cancel_button.setAccessibleName("Cancel the running operation")
         self.cancel_button.clicked.connect(self.cancel_current)
@@ -804,7 +807,13 @@ class MainWindow(QMainWindow):
         self.refresh_environments()
         self.environment_deleted.emit(str(path), trashed or "")
 
-    # -- closing -----------------------------------------------------------------------------
+    # -- appearance and closing --------------------------------------------------------------
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.PaletteChange:
+            icons.palette_changed()  # icons are drawn in the palette's text colour
+            theme.refresh()
+        super().changeEvent(event)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.runner.shutdown()

@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui import theme
+
 
 class Level(enum.Enum):
     INFO = "info"
@@ -62,12 +64,7 @@ class MessageBar(QFrame):
     def show_message(self, text: str, level: Level = Level.INFO, detail: str = "") -> None:
         self.level = level
         self.detail = detail
-        self.setProperty("level", level.value)  # coloured by gui.theme's style sheet
-        self.style().unpolish(self)
-        self.style().polish(self)
-        for child in self.findChildren(QWidget):
-            child.style().unpolish(child)
-            child.style().polish(child)
+        theme.set_level(self, level.value)
         self.text_label.setText(text)
         self.details_button.setVisible(bool(detail))
         self.show()

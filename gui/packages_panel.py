@@ -40,7 +40,7 @@ from core.errors import InvalidInput, UserFacingError
 from core.names import canonical_name
 from core.packages import InstalledPackage, Integrity, check_integrity, installed_packages
 from core.settings import Settings
-from gui import theme
+from gui import icons, theme
 from gui.message_bar import Level, MessageBar
 from gui.models.environments import EnvironmentEntry
 from gui.models.packages import PackageFilterModel, PackageTableModel
@@ -113,6 +113,7 @@ class PackagesPanel(QWidget):
         self.install_edit.textChanged.connect(lambda _t: self._set_install_error(""))
         self.install_edit.returnPressed.connect(self.install_from_box)
         self.install_button = QPushButton("Install")
+        icons.set_action_icon(self.install_button, "install")
         self.install_button.setObjectName("installButton")
         self.install_button.setAccessibleName("Install the package named in the box")
         self.install_button.clicked.connect(self.install_from_box)
@@ -124,8 +125,10 @@ class PackagesPanel(QWidget):
         menu = QMenu(self)
         self.save_requirements_action = menu.addAction("Save requirements…", self.save_requirements)
         self.save_requirements_action.setObjectName("saveRequirementsAction")
+        icons.set_action_icon(self.save_requirements_action, "save-requirements")
         self.install_requirements_action = menu.addAction("Install from requirements…", self.choose_requirements_file)
         self.install_requirements_action.setObjectName("installRequirementsAction")
+        icons.set_action_icon(self.install_requirements_action, "load-requirements")
         self.requirements_button.setMenu(menu)
         install_row = QHBoxLayout()
         install_row.addWidget(self.install_edit, 1)
@@ -148,14 +151,17 @@ class PackagesPanel(QWidget):
         self.outdated_check.setAccessibleName("Show only packages with a newer version")
         self.outdated_check.toggled.connect(self.filter_model.set_outdated_only)
         self.upgrade_button = QPushButton("Upgrade")
+        icons.set_action_icon(self.upgrade_button, "upgrade")
         self.upgrade_button.setObjectName("upgradeButton")
         self.upgrade_button.setAccessibleName("Upgrade the selected packages")
         self.upgrade_button.clicked.connect(self.upgrade_selected)
         self.upgrade_all_button = QPushButton("Upgrade all outdated")
+        icons.set_action_icon(self.upgrade_all_button, "upgrade")
         self.upgrade_all_button.setObjectName("upgradeAllButton")
         self.upgrade_all_button.setAccessibleName("Upgrade every outdated package")
         self.upgrade_all_button.clicked.connect(self.upgrade_all_outdated)
         self.uninstall_button = QPushButton("Uninstall")
+        icons.set_action_icon(self.uninstall_button, "uninstall")
         self.uninstall_button.setObjectName("uninstallButton")
         self.uninstall_button.setAccessibleName("Uninstall the selected packages")
         self.uninstall_button.clicked.connect(self.uninstall_selected)
@@ -187,6 +193,7 @@ class PackagesPanel(QWidget):
         self.repair_label.setObjectName("repairLabel")
         self.repair_label.setWordWrap(True)
         self.repair_button = QPushButton("Repair")
+        icons.set_action_icon(self.repair_button, "repair")
         self.repair_button.setObjectName("repairButton")
         self.repair_button.setAccessibleName("Repair the half-installed packages")
         self.repair_button.clicked.connect(self.repair)
@@ -222,6 +229,7 @@ class PackagesPanel(QWidget):
         self.queue_list.setAccessibleName("Operations waiting to run")
         self.queue_list.setMaximumHeight(70)
         self.remove_queued_button = QPushButton("Remove from queue")
+        icons.set_action_icon(self.remove_queued_button, "remove")
         self.remove_queued_button.setObjectName("removeQueuedButton")
         self.remove_queued_button.clicked.connect(self.remove_selected_from_queue)
         queue_layout.addWidget(self.queue_label)

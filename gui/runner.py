@@ -133,10 +133,15 @@ class ProcessRunner(QObject):
         self._queues: dict[str, deque[Operation]] = {}
         self._running: dict[str, _Running] = {}
         self._cancel_grace_ms = cancel_grace_ms
+        self._closing = False
 
     # -- public API ----------------------------------------------------------------------
 
     def submit(self, operation: Operation) -> None:
+        if self._closing:
+            # Follow-ups of work killed by shutdown() (a pip check after an install) must not start.
+            self.finished.emit(Outcome(Status.CANCELLED, operation, reason="Venvdesk is closing"))
+            return
         if operation.key in self._running:
             self._queues.setdefault(operation.key, deque()).append(operation)
             self.queued.emit(operation)
@@ -174,6 +179,7 @@ class ProcessRunner(QObject):
 
     def shutdown(self) -> None:
         """Stop everything (the app is quitting): queued work is dropped, running work killed."""
+        self._closing = True
         self._queues.clear()
         for running in list(self._running.values()):
             running.cancel_requested = True
@@ -182,11 +188,17 @@ class ProcessRunner(QObject):
                 running.process.waitForFinished(2000)
 
     def start_detached(self, command: Command) -> bool:
-        """Start a program that lives on its own (a terminal, a file manager)."""
+        """Start a program that lives on its own (a terminal), with the person's environment, not ours."""
         program = _resolve_program(command.program)
         if program is None:
             return False
-        ok, _pid = QProcess.startDetached(program, list(command.args), command.cwd or "")
+        process = QProcess()
+        process.setProgram(program)
+        process.setArguments(list(command.args))
+        process.setProcessEnvironment(_process_environment(command))
+        if command.cwd:
+            process.setWorkingDirectory(command.cwd)
+        ok, _pid = process.startDetached()
         return bool(ok)
 
     # -- internals -----------------------------------------------------------------------
@@ -219,10 +231,7 @@ class ProcessRunner(QObject):
         running.process = process
         process.setProgram(program)
         process.setArguments(list(command.args))
-        environment = QProcessEnvironment()
-        for name, value in {**child_environment(), **command.env}.items():
-            environment.insert(name, value)
-        process.setProcessEnvironment(environment)
+        process.setProcessEnvironment(_process_environment(command))
         if command.cwd:
             process.setWorkingDirectory(command.cwd)
         process.readyReadStandardOutput.connect(lambda: self._read(running, "out"))
@@ -319,6 +328,13 @@ class ProcessRunner(QObject):
             self._start(queue.popleft())
         elif queue is not None:
             del self._queues[key]
+
+
+def _process_environment(command: Command) -> QProcessEnvironment:
+    environment = QProcessEnvironment()
+    for name, value in {**child_environment(), **command.env}.items():
+        environment.insert(name, value)
+    return environment
 
 
 def _resolve_program(program: str) -> str | None:

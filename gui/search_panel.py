@@ -32,7 +32,7 @@ from core.commands import redact
 from core.names import canonical_name
 from core.packages import installed_packages
 from core.settings import Settings
-from gui import theme
+from gui import icons, theme
 from gui.models.search import SearchResultModel
 from gui.workers import run_in_background
 
@@ -76,6 +76,7 @@ class SearchPanel(QWidget):
         self.search_edit.setAccessibleName("Search for a package")
         self.search_edit.setPlaceholderText("Search by name or by what it does, e.g. “excel” or “yaml”")
         self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.addAction(icons.action_icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.search_edit.textChanged.connect(lambda _t: self._search_timer.start())
         self.search_edit.returnPressed.connect(self.open_current)
         self._search_timer = QTimer(self)
@@ -120,6 +121,7 @@ class SearchPanel(QWidget):
         self.version_combo.currentIndexChanged.connect(lambda _i: self._set_state())
         self.install_button = QPushButton("Install")
         self.install_button.setObjectName("searchInstallButton")
+        icons.set_action_icon(self.install_button, "install")
         self.install_button.setAccessibleName("Install the chosen version")
         self.install_button.clicked.connect(self.install_chosen)
         self.version_note = QLabel()
