@@ -142,3 +142,29 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not here (a clone outside the workplace)")
     return SHARED_DATA
+
+
+@pytest.fixture
+def make_main_window(qtbot):
+    """Build main windows for a test and close each at the end, as a person quitting would.
+
+    Closing runs the window's shutdown (running processes are stopped). pytest-qt only
+    holds weak references: a window whose wrapper was collected would be destroyed with
+    its processes still running.
+    """
+    from gui.main_window import MainWindow
+
+    windows = []
+
+    def make() -> MainWindow:
+        window = MainWindow()
+        qtbot.addWidget(window)
+        windows.append(window)
+        return window
+
+    yield make
+    import shiboken6
+
+    for window in windows:
+        if shiboken6.isValid(window):
+            window.close()

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from core import storage
-from core.environments import Environment
+from core.environments import Environment, EnvironmentRegistry
 from gui.main_window import LIST_PAGE, WELCOME_PAGE, MainWindow
 from gui.models.environments import EnvironmentListModel
 from gui.runner import Status
@@ -21,12 +21,11 @@ CREATE_TIMEOUT = 90_000
 
 
 @pytest.fixture
-def open_window(qtbot):
+def open_window(qtbot, make_main_window):
     """Start the main window the way the app does and wait for its start-up work."""
 
     def start() -> MainWindow:
-        window = MainWindow()
-        qtbot.addWidget(window)
+        window = make_main_window()
         window.show()
         with qtbot.waitSignals([window.environments_loaded, window.interpreters_loaded], timeout=60_000):
             pass
@@ -276,7 +275,7 @@ def test_remove_from_list_keeps_the_files(qtbot, open_window, make_venv):
         window.remove_action.trigger()
     assert visible_names(window) == []
     assert (target / "pyvenv.cfg").is_file()
-    assert MainWindow().registry.added == []
+    assert EnvironmentRegistry.load().added == []
 
 
 def test_copy_activation_command(qtbot, open_window, make_venv):

@@ -20,7 +20,7 @@ PIP_TIMEOUT = 120_000
 
 
 @pytest.fixture
-def open_env(qtbot, make_venv, use_local_index):
+def open_env(qtbot, make_venv, use_local_index, make_main_window):
     """A main window showing a fresh copy of the template environment (pip only), ready to use."""
 
     def start(name: str = "proj", *requirements: str, window: MainWindow | None = None):
@@ -28,8 +28,7 @@ def open_env(qtbot, make_venv, use_local_index):
         if requirements:
             pip_install(target, *requirements, index_url=use_local_index.simple_url)
         if window is None:
-            window = MainWindow()
-            qtbot.addWidget(window)
+            window = make_main_window()
             window.show()
             with qtbot.waitSignal(window.environments_loaded, timeout=30_000):
                 pass

@@ -8,7 +8,6 @@ import pytest
 from PySide6.QtCore import Qt
 
 from core import name_index
-from gui.main_window import MainWindow
 from tests.support.local_index import DEFAULT_PACKAGES, LocalIndexServer, PackageSpec, build_index
 
 # Real project names (so popularity and close spellings work as on PyPI), tiny wheels.
@@ -37,10 +36,9 @@ def search_server(search_index_root, monkeypatch):
 
 
 @pytest.fixture
-def open_search(qtbot, make_venv):
+def open_search(qtbot, make_venv, make_main_window):
     def start(with_environment: bool = True):
-        window = MainWindow()
-        qtbot.addWidget(window)
+        window = make_main_window()
         window.show()
         with qtbot.waitSignal(window.environments_loaded, timeout=30_000):
             pass

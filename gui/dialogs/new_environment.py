@@ -33,6 +33,18 @@ BROWSE_TEXT = "Browse for another Python…"
 LOADING_TEXT = "Looking for Python installations…"
 
 
+def _with_choose_button(edit: QLineEdit, name: str, accessible_name: str, choose) -> QHBoxLayout:
+    """A path field with a “Choose…” button after it."""
+    button = QPushButton("Choose…")
+    button.setObjectName(name)
+    button.setAccessibleName(accessible_name)
+    button.clicked.connect(choose)
+    row = QHBoxLayout()
+    row.addWidget(edit, 1)
+    row.addWidget(button)
+    return row
+
+
 @dataclass(frozen=True)
 class NewEnvironmentRequest:
     name: str
@@ -70,13 +82,7 @@ class NewEnvironmentDialog(QDialog):
         self.location_edit = QLineEdit(str(default_location))
         self.location_edit.setObjectName("environmentLocationEdit")
         self.location_edit.setAccessibleName("Folder the environment is created in")
-        choose = QPushButton("Choose…")
-        choose.setObjectName("chooseLocationButton")
-        choose.setAccessibleName("Choose the folder")
-        choose.clicked.connect(self._choose_location)
-        location_row = QHBoxLayout()
-        location_row.addWidget(self.location_edit, 1)
-        location_row.addWidget(choose)
+        location_row = _with_choose_button(self.location_edit, "chooseLocationButton", "Choose the folder", self._choose_location)
 
         self.interpreter_combo = QComboBox()
         self.interpreter_combo.setObjectName("interpreterCombo")
@@ -107,13 +113,9 @@ class NewEnvironmentDialog(QDialog):
         self.requirements_edit.setAccessibleName("requirements.txt to install after creating")
         self.requirements_edit.setPlaceholderText("optional: a requirements.txt to install right away")
         self.requirements_edit.textChanged.connect(lambda _t: self._set_state())
-        choose_requirements = QPushButton("Choose…")
-        choose_requirements.setObjectName("chooseRequirementsButton")
-        choose_requirements.setAccessibleName("Choose a requirements file")
-        choose_requirements.clicked.connect(self._choose_requirements)
-        requirements_row = QHBoxLayout()
-        requirements_row.addWidget(self.requirements_edit, 1)
-        requirements_row.addWidget(choose_requirements)
+        requirements_row = _with_choose_button(
+            self.requirements_edit, "chooseRequirementsButton", "Choose a requirements file", self._choose_requirements
+        )
 
         self.target_label = QLabel()
         self.target_label.setObjectName("targetPathLabel")
