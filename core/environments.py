@@ -280,6 +280,22 @@ def deletion_refusal(path: str | os.PathLike, *, protected_prefixes: tuple[str, 
     return ""
 
 
+# What venv, virtualenv, uv and pip put at the top of an environment.
+_ENVIRONMENT_LAYOUT = {
+    "bin", "Scripts", "lib", "lib64", "Lib", "include", "Include", "share", "etc", "man",
+    "pyvenv.cfg", ".gitignore", "CACHEDIR.TAG", ".lock", "pip-selfcheck.json", "__pycache__",
+}
+
+
+def foreign_entries(path: str | os.PathLike) -> list[str]:
+    """Top-level names in an environment folder that venv did not make (a project made with ``venv .``)."""
+    try:
+        names = os.listdir(path)
+    except OSError:
+        return []
+    return sorted(name for name in names if name not in _ENVIRONMENT_LAYOUT)
+
+
 def folder_size(path: str | os.PathLike) -> int:
     """Bytes used by the files below ``path`` (links not followed).  Blocking: use a worker."""
     total = 0

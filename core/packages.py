@@ -134,13 +134,15 @@ class Integrity:
     damaged: tuple[InstalledPackage, ...] = ()
     # Top-level package folders no installed distribution claims (installed without metadata).
     orphans: tuple[str, ...] = ()
+    # Set when site-packages could not be read: the scan says nothing either way.
+    problem: str = ""
 
     @property
     def clean(self) -> bool:
-        return not (self.leftovers or self.damaged or self.orphans)
+        return not (self.leftovers or self.damaged or self.orphans or self.problem)
 
     def describe(self) -> str:
-        parts = []
+        parts = [self.problem] if self.problem else []
         if self.damaged:
             parts.append("incomplete: " + ", ".join(f"{p.name} {p.version}" for p in self.damaged))
         if self.orphans:
@@ -167,8 +169,8 @@ def check_integrity(site_packages: str | os.PathLike | None) -> Integrity:
     root = os.fspath(site_packages)
     try:
         names = os.listdir(root)
-    except OSError:
-        return Integrity()
+    except OSError as exc:
+        return Integrity(problem=f"its packages folder could not be read ({exc.strerror or exc})")
     leftovers = sorted(n for n in names if n.startswith("~"))
     claimed: set[str] = set()
     damaged = []

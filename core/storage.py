@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,11 +44,23 @@ def default_environments_dir() -> Path:
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that a crash leaves the old or the new file, never half."""
-    path = Path(path)
+    """Replace ``path`` with ``data`` so that a crash leaves the old or the new file, never half.
+
+    A symbolic link keeps pointing where it did (its target is replaced), and the file keeps its
+    permissions (a new one gets the usual ones, not ``mkstemp``'s owner-only 0600).
+    """
+    path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -101,5 +114,7 @@ def load_versioned_json(path: Path, version: int) -> LoadedDocument:
         else:
             return LoadedDocument(data)
     backup = path.with_name(path.name + ".bak")
+    if backup.exists():  # keep an earlier copy set aside too
+        backup = path.with_name(f"{path.name}.{time.strftime('%Y%m%d-%H%M%S')}.bak")
     os.replace(path, backup)
     return LoadedDocument(None, recovered_to=backup, problem=problem)

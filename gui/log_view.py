@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
@@ -16,9 +16,12 @@ MAX_BLOCKS = 20000
 
 
 class LogView(QPlainTextEdit):
+    file_problem = Signal(str)  # the log file cannot be written (said once)
+
     def __init__(self, parent: QWidget | None = None, activity_log: ActivityLog | None = None) -> None:
         super().__init__(parent)
         self.activity_log = activity_log or ActivityLog()
+        self._file_problem_reported = False
         self.setObjectName("logView")
         self.setAccessibleName("Log of commands and their output")
         self.setReadOnly(True)
@@ -56,26 +59,32 @@ class LogView(QPlainTextEdit):
     def begin_section(self, title: str) -> None:
         self._ensure_new_line()
         self._append(f"── {title} · {time.strftime('%H:%M:%S')}\n", self._heading)
-        self.activity_log.write(f"── {title}")
+        self._write_file(f"── {title}")
 
     def command(self, command: Command) -> None:
         self._ensure_new_line()
         self._append(f"$ {command.display()}\n", self._command)
-        self.activity_log.write(f"$ {command.display()}")
+        self._write_file(f"$ {command.display()}")
 
     def output(self, text: str, is_error: bool) -> None:
         self._append(redact(text), self._error if is_error else self._plain)
-        self.activity_log.write(("[stderr] " if is_error else "") + text)
+        self._write_file(("[stderr] " if is_error else "") + text)
 
     def outcome(self, text: str, ok: bool) -> None:
         self._ensure_new_line()
         self._append(("✓ " if ok else "✗ ") + text + "\n\n", self._heading if ok else self._error)
-        self.activity_log.write(("✓ " if ok else "✗ ") + text)
+        self._write_file(("✓ " if ok else "✗ ") + text)
 
     def note(self, text: str) -> None:
         self._ensure_new_line()
         self._append(text + "\n", self._plain)
+        self._write_file(text)
+
+    def _write_file(self, text: str) -> None:
         self.activity_log.write(text)
+        if self.activity_log.problem and not self._file_problem_reported:
+            self._file_problem_reported = True
+            self.file_problem.emit(self.activity_log.problem)
 
     def copy_all(self) -> str:
         from PySide6.QtGui import QGuiApplication

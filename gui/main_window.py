@@ -38,6 +38,7 @@ from core.environments import (
     activation_command,
     deletion_refusal,
     folder_size,
+    foreign_entries,
     human_size,
 )
 from core.errors import UserFacingError
@@ -93,6 +94,8 @@ class MainWindow(QMainWindow):
         self.interpreters_loading = True
         self.new_environment_dialog: NewEnvironmentDialog | None = None
         self.confirm_delete_box: QMessageBox | None = None
+        self.confirm_quit_box: QMessageBox | None = None
+        self._quit_confirmed = False
         self._creations: dict[int, tuple[NewEnvironmentRequest, bool]] = {}
         self._active: list[Operation] = []
         self._packages_for = ""
@@ -123,7 +126,8 @@ class MainWindow(QMainWindow):
             if shortcut is not None:
                 act.setShortcut(shortcut)
             act.triggered.connect(slot)
-            self.addAction(act)
+            if name != "deleteEnvironmentAction":  # its shortcut belongs to the environment list
+                self.addAction(act)
             return act
 
         keys = QKeySequence.StandardKey
@@ -226,6 +230,10 @@ class MainWindow(QMainWindow):
         self.environment_list.setObjectName("environmentList")
         self.environment_list.setAccessibleName("Environments")
         self.environment_list.setModel(self.environment_model)
+        # Delete moves an environment to the trash only when the list has the focus: pressed in
+        # the package table it must not offer to trash the whole environment.
+        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.environment_list.addAction(self.delete_action)
         self.environment_list.setRootIsDecorated(False)
         self.environment_list.setUniformRowHeights(True)
         self.environment_list.setIconSize(QSize(18, 18))
@@ -326,6 +334,7 @@ class MainWindow(QMainWindow):
         self.log_file_label.setObjectName("logFileLabel")
         self.log_file_label.setText(f"Also kept in {self.log_view.activity_log.path}")
         self.log_file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.log_view.file_problem.connect(self._log_file_problem)
         log_buttons = QHBoxLayout()
         log_buttons.setContentsMargins(0, 0, 0, 0)
         log_buttons.addWidget(self.log_file_label, 1)
@@ -471,6 +480,19 @@ class MainWindow(QMainWindow):
 
         return show
 
+    def _save_quietly(self, save, what: str) -> None:
+        """Save a small state file; if that fails the work goes on and the person is told why."""
+        try:
+            save()
+        except OSError as exc:
+            self.show_error(
+                UserFacingError(
+                    f"{what} could not be saved, so this change will be forgotten when Venvdesk restarts.",
+                    "Check that your disk is not full and that your user folder can be written to.",
+                    detail=str(exc),
+                )
+            )
+
     def show_error(self, error: UserFacingError) -> None:
         self.message_bar.show_message(str(error), Level.ERROR, error.detail)
         self.log_view.note(f"Error: {error}")
@@ -537,7 +559,10 @@ class MainWindow(QMainWindow):
             steps = [commands.create_venv(interpreter.path, request.target, **options)]
             if request.upgrade_deps:
                 steps.append(
-                    commands.pip(environment.python, "install", "--upgrade", "pip", description="Upgrade pip")
+                    commands.pip_install(
+                        environment.python, ["pip"], upgrade=True, index_url=self.settings.index_url,
+                        description="Upgrade pip",
+                    )
                 )
             return Operation(str(request.target), title, steps, optional=frozenset({1}))
         major_minor = "{}.{}".format(*interpreter.version[:2])
@@ -556,7 +581,7 @@ class MainWindow(QMainWindow):
         location = str(request.target.parent)
         if location != str(storage.default_environments_dir()) and location != self.settings.last_location:
             self.settings.last_location = location
-            self.settings.save()
+            self._save_quietly(self.settings.save, "Your settings")
         self.runner.submit(operation)
         return operation
 
@@ -578,6 +603,10 @@ class MainWindow(QMainWindow):
         source = "Venvdesk's setting" if self.settings.index_url else "pip's configuration"
         self.index_label.setText(f"Index: {index}")
         self.index_label.setToolTip(f"Packages come from {index} (from {source}).")
+
+    def _log_file_problem(self, problem: str) -> None:
+        self.log_file_label.setText("Kept on screen only (the log file cannot be written).")
+        self.message_bar.show_message(problem, Level.WARNING)
 
     def copy_log(self) -> None:
         self.log_view.copy_all()
@@ -610,7 +639,7 @@ class MainWindow(QMainWindow):
     def _creation_finished(self, outcome: Outcome, request: NewEnvironmentRequest, existed_before: bool) -> None:
         if outcome.ok:
             if str(request.target.parent) != str(storage.default_environments_dir()):
-                self.registry.add(request.target)
+                self._save_quietly(lambda: self.registry.add(request.target), "The list of environments")
             self.message_bar.show_message(
                 f"“{request.name}” is ready. Its packages are listed on the right.", Level.SUCCESS
             )
@@ -756,19 +785,30 @@ class MainWindow(QMainWindow):
         if self.runner.is_busy(str(path)):
             self.message_bar.show_message("Wait until the running operation on it has finished.", Level.INFO)
             return
-        run_in_background(lambda: folder_size(path), lambda size: self._confirm_delete(entry, size), self._background_failed("measure the folder"), context=self)
+        run_in_background(
+            lambda: (folder_size(path), foreign_entries(path)),
+            lambda result: self._confirm_delete(entry, *result),
+            self._background_failed("measure the folder"),
+            context=self,
+        )
 
-    def _confirm_delete(self, entry: EnvironmentEntry, size: int) -> None:
+    def _confirm_delete(self, entry: EnvironmentEntry, size: int, foreign: list[str]) -> None:
         path = entry.environment.path
         box = QMessageBox(self)
         box.setObjectName("confirmDeleteBox")
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Move environment to trash")
         box.setText(f"Move “{entry.environment.name}” to the trash?")
-        box.setInformativeText(
-            f"{path}\n{human_size(size)}\n\nYou can restore it from the trash. Projects that use it"
-            " will need a new environment."
-        )
+        text = f"{path}\n{human_size(size)}\n\nYou can restore it from the trash. Projects that use it will need a new environment."
+        if foreign:
+            shown = ", ".join(foreign[:8]) + (f" and {len(foreign) - 8} more" if len(foreign) > 8 else "")
+            text += (
+                f"\n\n⚠ This folder also holds things that are not part of the environment ({shown})."
+                " They would go to the trash with it. If this is your project folder, cancel and move"
+                " your files out first."
+            )
+            box.setIcon(QMessageBox.Icon.Warning)
+        box.setInformativeText(text)
         trash_button = box.addButton("Move to Trash", QMessageBox.ButtonRole.DestructiveRole)
         trash_button.setObjectName("confirmDeleteButton")
         box.addButton(QMessageBox.StandardButton.Cancel)
@@ -799,7 +839,7 @@ class MainWindow(QMainWindow):
             )
             return
         trashed = folder.fileName()  # after the move: where it is in the trash
-        self.registry.forget_deleted(path)
+        self._save_quietly(lambda: self.registry.forget_deleted(path), "The list of environments")
         self.log_view.note(f"Moved {path} to the trash ({trashed}).")
         self.message_bar.show_message(f"“{entry.environment.name}” was moved to the trash.", Level.SUCCESS)
         self._select_after_load = ""
@@ -816,8 +856,36 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        busy = self.runner.running_operations()
+        if busy and not self._quit_confirmed:
+            event.ignore()
+            self._confirm_quit(busy)
+            return
         self.runner.shutdown()
         super().closeEvent(event)
+
+    def _confirm_quit(self, busy: list[Operation]) -> None:
+        box = QMessageBox(self)
+        box.setObjectName("confirmQuitBox")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Quit Venvdesk?")
+        box.setText("Venvdesk is still working: " + "; ".join(op.title for op in busy) + ".")
+        box.setInformativeText(
+            "If you quit now, it is stopped. An environment may then have half-installed packages;"
+            " Venvdesk checks for them next time and offers to repair them."
+        )
+        stop = box.addButton("Stop and quit", QMessageBox.ButtonRole.DestructiveRole)
+        stop.setObjectName("stopAndQuitButton")
+        box.addButton("Keep working", QMessageBox.ButtonRole.RejectRole)
+
+        def clicked(button) -> None:
+            if button is stop:
+                self._quit_confirmed = True
+                self.close()
+
+        box.buttonClicked.connect(clicked)
+        self.confirm_quit_box = box
+        box.open()
 
 
 def environment_key(path: str | os.PathLike) -> str:

@@ -80,7 +80,8 @@ class PackagesPanel(QWidget):
         # (index, python version, name) -> (version, fetched at)
         self._latest_cache: dict[tuple[str, tuple, str], tuple[str, float]] = {}
         self._loading_for = ""
-        self._pending_save: dict[int, Path] = {}
+        # Per environment: the requirements an interrupted install was installing.
+        self._interrupted: dict[str, list[str]] = {}
 
         self.model = PackageTableModel(parent=self)
         self.filter_model = PackageFilterModel(self)
@@ -354,16 +355,18 @@ class PackagesPanel(QWidget):
         def read():
             site_packages = environment.site_packages()
             health = interpreter_starts(environment) if check_python else None
-            return site_packages, installed_packages(site_packages), health
+            # Half-installed files from an earlier session (or another program) are offered for repair too.
+            return site_packages, installed_packages(site_packages), health, check_integrity(site_packages)
 
         def done(result) -> None:
-            site_packages, packages, health = result
+            site_packages, packages, health, integrity = result
             if self._loading_for != path or self.key != path:
                 return  # the person moved on
             if health is not None and not health.ok:
                 self.environment_broken.emit(path, health)
                 return
             self.model.set_packages(packages)
+            self._show_repair_offer(integrity)
             self.pages.setCurrentWidget(self.table_page)
             if site_packages is not None and str(site_packages) not in self.watcher.directories():
                 self.watcher.addPath(str(site_packages))
@@ -471,7 +474,7 @@ class PackagesPanel(QWidget):
             self.environment.python, [spec], pip_version=self.pip_version(), index_url=self.settings.index_url
         )
         self.install_edit.clear()
-        return self.submit_change(f"Installing {spec}", [command], names=[requirement.name])
+        return self.submit_change(f"Installing {spec}", [command], names=[requirement.name], repair_specs=[spec])
 
     def install_specs(self, specs: list[str], title: str, *, upgrade: bool = False) -> Operation | None:
         if self.environment is None or not specs:
@@ -479,7 +482,7 @@ class PackagesPanel(QWidget):
         command = commands.pip_install(
             self.environment.python, specs, pip_version=self.pip_version(), index_url=self.settings.index_url, upgrade=upgrade
         )
-        return self.submit_change(title, [command], names=specs)
+        return self.submit_change(title, [command], names=specs, repair_specs=specs)
 
     def upgrade_selected(self) -> Operation | None:
         names = [p.name for p in self.selected_packages()]
@@ -611,7 +614,7 @@ class PackagesPanel(QWidget):
                 parsed.describe_errors(),
             )
             return None
-        if parsed.options and not options_confirmed:
+        if parsed.changes_sources and not options_confirmed:
             box = QMessageBox(self)
             box.setObjectName("requirementsOptionsBox")
             box.setIcon(QMessageBox.Icon.Warning)
@@ -632,8 +635,11 @@ class PackagesPanel(QWidget):
         command = commands.pip_install_requirements(
             environment.python, path, pip_version=self.pip_version(environment), index_url=self.settings.index_url
         )
-        names = [line.requirement.name for line in parsed.requirements if line.requirement is not None]
-        operation = Operation(str(environment.path), f"Installing from {path.name}", [command], kind=CHANGE, data={"names": names})
+        requirements = [line.requirement for line in parsed.requirements if line.requirement is not None]
+        operation = Operation(
+            str(environment.path), f"Installing from {path.name}", [command], kind=CHANGE,
+            data={"names": [r.name for r in requirements], "repair_specs": [str(r) for r in requirements]},
+        )
         self.runner.submit(operation)
         self._update_queue()
         return operation
@@ -652,6 +658,11 @@ class PackagesPanel(QWidget):
 
     def _change_finished(self, outcome: Outcome) -> None:
         operation = outcome.operation
+        if outcome.status in (Status.CANCELLED, Status.CRASHED):
+            # What it was installing: the only safe names for Repair to reinstall later.
+            self._interrupted[operation.key] = list(operation.data.get("repair_specs", ()))
+        elif outcome.ok:
+            self._interrupted.pop(operation.key, None)
         if outcome.status is Status.FAILED:
             self.message_bar.show_message(
                 f"{operation.title} did not work. The log shows pip's explanation.", Level.ERROR, outcome.detail()
@@ -676,29 +687,38 @@ class PackagesPanel(QWidget):
 
         run_in_background(lambda: check_integrity(environment.site_packages()), scanned, self._failed("check for half-installed files"), context=self)
 
-    def show_integrity(self, integrity: Integrity, outcome: Outcome | None = None) -> None:
+    def _show_repair_offer(self, integrity: Integrity) -> None:
         self.integrity = integrity
-        interrupted = outcome is not None and outcome.status in (Status.CANCELLED, Status.CRASHED)
         if integrity.clean:
             self.repair_bar.hide()
+            return
+        unknown = [o for o in integrity.orphans if not self._interrupted.get(self.key)]
+        advice = "Repair reinstalls them."
+        if unknown and not integrity.damaged and not integrity.leftovers:
+            advice = "Reinstall the package these files belong to (Repair cannot tell which one it is)."
+        self.repair_label.setText(
+            f"<b>This environment may have half-installed packages</b> ({html.escape(integrity.describe())}). {advice}"
+        )
+        self.repair_bar.show()
+        self.repair_button.setEnabled(bool(integrity.damaged or integrity.leftovers or self._interrupted.get(self.key)))
+
+    def show_integrity(self, integrity: Integrity, outcome: Outcome | None = None) -> None:
+        """Show the scan after a change; tell the person what an interruption left behind."""
+        self._show_repair_offer(integrity)
+        interrupted = outcome is not None and outcome.status in (Status.CANCELLED, Status.CRASHED)
+        if integrity.clean:
             if interrupted:
                 self.message_bar.show_message(
                     f"{outcome.operation.title} was {'cancelled' if outcome.status is Status.CANCELLED else 'stopped'}."
                     " The environment was checked: no half-installed files were left.",
                     Level.INFO,
                 )
-        else:
-            self.repair_label.setText(
-                f"<b>This environment may have half-installed packages</b> ({html.escape(integrity.describe())})."
-                " Repair reinstalls them."
+        elif interrupted:
+            self.message_bar.show_message(
+                f"{outcome.operation.title} was interrupted and left half-installed files. Use Repair to fix them.",
+                Level.WARNING,
+                outcome.detail(),
             )
-            self.repair_bar.show()
-            if interrupted:
-                self.message_bar.show_message(
-                    f"{outcome.operation.title} was interrupted and left half-installed files. Use Repair to fix them.",
-                    Level.WARNING,
-                    outcome.detail(),
-                )
         self.checks_finished.emit(self.key)
 
     def _check_finished(self, outcome: Outcome) -> None:
@@ -728,13 +748,18 @@ class PackagesPanel(QWidget):
         self.requirements_saved.emit(str(path))
 
     def repair(self) -> Operation | None:
-        """Remove pip's leftovers, reinstall damaged distributions, reinstall orphaned package folders."""
+        """Remove pip's leftovers; reinstall damaged distributions and what an interrupted install was installing.
+
+        Folder names are never passed to pip: ``attr/`` belongs to ``attrs``, and PyPI's ``attr`` is
+        another project.
+        """
         environment = self.environment
         if environment is None or self.integrity.clean:
             return None
         integrity = self.integrity
         site_packages = environment.site_packages()
-        specs = [f"{p.name}=={p.version}" for p in integrity.damaged] + list(integrity.orphans)
+        specs = [f"{p.name}=={p.version}" for p in integrity.damaged]
+        specs += [s for s in self._interrupted.get(self.key, []) if s not in specs]
         steps = []
         if integrity.leftovers and site_packages is not None:
             paths = [str(site_packages / name) for name in integrity.leftovers]
@@ -752,8 +777,10 @@ class PackagesPanel(QWidget):
                     force_reinstall=True, no_deps=True, description="Reinstall the half-installed packages",
                 )
             )
+        if not steps:
+            return None
         self.repair_bar.hide()
-        return self.submit_change("Repairing the environment", steps, names=specs)
+        return self.submit_change("Repairing the environment", steps, names=specs, repair_specs=specs)
 
     # -- queue -------------------------------------------------------------------------------
 

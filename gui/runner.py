@@ -21,7 +21,7 @@ import sys
 from collections import deque
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
+from PySide6.QtCore import QDeadlineTimer, QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
 from core.commands import Command, child_environment, redact
 
@@ -181,11 +181,15 @@ class ProcessRunner(QObject):
         """Stop everything (the app is quitting): queued work is dropped, running work killed."""
         self._closing = True
         self._queues.clear()
-        for running in list(self._running.values()):
+        running_now = [r for r in self._running.values() if r.process is not None]
+        for running in running_now:
             running.cancel_requested = True
-            if running.process is not None:
+            self._interrupt(running.process)  # pip cleans up after an interrupt, not after a kill
+        deadline = QDeadlineTimer(min(self._cancel_grace_ms, 2000))
+        for running in running_now:
+            if not running.process.waitForFinished(max(0, deadline.remainingTime())):
                 running.process.kill()
-                running.process.waitForFinished(2000)
+                running.process.waitForFinished(1000)
 
     def start_detached(self, command: Command) -> bool:
         """Start a program that lives on its own (a terminal), with the person's environment, not ours."""

@@ -416,4 +416,4 @@ class SearchPanel(QWidget):
             force_reinstall=reinstall, description=f"{verb} {spec}",
         )
         title = f"{GERUNDS[verb]} {spec}"
-        return panel.submit_change(title, [command], names=[self.details.name])
+        return panel.submit_change(title, [command], names=[self.details.name], repair_specs=[spec])

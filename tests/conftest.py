@@ -146,25 +146,20 @@ def shared_data() -> Path:
 
 @pytest.fixture
 def make_main_window(qtbot):
-    """Build main windows for a test and close each at the end, as a person quitting would.
+    """Build main windows that pytest-qt closes at the end as "Stop and quit" would.
 
-    Closing runs the window's shutdown (running processes are stopped). pytest-qt only
-    holds weak references: a window whose wrapper was collected would be destroyed with
-    its processes still running.
+    Before closing, the runner stops whatever still runs (so no process outlives its window,
+    and the window does not stop to ask whether to quit).
     """
     from gui.main_window import MainWindow
 
-    windows = []
+    windows = []  # pytest-qt holds widgets weakly; keep them until it has closed them
 
     def make() -> MainWindow:
         window = MainWindow()
-        qtbot.addWidget(window)
+        qtbot.addWidget(window, before_close_func=lambda w: w.runner.shutdown())
         windows.append(window)
         return window
 
     yield make
-    import shiboken6
-
-    for window in windows:
-        if shiboken6.isValid(window):
-            window.close()
+    windows.clear()

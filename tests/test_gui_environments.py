@@ -339,3 +339,34 @@ def test_no_usable_python_tells_the_person_how_to_get_one(qtbot, open_window):
     dialog = window.new_environment_dialog
     assert "No Python on this computer can create environments" in dialog.interpreter_note.text()
     assert not dialog.create_button.isEnabled()
+
+
+def test_quitting_while_busy_asks_first(qtbot, open_window):
+    window = open_window()
+    from core.commands import Command
+    from gui.runner import Operation
+
+    sleeper = Operation("env", "Sleeping", [Command(base_python(), ("-c", "import time; time.sleep(30)"), "sleep")])
+    with qtbot.waitSignal(window.runner.started):
+        window.runner.submit(sleeper)
+    window.close()
+    assert window.isVisible(), "the window stays open until the person confirms"
+    box = window.confirm_quit_box
+    assert box.isVisible() and "Sleeping" in box.text()
+    with qtbot.waitSignal(window.runner.finished, timeout=10_000) as finished:
+        click(qtbot, box.findChild(QPushButton, "stopAndQuitButton"))
+    assert finished.args[0].status is Status.CANCELLED
+    assert not window.isVisible()
+
+
+def test_delete_warns_about_files_that_are_not_part_of_the_environment(qtbot, open_window, make_venv):
+    target = make_venv("project-with-venv-inside")
+    (target / "main.py").write_text("print('my work')\n")
+    window = open_window()
+    window.add_environment_folder(str(target))
+    qtbot.waitUntil(lambda: visible_names(window) == ["project-with-venv-inside"])
+    select_environment(qtbot, window, "project-with-venv-inside")
+    window.delete_action.trigger()
+    qtbot.waitUntil(lambda: window.confirm_delete_box is not None and window.confirm_delete_box.isVisible())
+    assert "also holds things that are not part of the environment (main.py)" in window.confirm_delete_box.informativeText()
+    window.confirm_delete_box.reject()

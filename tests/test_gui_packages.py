@@ -270,3 +270,29 @@ def test_new_environment_can_install_a_requirements_file(qtbot, open_env, tmp_pa
         click(qtbot, dialog.create_button)
     qtbot.waitUntil(lambda: installed(panel).get("tinyapp") == "1.0" and panel.key == str(new_path), timeout=30_000)
 
+
+
+def test_half_installed_files_from_an_earlier_session_are_offered_for_repair(qtbot, open_env, make_venv, make_main_window, local_index):
+    target = make_venv("earlier")
+    pip_install(target, "tinyapp==2.0", index_url=local_index.simple_url)
+    site_packages = next(target.glob("lib/python*/site-packages"))
+    (site_packages / "tinyutil" / "__init__.py").unlink()  # as a killed pip leaves it
+    window = make_main_window()
+    window.show()
+    with qtbot.waitSignal(window.packages_panel.packages_loaded, timeout=30_000):
+        window.add_environment_folder(str(target))
+    panel = window.packages_panel
+    assert panel.repair_bar.isVisible() and "tinyutil 1.1" in panel.repair_label.text()
+    run_change(qtbot, panel, lambda: click(qtbot, panel.repair_button))
+    assert (site_packages / "tinyutil" / "__init__.py").is_file()
+
+
+def test_repair_never_passes_folder_names_to_pip(qtbot, open_env):
+    _window, panel, target = open_env("orphaned")
+    site_packages = next(target.glob("lib/python*/site-packages"))
+    (site_packages / "attr").mkdir()  # attrs' folder without its metadata: PyPI's "attr" is another project
+    (site_packages / "attr" / "__init__.py").write_text("")
+    panel.show_integrity(check_integrity(site_packages))
+    assert panel.repair_bar.isVisible() and "attr" in panel.repair_label.text()
+    assert not panel.repair_button.isEnabled()
+    assert panel.repair() is None

@@ -67,6 +67,7 @@ class NewEnvironmentDialog(QDialog):
         self._interpreters: list[Interpreter] = []
         self._loading = True
         self._browsing = False
+        self._requirements_checked: tuple[Path | None, str] = (None, "")
 
         intro = QLabel(
             "A virtual environment is a private folder of Python packages for one project,"
@@ -254,25 +255,41 @@ class NewEnvironmentDialog(QDialog):
         if path:
             self.requirements_edit.setText(path)
 
+    def _requirements_error(self) -> str:
+        """Check the chosen requirements file once per path typed (not on every keystroke elsewhere)."""
+        requirements = self.requirements_path()
+        if requirements is None:
+            return ""
+        if self._requirements_checked[0] != requirements:
+            from core.requirements import read_requirements_file
+
+            try:
+                parsed = read_requirements_file(requirements)
+                errors = parsed.errors
+                error = (
+                    f"{requirements.name} has {len(errors)} line(s) that cannot be read, first {errors[0].line}:"
+                    f" {errors[0].message}"
+                    if errors
+                    else ""
+                )
+            except InvalidInput as exc:
+                error = exc.message
+            self._requirements_checked = (requirements, error)
+        return self._requirements_checked[1]
+
     def requirements_path(self) -> Path | None:
         text = self.requirements_edit.text().strip()
-        return Path(text).expanduser() if text else None
+        # Made absolute now: pip runs later, in another working folder.
+        return Path(text).expanduser().absolute() if text else None
 
     def validation_error(self) -> str:
         try:
             validate_new_environment(self.name_edit.text(), self.location_edit.text())
         except InvalidInput as exc:
             return exc.message
-        requirements = self.requirements_path()
-        if requirements is not None:
-            from core.requirements import read_requirements_file
-
-            try:
-                parsed = read_requirements_file(requirements)
-            except InvalidInput as exc:
-                return exc.message
-            if not parsed.ok:
-                return f"{requirements.name} has lines that cannot be read: {parsed.describe_errors()}"
+        requirements_error = self._requirements_error()
+        if requirements_error:
+            return requirements_error
         interpreter = self.selected_interpreter()
         if interpreter is None:
             return "" if self._loading or self._browsing else "Choose the Python to base the environment on."
