@@ -50,6 +50,13 @@ def select_environment(qtbot, window: MainWindow, name: str) -> None:
     assert window.selected_entry().environment.name == name
 
 
+def add_and_select(qtbot, window: MainWindow, target: Path) -> None:
+    """Add an existing environment as "Add existing…" does, and select it in the list."""
+    window.add_environment_folder(str(target))
+    qtbot.waitUntil(lambda: target.name in visible_names(window))
+    select_environment(qtbot, window, target.name)
+
+
 def second_interpreter(window: MainWindow):
     """A usable interpreter that is not the dialog's default choice (to prove the choice is used)."""
     usable = [i for i in window.interpreters if i.can_create_venv]
@@ -192,9 +199,7 @@ def test_delete_environment_moves_it_to_the_trash(qtbot, open_window, make_venv)
 def test_cancel_in_delete_confirmation_keeps_everything(qtbot, open_window, make_venv):
     target = make_venv("keep-me")
     window = open_window()
-    window.add_environment_folder(str(target))
-    qtbot.waitUntil(lambda: visible_names(window) == ["keep-me"])
-    select_environment(qtbot, window, "keep-me")
+    add_and_select(qtbot, window, target)
     window.delete_action.trigger()
     qtbot.waitUntil(lambda: window.confirm_delete_box is not None and window.confirm_delete_box.isVisible())
     window.confirm_delete_box.reject()
@@ -268,9 +273,7 @@ def test_corrupt_environment_list_is_set_aside_and_the_app_starts(qtbot, open_wi
 def test_remove_from_list_keeps_the_files(qtbot, open_window, make_venv):
     target = make_venv("listed")
     window = open_window()
-    window.add_environment_folder(str(target))
-    qtbot.waitUntil(lambda: visible_names(window) == ["listed"])
-    select_environment(qtbot, window, "listed")
+    add_and_select(qtbot, window, target)
     with qtbot.waitSignal(window.environments_loaded):
         window.remove_action.trigger()
     assert visible_names(window) == []
@@ -281,9 +284,7 @@ def test_remove_from_list_keeps_the_files(qtbot, open_window, make_venv):
 def test_copy_activation_command(qtbot, open_window, make_venv):
     target = make_venv("project")
     window = open_window()
-    window.add_environment_folder(str(target))
-    qtbot.waitUntil(lambda: visible_names(window) == ["project"])
-    select_environment(qtbot, window, "project")
+    add_and_select(qtbot, window, target)
     window.copy_activation_action.trigger()
     from PySide6.QtGui import QGuiApplication
 
@@ -363,9 +364,7 @@ def test_delete_warns_about_files_that_are_not_part_of_the_environment(qtbot, op
     target = make_venv("project-with-venv-inside")
     (target / "main.py").write_text("print('my work')\n")
     window = open_window()
-    window.add_environment_folder(str(target))
-    qtbot.waitUntil(lambda: visible_names(window) == ["project-with-venv-inside"])
-    select_environment(qtbot, window, "project-with-venv-inside")
+    add_and_select(qtbot, window, target)
     window.delete_action.trigger()
     qtbot.waitUntil(lambda: window.confirm_delete_box is not None and window.confirm_delete_box.isVisible())
     assert "also holds things that are not part of the environment (main.py)" in window.confirm_delete_box.informativeText()
