@@ -184,12 +184,19 @@ class ProcessRunner(QObject):
         running_now = [r for r in self._running.values() if r.process is not None]
         for running in running_now:
             running.cancel_requested = True
+            if running.process.state() == QProcess.ProcessState.Starting:
+                running.process.waitForStarted(2000)  # a signal needs a process id
             self._interrupt(running.process)  # pip cleans up after an interrupt, not after a kill
         deadline = QDeadlineTimer(min(self._cancel_grace_ms, 2000))
         for running in running_now:
             if not running.process.waitForFinished(max(0, deadline.remainingTime())):
                 running.process.kill()
-                running.process.waitForFinished(1000)
+                running.process.waitForFinished(3000)
+        # Whatever is left (a step that began while the others ended) must not outlive us.
+        for process in self.findChildren(QProcess):
+            if process.state() != QProcess.ProcessState.NotRunning:
+                process.kill()
+                process.waitForFinished(3000)
 
     def start_detached(self, command: Command) -> bool:
         """Start a program that lives on its own (a terminal), with the person's environment, not ours."""
@@ -226,6 +233,9 @@ class ProcessRunner(QObject):
 
     def _start_step(self, running: _Running) -> None:
         command = running.operation.steps[running.step]
+        if self._closing:
+            self._finish(running, Status.CANCELLED, command, reason="Venvdesk is closing")
+            return
         self.step_started.emit(running.operation, command)
         program = _resolve_program(command.program)
         if program is None:
