@@ -24,10 +24,10 @@ run: $(STAMP)
 		echo "No display here, so Venvdesk cannot open its window."; \
 		echo "To run it headless:  QT_QPA_PLATFORM=offscreen $(BIN)/venvdesk"; \
 		echo "To see it on a virtual screen:  xvfb-run $(BIN)/venvdesk"; \
-		echo "To look at it without a screen:  make screenshots  (PNG files in screenshots/)"; \
-		exit 0; \
+		echo "To look at it without a screen:  make screenshots  (PNG files in docs/screenshots/)"; \
+	else \
+		$(BIN)/python -m gui; \
 	fi
-	$(BIN)/python -m gui
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
