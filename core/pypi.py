@@ -200,53 +200,13 @@ def _version_from_filename(filename: str) -> str:
     return name.rsplit("-", 1)[-1] if "-" in name else ""
 
 
-def newest_installable(releases: dict[str, list[dict]], python_version: tuple[int, ...]) -> str:
-    """The newest final release with at least one file that is not yanked and admits ``python_version``."""
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-    from packaging.version import InvalidVersion, Version
-
-    python = ".".join(map(str, python_version[:3])) if python_version else ""
-    best = None
-    for text, files in releases.items():
-        try:
-            version = Version(text)
-        except InvalidVersion:
-            continue
-        if version.is_prerelease or version.is_devrelease or (best is not None and version <= best[0]):
-            continue
-        for entry in files:
-            if entry.get("yanked"):
-                continue
-            requires = entry.get("requires_python") or entry.get("requires-python") or ""
-            if requires and python:
-                try:
-                    if not SpecifierSet(requires).contains(python, prereleases=True):
-                        continue
-                except InvalidSpecifier:
-                    pass
-            best = (version, text)
-            break
-    return best[1] if best else ""
-
-
 def latest_version(index_url: str, project: str, python_version: tuple[int, ...] = (), *, timeout: float = 20.0) -> str:
-    """The newest version of ``project`` installable on ``python_version``, from the JSON API or the simple page."""
-    api = json_api_url(index_url, project)
-    if api is not None:
-        try:
-            body, _ = fetch(api, accept="application/json", timeout=timeout)
-            releases = json.loads(body.decode("utf-8")).get("releases") or {}
-            return newest_installable(releases, python_version)
-        except OSError as exc:
-            if getattr(exc, "code", None) != 404:
-                raise
-    # No JSON API (many mirrors): group the simple page's files by version.
-    releases: dict[str, list[dict]] = {}
-    for entry in project_files(index_url, project, timeout=timeout):
-        version = _version_from_filename(entry.get("filename", ""))
-        if version:
-            releases.setdefault(version, []).append(entry)
-    return newest_installable(releases, python_version)
+    """The newest version of ``project`` installable on ``python_version`` ("" when none is).
+
+    The same choice as the version the Find packages tab offers by default.
+    """
+    release = project_details(index_url, project, timeout=timeout).default_release(python_version)
+    return release.version if release is not None else ""
 
 
 def latest_versions(
@@ -392,6 +352,7 @@ def project_details(index_url: str, project: str, *, timeout: float = 20.0) -> P
                 requires_python=info.get("requires_python") or "",
                 releases=_sorted_releases(document.get("releases") or {}),
             )
+    # No JSON API (many mirrors): group the simple page's files by version.
     by_version: dict[str, list[dict]] = {}
     for entry in project_files(index_url, project, timeout=timeout):
         version = _version_from_filename(entry.get("filename", ""))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -886,7 +885,3 @@ class MainWindow(QMainWindow):
         box.buttonClicked.connect(clicked)
         self.confirm_quit_box = box
         box.open()
-
-
-def environment_key(path: str | os.PathLike) -> str:
-    return str(path)
