@@ -37,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from core import storage
 from core.errors import UserFacingError
@@ -94,6 +95,18 @@ _WINDOWS_NAME = re.compile(r"python(?:3(?:\.\d+t?)?)?\.exe", re.IGNORECASE)
 
 _cache_lock = threading.Lock()
 
+# What the probe script prints (JSON), and one interpreters.json entry: that plus a fingerprint.
+_ProbeInfo = dict[str, Any]
+_CacheEntry = dict[str, Any]
+
+if TYPE_CHECKING:
+    if sys.platform == "win32":
+        import winreg
+
+        _RegistryKey = winreg.HKEYType | int
+    else:
+        _RegistryKey = object  # there is no registry to read elsewhere
+
 
 @dataclass(frozen=True)
 class Interpreter:
@@ -101,7 +114,7 @@ class Interpreter:
 
     path: str
     real_path: str
-    version: tuple
+    version: tuple[int, ...]
     implementation: str
     architecture: str
     can_create_venv: bool
@@ -353,7 +366,9 @@ def _windows_registry_paths() -> list[str]:
     return paths
 
 
-def _registry_subkeys(key) -> list[str]:
+def _registry_subkeys(key: _RegistryKey) -> list[str]:
+    if sys.platform != "win32":
+        return []
     import winreg
 
     names = []
@@ -366,7 +381,9 @@ def _registry_subkeys(key) -> list[str]:
         index += 1
 
 
-def _registry_executable(parent, subkey: str, view: int) -> str:
+def _registry_executable(parent: _RegistryKey, subkey: str, view: int) -> str:
+    if sys.platform != "win32":
+        return ""
     import winreg
 
     try:
@@ -410,7 +427,7 @@ def find_interpreters(*, use_cache: bool = True) -> list[Interpreter]:
     """Discover and probe every interpreter; usable first, newest first, then by path."""
     paths = candidate_paths()
     entries = _load_cache_entries() if use_cache else {}
-    results: dict[str, tuple[Interpreter, dict | None]] = {}
+    results: dict[str, tuple[Interpreter, _CacheEntry | None]] = {}
     misses = []
     for path in paths:
         cached = _from_cache(path, entries)
@@ -443,7 +460,9 @@ def sort_interpreters(interpreters: list[Interpreter]) -> list[Interpreter]:
     )
 
 
-def _probe_with_cache(path: str, entries: dict, timeout: float) -> tuple[Interpreter, dict | None]:
+def _probe_with_cache(
+    path: str, entries: dict[str, _CacheEntry], timeout: float
+) -> tuple[Interpreter, _CacheEntry | None]:
     """The interpreter, plus a new cache entry when it was probed successfully just now."""
     real = os.path.realpath(path)
     # The cache is keyed by the binary, but a venv's python (a link to its base
@@ -463,7 +482,7 @@ def _probe_with_cache(path: str, entries: dict, timeout: float) -> tuple[Interpr
     return interpreter, entry
 
 
-def _run_probe(path: str, timeout: float) -> tuple[dict | None, str, str]:
+def _run_probe(path: str, timeout: float) -> tuple[_ProbeInfo | None, str, str]:
     """``(info, "", detail)`` on success, ``(None, short_reason, detail)`` on failure."""
     attempts = (["-I"], ["-E", "-s"])  # Python 2.7 has no -I and exits with code 2
     failure, detail = "", ""
@@ -507,7 +526,7 @@ def _run_probe(path: str, timeout: float) -> tuple[dict | None, str, str]:
     return None, failure, detail
 
 
-def _parse_probe_output(stdout: str) -> dict | None:
+def _parse_probe_output(stdout: str) -> _ProbeInfo | None:
     for line in reversed(stdout.splitlines()):
         if line.startswith(_PROBE_MARKER):
             try:
@@ -518,7 +537,7 @@ def _parse_probe_output(stdout: str) -> dict | None:
     return None
 
 
-def _valid_info(info) -> bool:
+def _valid_info(info: object) -> bool:
     if not isinstance(info, dict):
         return False
     version = info.get("version_info")
@@ -533,7 +552,7 @@ def _tail(text: str, lines: int = 5) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-def _probe_environment() -> dict:
+def _probe_environment() -> dict[str, str]:
     """The person's environment, minus what would make a Python start as some other Python."""
     env = dict(os.environ)
     for name in ("PYTHONPATH", "PYTHONHOME", "PYTHONEXECUTABLE", "__PYVENV_LAUNCHER__"):
@@ -562,7 +581,7 @@ def _failed(path: str, real: str, reason: str, detail: str) -> Interpreter:
     )
 
 
-def _from_probe_info(path: str, real: str, info: dict) -> Interpreter:
+def _from_probe_info(path: str, real: str, info: _ProbeInfo) -> Interpreter:
     version_info = info["version_info"]
     version = tuple(int(part) for part in version_info[:3])
     release_level = str(version_info[3]) if len(version_info) > 3 else "final"
@@ -585,7 +604,7 @@ def _from_probe_info(path: str, real: str, info: dict) -> Interpreter:
     )
 
 
-def _assess(version: tuple, info: dict, real_path: str) -> tuple[bool, str, str]:
+def _assess(version: tuple[int, ...], info: _ProbeInfo, real_path: str) -> tuple[bool, str, str]:
     """``(can_create_venv, problem, fix)`` from what the probe reported."""
     shown = ".".join(str(part) for part in version[:2])
     if version < (3,):
@@ -638,7 +657,7 @@ def _is_debian_family() -> bool:
 # --------------------------------------------------------------------------- cache
 
 
-def _fingerprint(real: str, stdlib: str) -> dict | None:
+def _fingerprint(real: str, stdlib: str) -> dict[str, object] | None:
     """What must stay the same for a cached answer to hold: the binary and its stdlib folder."""
     try:
         st = os.stat(real)
@@ -653,7 +672,7 @@ def _fingerprint(real: str, stdlib: str) -> dict | None:
     }
 
 
-def _from_cache(path: str, entries: dict) -> Interpreter | None:
+def _from_cache(path: str, entries: dict[str, _CacheEntry]) -> Interpreter | None:
     if not entries:
         return None
     real = os.path.realpath(path)
@@ -669,7 +688,7 @@ def _from_cache(path: str, entries: dict) -> Interpreter | None:
         return None
 
 
-def _load_cache_entries() -> dict:
+def _load_cache_entries() -> dict[str, _CacheEntry]:
     try:
         loaded = storage.load_versioned_json(interpreter_cache_path(), version=CACHE_VERSION)
     except OSError:
@@ -678,7 +697,7 @@ def _load_cache_entries() -> dict:
     return entries if isinstance(entries, dict) else {}
 
 
-def _save_cache_entries(new_entries: dict) -> None:
+def _save_cache_entries(new_entries: dict[str, _CacheEntry]) -> None:
     """Merge ``new_entries`` into the cache file; entries for deleted interpreters are dropped."""
     with _cache_lock:
         entries = {

@@ -40,6 +40,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from core import storage
 from core.commands import redact
@@ -76,7 +77,7 @@ class NameIndexUnavailable(UserFacingError):
 @dataclass(frozen=True)
 class _Cached:
     names: list[str]
-    meta: dict
+    meta: dict[str, Any]  # the meta file's JSON
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ def _read_cache(index_url: str) -> _Cached | None:
     return _Cached(names, meta)
 
 
-def _write_cache(index_url: str, names: list[str], meta: dict) -> dict:
+def _write_cache(index_url: str, names: list[str], meta: dict[str, Any]) -> dict[str, Any]:
     """Write names then meta (the meta file commits the pair); returns the meta written."""
     import gzip
 
@@ -182,7 +183,7 @@ def _write_cache(index_url: str, names: list[str], meta: dict) -> dict:
     return meta
 
 
-def _write_meta(meta_path: Path, meta: dict) -> None:
+def _write_meta(meta_path: Path, meta: dict[str, Any]) -> None:
     storage.write_bytes_atomic(
         meta_path, (json.dumps(meta, indent=1, sort_keys=True) + "\n").encode()
     )
@@ -238,6 +239,7 @@ def _refresh(index_url: str, cached: _Cached | None, timeout: float) -> NameList
     serial = _serial(headers.get("x-pypi-last-serial"))
     _names_path, meta_path = cache_paths(url)
     if download.names is None:  # 304 Not Modified: same names, newly confirmed
+        assert cached is not None  # a 304 answers the conditions, which come from the cache
         meta = {**cached.meta, "fetched_at": now}
         meta.update({key: value for key, value in validators.items() if value})
         if serial is not None:
@@ -372,6 +374,8 @@ def _cache_write_problem(error: OSError) -> str:
 
 
 def _serial(value: object) -> int | None:
+    if not isinstance(value, (str, int, float)):  # JSON null, a list or an object
+        return None
     try:
         return int(value) if value is not None and str(value).strip() else None
     except (TypeError, ValueError):

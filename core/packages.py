@@ -84,7 +84,7 @@ def _package_from_metadata(metadata: str, requested: bool) -> InstalledPackage |
     )
 
 
-def installed_packages(site_packages: str | os.PathLike | None) -> list[InstalledPackage]:
+def installed_packages(site_packages: str | os.PathLike[str] | None) -> list[InstalledPackage]:
     """Every distribution installed in ``site_packages``, sorted by name (case-insensitive)."""
     if site_packages is None:
         return []
@@ -162,7 +162,7 @@ def _record_paths(dist_info: str) -> list[str]:
         return []
 
 
-def check_integrity(site_packages: str | os.PathLike | None) -> Integrity:
+def check_integrity(site_packages: str | os.PathLike[str] | None) -> Integrity:
     """Look for half-installed files (blocking disk scan: call from a worker)."""
     if site_packages is None:
         return Integrity()

@@ -15,6 +15,7 @@ import re
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from core import pypi, storage
 from core.commands import redact
@@ -95,7 +96,7 @@ def refresh_pip_wheel(index_url: str, folder: Path | None = None, *, timeout: fl
 
     folder = folder or pip_wheel_dir()
     files = pypi.project_files(index_url, "pip", timeout=timeout)
-    best: tuple[Version, dict] | None = None  # noqa: F821 - imported above, annotations are lazy
+    best: tuple[Version, dict[str, Any]] | None = None  # noqa: F821 - imported above, annotations are lazy
     for entry in files:
         match = _PIP_WHEEL.match(entry.get("filename", ""))
         if not match or entry.get("yanked"):
@@ -111,7 +112,7 @@ def refresh_pip_wheel(index_url: str, folder: Path | None = None, *, timeout: fl
     if best is None:
         raise ValueError(f"The index {redact(index_url)} has no pip wheel.")
     entry = best[1]
-    target = folder / entry["filename"]
+    target: Path = folder / entry["filename"]
     if not target.exists():
         body, _ = pypi.fetch(entry["url"], timeout=timeout)
         expected = (entry.get("hashes") or {}).get("sha256")

@@ -556,7 +556,7 @@ def _unreadable(message: str, detail: str) -> InvalidInput:
     )
 
 
-def read_requirements_file(path: str | os.PathLike) -> RequirementsFile:
+def read_requirements_file(path: str | os.PathLike[str]) -> RequirementsFile:
     """Read and parse a requirements file: UTF-8, or any Unicode text that starts with a byte-order mark.
 
     (Windows PowerShell's ``pip freeze > requirements.txt`` writes UTF-16 with a mark.)
@@ -582,7 +582,7 @@ def read_requirements_file(path: str | os.PathLike) -> RequirementsFile:
     return parse_requirements_file(text, source=str(path))
 
 
-def write_requirements_file(path: str | os.PathLike, text: str, *, overwrite: bool) -> None:
+def write_requirements_file(path: str | os.PathLike[str], text: str, *, overwrite: bool) -> None:
     """Save ``text`` to ``path`` atomically; refuse to replace an existing file unless ``overwrite``."""
     path = Path(path)
     if path.is_dir():

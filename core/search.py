@@ -155,7 +155,7 @@ class _Query:
 class _Candidates:
     """Matches found so far: id → (best cost, best tier)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.found: dict[int, tuple[float, int]] = {}
 
     def add(self, item: int, tier: int, cost: float) -> None:
@@ -397,7 +397,7 @@ class SearchIndex:
             slips = _allowed_slips(form)
             if not slips:
                 continue
-            shared = Counter()
+            shared: Counter[int] = Counter()
             for gram in _bigrams(form):
                 shared.update(self._bigram_postings.get(gram, ()))
             form_bigrams = len(_bigrams(form))
@@ -506,7 +506,7 @@ class SearchIndex:
     def _results(
         self, found: _Candidates, limit: int, boosted: Collection[int]
     ) -> list[SearchResult]:
-        def order(entry: tuple[int, tuple[float, int]]):
+        def order(entry: tuple[int, tuple[float, int]]) -> tuple[float, int, bool, int, int, str]:
             item, (cost, tier) = entry
             rank = self._ranks[item] if item < self._popular_count else _NO_RANK
             key = self._keys[item]

@@ -35,16 +35,16 @@ if __name__ == "__main__":
 """
 
 
-def _record_hash(data):
+def _record_hash(data: bytes) -> str:
     digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
     return "sha256=" + digest.decode("ascii")
 
 
-def _relative(path, base):
+def _relative(path: str, base: str) -> str:
     return os.path.relpath(path, base).replace(os.sep, "/")
 
 
-def install_wheel(wheel_path):
+def install_wheel(wheel_path: str) -> str:
     paths = sysconfig.get_paths()
     purelib = paths["purelib"]
     scripts = paths["scripts"]
@@ -63,9 +63,9 @@ def install_wheel(wheel_path):
             with open(target, "wb") as out:
                 out.write(wheel.read(name))
     dist_info_dir = os.path.join(purelib, dist_info)
-    added = []
+    added: list[tuple[str, bytes]] = []
 
-    def write(path, data):
+    def write(path: str, data: bytes) -> None:
         with open(path, "wb") as out:
             out.write(data)
         added.append((path, data))
@@ -95,7 +95,7 @@ def install_wheel(wheel_path):
     return dist_info[: -len(".dist-info")]
 
 
-def main(argv):
+def main(argv: "list[str]") -> int:
     if len(argv) != 2:
         sys.stderr.write("usage: seed_pip.py <pip wheel>\n")
         return 2

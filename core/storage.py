@@ -89,7 +89,7 @@ class LoadedDocument:
     goes on with defaults while telling the person.
     """
 
-    data: dict | None
+    data: dict[str, Any] | None
     recovered_to: Path | None = None
     problem: str = ""
 

@@ -256,12 +256,13 @@ def palette_changed() -> None:
     ``QEvent.Type.PaletteChange``), not from every widget.
     """
     _action_cache.clear()
-    from PySide6.QtWidgets import QApplication  # only here: the rest needs no widgets
+    # Only here: the rest needs no widgets.
+    from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         return
-    targets: dict[int, object] = {}
+    targets: dict[int, QWidget | QAction] = {}
     for widget in app.allWidgets():
         targets[id(widget)] = widget
         children = widget.findChildren(QAction, options=Qt.FindChildOption.FindDirectChildrenOnly)
@@ -269,7 +270,12 @@ def palette_changed() -> None:
             targets[id(action)] = action
     for target in targets.values():
         name = target.property(_ICON_PROPERTY)
-        if isinstance(name, str) and name in ACTION_ICONS:
+        # Only set_action_icon sets the property, and only on actions and buttons.
+        if (
+            isinstance(name, str)
+            and name in ACTION_ICONS
+            and isinstance(target, (QAction, QAbstractButton))
+        ):
             target.setIcon(action_icon(name))
 
 

@@ -39,7 +39,7 @@ class LogView(QPlainTextEdit):
         self._command = QTextCharFormat()
         self._command.setForeground(theme.color("command"))
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.PaletteChange:
             self._make_formats()  # new lines in the new scheme's colours
         super().changeEvent(event)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, SignalInstance, Slot
 
 
 class _Bridge(QObject):
@@ -60,7 +60,7 @@ class _Job(QRunnable):
         else:
             self._emit(self._bridge.done, result)
 
-    def _emit(self, signal, *args) -> None:
+    def _emit(self, signal: SignalInstance, *args: object) -> None:
         if not shiboken6.isValid(self._bridge):
             _alive.discard(self._bridge)  # whoever asked has been closed: nobody left to tell
             return

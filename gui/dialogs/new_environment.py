@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +34,9 @@ BROWSE_TEXT = "Browse for another Python…"
 LOADING_TEXT = "Looking for Python installations…"
 
 
-def _with_choose_button(edit: QLineEdit, name: str, accessible_name: str, choose) -> QHBoxLayout:
+def _with_choose_button(
+    edit: QLineEdit, name: str, accessible_name: str, choose: Callable[[], None]
+) -> QHBoxLayout:
     """A path field with a “Choose…” button after it."""
     button = QPushButton("Choose…")
     button.setObjectName(name)
