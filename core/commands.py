@@ -24,7 +24,11 @@ PIP_BASE_OPTIONS = ("--disable-pip-version-check", "--no-input", "--no-color")
 _PRIVATE_VARIABLES = ("PYTHONHOME", "PYTHONPATH", "PYTHONEXECUTABLE", "__PYVENV_LAUNCHER__")
 _FROZEN_PRIVATE_PREFIXES = ("QT_", "PYINSTALLER_", "_MEI")
 
-_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
+# A scheme is only tried where a run of scheme characters begins (the look-behind), so a long
+# run of letters is scanned once, not once from every letter in it: linear, not quadratic.
+_URL_CREDENTIALS = re.compile(
+    r"(?<![A-Za-z0-9+.-])(?P<lead>[0-9+.-]*)(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@"
+)
 
 
 def redact(text: str) -> str:
@@ -33,7 +37,7 @@ def redact(text: str) -> str:
     def _hide(match: re.Match) -> str:
         user, sep, _secret = match.group("userinfo").partition(":")
         shown = f"{user}:****" if sep else "****"
-        return f"{match.group('scheme')}{shown}@"
+        return f"{match.group('lead')}{match.group('scheme')}{shown}@"
 
     return _URL_CREDENTIALS.sub(_hide, text)
 

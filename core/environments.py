@@ -202,8 +202,8 @@ def validate_new_environment(name: str, location: str | os.PathLike) -> Path:
         )
     if name.startswith("-"):
         raise InvalidInput("A name cannot start with “-”.", reference="name-leading-dash")
-    if name.endswith((".", " ")):
-        raise InvalidInput("A name cannot end with a dot or a space.", reference="name-trailing")
+    if name.endswith("."):  # spaces around the name were trimmed above
+        raise InvalidInput("A name cannot end with a dot.", reference="name-trailing")
     if len(name) > _MAX_NAME_LENGTH:
         raise InvalidInput(
             f"The name is too long ({len(name)} characters; at most {_MAX_NAME_LENGTH}).",

@@ -9,67 +9,105 @@ functions here block: the GUI calls them from worker threads.
 from __future__ import annotations
 
 import configparser
+import functools
 import json
 import os
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from core.names import canonical_name
+
+if TYPE_CHECKING:
+    import urllib.request
 
 PYPI_SIMPLE_URL = "https://pypi.org/simple/"
 PEP691_JSON = "application/vnd.pypi.simple.v1+json"
 USER_AGENT = "venvdesk/0.1"
 
 
-def pip_config_files(env: dict[str, str] | None = None) -> list[Path]:
+def pip_config_files(env: Mapping[str, str] | None = None) -> list[Path]:
     """pip's configuration files in the order pip reads them (later ones win)."""
-    env = os.environ if env is None else env
-    if env.get("PIP_CONFIG_FILE") == os.devnull:
+    variables: Mapping[str, str] = os.environ if env is None else env
+    if variables.get("PIP_CONFIG_FILE") == os.devnull:
         return []
     files: list[Path] = []
     if sys.platform == "win32":
-        program_data = env.get("PROGRAMDATA", r"C:\ProgramData")
+        program_data = variables.get("PROGRAMDATA", r"C:\ProgramData")
         files.append(Path(program_data) / "pip" / "pip.ini")
-        appdata = env.get("APPDATA")
+        appdata = variables.get("APPDATA")
         if appdata:
             files.append(Path(appdata) / "pip" / "pip.ini")
         files.append(Path.home() / "pip" / "pip.ini")
     else:
-        xdg_dirs = env.get("XDG_CONFIG_DIRS", "/etc/xdg").split(os.pathsep)
+        xdg_dirs = variables.get("XDG_CONFIG_DIRS", "/etc/xdg").split(os.pathsep)
         files += [Path(d) / "pip" / "pip.conf" for d in reversed(xdg_dirs) if d]
         files.append(Path("/etc/pip.conf"))
         files.append(Path.home() / ".pip" / "pip.conf")
-        config_home = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+        config_home = variables.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
         files.append(Path(config_home) / "pip" / "pip.conf")
-    if env.get("PIP_CONFIG_FILE"):
-        files.append(Path(env["PIP_CONFIG_FILE"]))
+    config_file = variables.get("PIP_CONFIG_FILE")
+    if config_file:
+        files.append(Path(config_file))
     return files
 
 
-def configured_index_url(app_setting: str = "", env: dict[str, str] | None = None) -> str:
-    """The simple-index URL every request uses: app setting, ``PIP_INDEX_URL``, pip config, PyPI."""
-    if app_setting:
-        return with_slash(app_setting)
-    env = os.environ if env is None else env
-    if env.get("PIP_INDEX_URL"):
-        return with_slash(env["PIP_INDEX_URL"])
+# What identifies one state of one configuration file: its path and, when it exists, its
+# (mtime_ns, size, inode, ctime_ns).  Optional, not "| None": Python 3.9 evaluates this line.
+_FileState = tuple[str, Optional[tuple[int, int, int, int]]]
+
+
+def _file_state(path: Path) -> _FileState:
+    try:
+        status = path.stat()
+    except OSError:  # missing (the usual case) or not reachable: pip reads nothing from it either
+        return (str(path), None)
+    return (str(path), (status.st_mtime_ns, status.st_size, status.st_ino, status.st_ctime_ns))
+
+
+@functools.lru_cache(maxsize=16)
+def _index_url_in_config_files(files: tuple[_FileState, ...]) -> str:
+    """The ``index-url`` pip's configuration files set ("" when none does).
+
+    Cached on the files' paths and states: each state of the configuration is parsed once,
+    and a file that is created, edited, replaced or removed (or an environment variable that
+    points pip elsewhere, which changes the paths) is seen at the next call.
+    """
     # pip's precedence: an [install] value beats any [global] one; within a section, later files win.
     found = {"global": "", "install": ""}
-    for path in pip_config_files(env):
+    for path, state in files:
+        if state is None:
+            continue
         parser = configparser.RawConfigParser()
         try:
             parser.read(path, encoding="utf-8")
-        except (OSError, configparser.Error):
+        except (OSError, configparser.Error, UnicodeDecodeError):
             continue  # pip itself skips unreadable files the same way
         for section in found:
             if parser.has_option(section, "index-url"):
                 found[section] = parser.get(section, "index-url").strip()
-    found = found["install"] or found["global"]
-    return with_slash(found or PYPI_SIMPLE_URL)
+    return found["install"] or found["global"]
+
+
+def configured_index_url(app_setting: str = "", env: Mapping[str, str] | None = None) -> str:
+    """The simple-index URL every request uses: app setting, ``PIP_INDEX_URL``, pip config, PyPI.
+
+    Cheap to call often: the configuration files are only looked at (``stat``), and parsed
+    again only when one of them changed.
+    """
+    if app_setting:
+        return with_slash(app_setting)
+    variables: Mapping[str, str] = os.environ if env is None else env
+    from_environment = variables.get("PIP_INDEX_URL")
+    if from_environment:
+        return with_slash(from_environment)
+    files = tuple(_file_state(path) for path in pip_config_files(variables))
+    return with_slash(_index_url_in_config_files(files) or PYPI_SIMPLE_URL)
 
 
 def with_slash(url: str) -> str:
@@ -107,7 +145,9 @@ def split_credentials(url: str) -> tuple[str, str | None]:
     return urlunsplit(parts._replace(netloc=host)), f"{unquote(user)}:{unquote(password)}"
 
 
-def build_request(url: str, *, accept: str = "*/*", headers: dict[str, str] | None = None):
+def build_request(
+    url: str, *, accept: str = "*/*", headers: dict[str, str] | None = None
+) -> urllib.request.Request:
     """A ``urllib`` request for ``url`` with the app's headers.
 
     Credentials in the URL (``https://user:token@mirror/simple/``, as pip accepts them)
@@ -140,7 +180,7 @@ def fetch(url: str, *, accept: str = "*/*", timeout: float = 30.0) -> tuple[byte
         raise
 
 
-def project_files(index_url: str, project: str, *, timeout: float = 30.0) -> list[dict]:
+def project_files(index_url: str, project: str, *, timeout: float = 30.0) -> list[dict[str, Any]]:
     """The files of one project on a simple index, as PEP 691 dicts (``filename``, ``url``, ...).
 
     Asks for PEP 691 JSON and falls back to reading PEP 503 HTML, which is all
@@ -149,7 +189,7 @@ def project_files(index_url: str, project: str, *, timeout: float = 30.0) -> lis
     page_url = urljoin(with_slash(index_url), canonical_name(project) + "/")
     body, content_type = fetch(page_url, accept=f"{PEP691_JSON}, text/html;q=0.1", timeout=timeout)
     if content_type.split(";")[0].strip() == PEP691_JSON:
-        files = json.loads(body.decode("utf-8")).get("files", [])
+        files: list[dict[str, Any]] = json.loads(body.decode("utf-8")).get("files", [])
         for entry in files:
             entry["url"] = urljoin(page_url, entry.get("url", ""))
         return files
@@ -224,7 +264,7 @@ def latest_versions(
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    def one(project: str):
+    def one(project: str) -> str | Exception:
         try:
             return latest_version(index_url, project, python_version, timeout=timeout)
         except (OSError, ValueError) as exc:
@@ -291,7 +331,7 @@ class ProjectDetails:
         return None
 
 
-def _sorted_releases(by_version: dict[str, list[dict]]) -> tuple[Release, ...]:
+def _sorted_releases(by_version: dict[str, list[dict[str, Any]]]) -> tuple[Release, ...]:
     from packaging.version import InvalidVersion, Version
 
     releases = []
@@ -353,7 +393,7 @@ def project_details(index_url: str, project: str, *, timeout: float = 20.0) -> P
                 releases=_sorted_releases(document.get("releases") or {}),
             )
     # No JSON API (many mirrors): group the simple page's files by version.
-    by_version: dict[str, list[dict]] = {}
+    by_version: dict[str, list[dict[str, Any]]] = {}
     for entry in project_files(index_url, project, timeout=timeout):
         version = _version_from_filename(entry.get("filename", ""))
         if version:

@@ -204,7 +204,7 @@ def parse_install_spec(text: str) -> Requirement:
             reference="spec-option",
         )
 
-    if "://" in spec or "@" in spec:
+    if "://" in spec or "@" in spec or _looks_like_url(spec):
         name, at, after = spec.partition("@")
         after = after.strip()
         if at and "://" not in spec and _looks_like_version(after) and _try_parse(name.strip()):

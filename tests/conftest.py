@@ -138,10 +138,21 @@ def pip_install(venv: Path, *requirements: str, index_url: str) -> subprocess.Co
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.skip("../shared/data is not here (a clone outside the workplace)")
-    return SHARED_DATA
+def shared_data():
+    """``shared_data("name")``: the path of a file in ``../shared/data``, or a skip naming that file.
+
+    The folder comes with the workplace, not with a clone, and may be there without the file
+    a test reads.  ``VENVDESK_SHARED_DATA`` names another folder (an empty one checks the skips).
+    """
+    folder = Path(os.environ.get("VENVDESK_SHARED_DATA") or SHARED_DATA)
+
+    def shared_file(name: str) -> Path:
+        path = folder / name
+        if not path.is_file():
+            pytest.skip(f"{path} is not here (../shared/data comes with the workplace, not with a clone)")
+        return path
+
+    return shared_file
 
 
 @pytest.fixture

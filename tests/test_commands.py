@@ -240,3 +240,80 @@ def test_child_environment_starts_from_this_process(monkeypatch):
     env = child_environment(frozen=False)
     assert env["HTTPS_PROXY"] == "http://proxy.test:8080"
     assert "PYTHONPATH" not in env
+
+
+# ====================================================================================================
+# Redaction for every URL scheme, and on very long lines.
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (
+            "git+https://user:ghp_token123@github.com/me/tool.git#egg=tool",
+            "git+https://user:****@github.com/me/tool.git#egg=tool",
+        ),
+        (
+            "svn+https://me:pa55word@svn.example.org/repo/trunk",
+            "svn+https://me:****@svn.example.org/repo/trunk",
+        ),
+        ("http://user:pw@mirror.local:8080/simple/", "http://user:****@mirror.local:8080/simple/"),
+        ("https://ghp_onlyatoken@pypi.example.com/simple/", "https://****@pypi.example.com/simple/"),
+        (
+            "-e git+https://deploy:t0k3n@git.example/app.git@v1.2#egg=app",
+            "-e git+https://deploy:****@git.example/app.git@v1.2#egg=app",
+        ),
+        (
+            "tool @ git+https://oauth2:abc@gitlab.example/tool.git@main",
+            "tool @ git+https://oauth2:****@gitlab.example/tool.git@main",
+        ),
+    ],
+)
+def test_redact_hides_the_secret_whatever_the_url_scheme(text, shown):
+    assert redact(text) == shown
+
+
+def _seconds_to_redact(line_expression: str, *, give_up_after: float = 2.0) -> float:
+    """Seconds ``redact`` takes on the line built by ``line_expression``, in a child Python.
+
+    A child, so that a regular expression that backtracks for minutes is stopped after
+    ``give_up_after`` seconds (reported as infinity) instead of holding up the test run.
+    """
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    code = (
+        "import sys, time\n"
+        f"sys.path.insert(0, {str(repo)!r})\n"
+        "from core import commands\n"
+        # This checkout's code, not the copy an editable install may point at.
+        f"assert commands.__file__.startswith({str(repo)!r}), commands.__file__\n"
+        f"line = {line_expression}\n"
+        "started = time.perf_counter()\n"
+        "shown = commands.redact(line)\n"
+        "print(time.perf_counter() - started)\n"
+        "assert shown == line, 'nothing to hide, so nothing may change'\n"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-I", "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=give_up_after,
+            check=True,
+        )
+    except subprocess.TimeoutExpired:
+        return float("inf")
+    return float(done.stdout)
+
+
+def test_redact_is_fast_on_a_very_long_line_of_words():
+    # 200,000 characters, no "@": pip output or a log line can be this long.
+    assert _seconds_to_redact("'a word ' * 25_000") < 0.25
+
+
+@pytest.mark.parametrize("line_expression", ["'x' * 200_000", "'https://' + 'x' * 200_000"])
+def test_redact_is_fast_on_a_very_long_word(line_expression):
+    # One long "word" without "@": a base64 blob, a minified line, a progress bar in a log.
+    assert _seconds_to_redact(line_expression) < 0.25

@@ -244,7 +244,10 @@ def test_interpreter_that_cannot_be_started_is_reported(tmp_path):
         ("tab\there", "name-illegal-character"),
         ("-rf", "name-leading-dash"),
         ("..", "name-reserved"),
+        (".", "name-reserved"),
+        (" . ", "name-reserved"),  # surrounding spaces are trimmed first: still "."
         ("ends-with-dot.", "name-trailing"),
+        ("ends-with-dot-then-space. ", "name-trailing"),
         ("x" * 101, "name-too-long"),
     ],
 )
@@ -290,21 +293,56 @@ def test_new_environment_location_must_be_a_full_path(location, reference):
     assert refused.value.reference == reference
 
 
-@posix_only
-@pytest.mark.skipif(
-    os.name == "posix" and os.geteuid() == 0, reason="root ignores folder permissions"
-)
-def test_new_environment_refused_in_a_folder_without_write_permission(tmp_path):
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
+@pytest.mark.parametrize("name", ["demo ", "demo   ", "demo\u00a0", " demo\u3000"])
+def test_new_environment_name_never_ends_in_a_space(tmp_path, name):
+    # A folder name ending in a space cannot be used on Windows, and is invisible in a file
+    # manager: trailing spaces (any Unicode space) are trimmed, never kept in the folder's name.
+    assert validate_new_environment(name, tmp_path) == tmp_path / "demo"
+
+
+@pytest.fixture
+def unwritable_folder(tmp_path):
+    """A real folder this process cannot create anything in, whoever runs the tests.
+
+    For a normal user, permission bits (0o500).  Root ignores those, so as root the folder is
+    made immutable (``chattr +i``): the kernel refuses to create entries in it for root too, and
+    ``access(2)`` reports it as not writable.  Either way the premise is checked for real.
+    """
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        folder.chmod(0o500)
+
+        def undo() -> None:
+            folder.chmod(0o700)
+
+    else:
+        chattr = shutil.which("chattr")
+        if chattr is None:
+            pytest.skip("root ignores folder permissions, and chattr (e2fsprogs) is not installed")
+        made = subprocess.run([chattr, "+i", str(folder)], capture_output=True, text=True, check=False)
+        if made.returncode != 0:
+            pytest.skip(f"root ignores folder permissions, and chattr +i failed: {made.stderr.strip()}")
+
+        def undo() -> None:
+            subprocess.run([chattr, "-i", str(folder)], capture_output=True, check=True)
+
     try:
-        with pytest.raises(InvalidInput) as refused:
-            validate_new_environment("demo", locked / "sub")
+        with pytest.raises(OSError):
+            (folder / "probe").mkdir()  # nothing can be created here: the test is honest
+        yield folder
     finally:
-        locked.chmod(0o700)
+        undo()
+
+
+@posix_only
+@pytest.mark.parametrize("below", ["", "sub"])
+def test_new_environment_refused_in_a_folder_without_write_permission(unwritable_folder, below):
+    location = unwritable_folder / below if below else unwritable_folder
+    with pytest.raises(InvalidInput) as refused:
+        validate_new_environment("demo", location)
     assert refused.value.reference == "location-not-writable"
-    assert str(locked) in refused.value.message
+    assert str(unwritable_folder) in refused.value.message
 
 
 @pytest.mark.parametrize("below", ["", "sub"])

@@ -61,3 +61,51 @@ def test_search_result_model(qapp, qtmodeltester):
     assert model.data(model.index(0)) == "requests — Python HTTP for Humans."
     assert model.data(model.index(1)) == "reqs"
     assert "#4 by downloads" in model.data(model.index(0), Qt.ItemDataRole.ToolTipRole)
+
+
+def proxy_column(proxy: PackageFilterModel, column: int) -> list[str]:
+    return [proxy.data(proxy.index(row, column)) for row in range(proxy.rowCount())]
+
+
+def test_installed_and_latest_columns_sort_as_versions(qapp, qtmodeltester):
+    model = PackageTableModel(
+        [
+            InstalledPackage("ten", "10.0"),
+            InstalledPackage("nine", "9.1"),
+            InstalledPackage("one-ten", "1.10"),
+            InstalledPackage("one-nine", "1.9"),
+            InstalledPackage("pre", "10.0rc1"),
+            InstalledPackage("odd", "dev-snapshot"),  # not a PEP 440 version: must not crash
+            InstalledPackage("snapshot", "0.1-SNAPSHOT"),  # nor is this
+            InstalledPackage("Same", "1.9.0"),  # equal to 1.9: then by name
+        ]
+    )
+    model.set_latest_versions(
+        {"ten": "10.0.1", "nine": "11.0", "one-ten": "1.10", "one-nine": "1.11", "odd": "latest!"}
+    )
+    proxy = PackageFilterModel()
+    proxy.setSourceModel(model)
+    qtmodeltester.check(proxy)
+
+    proxy.sort(PackageTableModel.VERSION, Qt.SortOrder.AscendingOrder)
+    assert proxy_column(proxy, PackageTableModel.VERSION) == [
+        "1.9", "1.9.0", "1.10", "9.1", "10.0rc1", "10.0", "0.1-SNAPSHOT", "dev-snapshot"
+    ]
+    assert proxy_column(proxy, PackageTableModel.NAME)[:2] == ["one-nine", "Same"]
+    proxy.sort(PackageTableModel.VERSION, Qt.SortOrder.DescendingOrder)
+    assert proxy_column(proxy, PackageTableModel.VERSION)[-4:] == ["9.1", "1.10", "1.9.0", "1.9"]
+
+    # Latest: versions, then text that is no version, then the ones not known yet.
+    proxy.sort(PackageTableModel.LATEST, Qt.SortOrder.AscendingOrder)
+    assert proxy_column(proxy, PackageTableModel.NAME)[:5] == ["one-ten", "one-nine", "ten", "nine", "odd"]
+    assert proxy_column(proxy, PackageTableModel.LATEST)[:5] == ["1.10", "1.11 ↑", "10.0.1 ↑", "11.0 ↑", "latest!"]
+
+    # A sorted column follows the data: new latest versions re-sort it.
+    model.set_latest_versions({"snapshot": "0.1"})
+    assert proxy_column(proxy, PackageTableModel.NAME)[0] == "snapshot"
+
+    # Names still sort as text, ignoring case.
+    proxy.sort(PackageTableModel.NAME, Qt.SortOrder.AscendingOrder)
+    assert proxy_column(proxy, PackageTableModel.NAME) == [
+        "nine", "odd", "one-nine", "one-ten", "pre", "Same", "snapshot", "ten"
+    ]

@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from core.environments import Environment
-from core.packages import InstalledPackage, installed_packages, required_by
+from core.packages import (
+    InstalledPackage,
+    Integrity,
+    check_integrity,
+    installed_packages,
+    required_by,
+)
 from tests.conftest import pip_install
 from tests.support.local_index import hermetic_pip_env
 
@@ -150,3 +156,122 @@ def test_broken_metadata_does_not_break_the_listing(tmp_path):
 def test_listing_of_a_missing_site_packages_is_empty(tmp_path):
     assert installed_packages(None) == []
     assert installed_packages(tmp_path / "missing") == []
+
+
+# ------------------------------------------------------------------ half-installed files (by hand)
+
+
+def install_by_hand(
+    site: Path, name: str, version: str, files: dict[str, str], *, also_listed: tuple[str, ...] = ()
+) -> Path:
+    """Write ``files`` into ``site`` plus a dist-info whose RECORD lists them, itself and ``also_listed``."""
+    site.mkdir(parents=True, exist_ok=True)
+    for relative, text in files.items():
+        (site / relative).parent.mkdir(parents=True, exist_ok=True)
+        (site / relative).write_text(text)
+    dist_info = f"{name}-{version}.dist-info"
+    write_dist_info(site, dist_info, f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode())
+    listed = [*files, *also_listed, f"{dist_info}/METADATA", f"{dist_info}/RECORD"]
+    (site / dist_info / "RECORD").write_text("".join(f"{path},,\n" for path in listed))
+    return site / dist_info
+
+
+def test_integrity_of_complete_installs_is_clean(tmp_path):
+    site = tmp_path / "site-packages"
+    install_by_hand(site, "alpha", "1.0", {"alpha/__init__.py": "", "alpha/core.py": ""})
+    integrity = check_integrity(site)
+    assert integrity == Integrity()
+    assert integrity.clean and integrity.describe() == ""
+
+
+def test_integrity_missing_byte_code_listed_in_record_is_not_damage(tmp_path):
+    # pip lists the .pyc files it compiled; they may be gone (cleaned, never written, other
+    # Python): the package still works, so that is no damage.  Nor are files RECORD places
+    # outside site-packages (scripts in bin/).
+    site = tmp_path / "site-packages"
+    install_by_hand(
+        site,
+        "alpha",
+        "1.0",
+        {"alpha/__init__.py": "", "single_module.py": ""},
+        also_listed=(
+            "alpha/__pycache__/__init__.cpython-311.pyc",
+            "__pycache__/single_module.cpython-311.pyc",
+            "legacy_compiled.pyc",
+            "../../../bin/alpha",
+        ),
+    )
+    assert check_integrity(site) == Integrity()
+
+
+def test_integrity_record_listing_a_missing_python_file_is_damage(tmp_path):
+    site = tmp_path / "site-packages"
+    install_by_hand(site, "alpha", "1.0", {"alpha/__init__.py": ""})
+    install_by_hand(site, "beta", "2.0", {"beta/__init__.py": "", "beta/util.py": ""})
+    (site / "beta" / "util.py").unlink()  # what an interrupted install or uninstall leaves
+    integrity = check_integrity(site)
+    assert [(p.name, p.version) for p in integrity.damaged] == [("beta", "2.0")]
+    assert (integrity.leftovers, integrity.orphans) == ((), ())
+    assert not integrity.clean
+    assert integrity.describe() == "incomplete: beta 2.0"
+
+
+def test_integrity_unclaimed_folder_without_python_files_is_not_an_orphan(tmp_path):
+    site = tmp_path / "site-packages"
+    install_by_hand(site, "alpha", "1.0", {"alpha/__init__.py": ""})
+    (site / "shared_assets" / "images").mkdir(parents=True)
+    (site / "shared_assets" / "images" / "logo.png").write_bytes(b"\x89PNG")
+    (site / "shared_assets" / "README.txt").write_text("data only")
+    (site / "__pycache__").mkdir()
+    (site / "__pycache__" / "stray.cpython-311.pyc").write_bytes(b"")
+    (site / "distutils-precedence.pth").write_text("import os\n")
+    assert check_integrity(site) == Integrity()
+
+
+def test_integrity_package_folder_without_metadata_is_an_orphan(tmp_path):
+    site = tmp_path / "site-packages"
+    install_by_hand(site, "alpha", "1.0", {"alpha/__init__.py": ""})
+    for orphan in ("zeta", "Lonely_Pkg"):  # its dist-info is gone: nothing claims the folder
+        (site / orphan).mkdir()
+        (site / orphan / "__init__.py").write_text("")
+        (site / orphan / "helpers.py").write_text("")
+    # setuptools' hook folder belongs to no distribution on purpose.
+    (site / "_distutils_hack").mkdir()
+    (site / "_distutils_hack" / "__init__.py").write_text("")
+    integrity = check_integrity(site)
+    assert integrity.orphans == ("Lonely_Pkg", "zeta")
+    assert (integrity.leftovers, integrity.damaged) == ((), ())
+    assert integrity.describe() == "files without their package record: Lonely_Pkg, zeta"
+
+
+def test_integrity_folder_claimed_by_an_egg_info_is_not_an_orphan(tmp_path):
+    site = tmp_path / "site-packages"
+    (site / "oldstyle").mkdir(parents=True)
+    (site / "oldstyle" / "__init__.py").write_text("")
+    (site / "oldstyle-0.1-py3.11.egg-info").mkdir()
+    (site / "oldstyle-0.1-py3.11.egg-info" / "PKG-INFO").write_text("Name: oldstyle\nVersion: 0.1\n")
+    (site / "oldstyle-0.1-py3.11.egg-info" / "top_level.txt").write_text("oldstyle\n")
+    assert check_integrity(site) == Integrity()
+
+
+def test_integrity_pips_tilde_leftovers_are_reported_as_leftovers(tmp_path):
+    site = tmp_path / "site-packages"
+    install_by_hand(site, "alpha", "1.0", {"alpha/__init__.py": ""})
+    # pip renames what it replaces to "~" + the name minus its first letter, and deletes it at
+    # the end; an interrupted run leaves them.  The stashed dist-info's RECORD lists files that
+    # are no longer there: it is a leftover, not a damaged package.
+    install_by_hand(site, "beta", "1.0", {"beta/__init__.py": "", "beta/util.py": ""})
+    (site / "beta").rename(site / "~eta")
+    (site / "beta-1.0.dist-info").rename(site / "~eta-1.0.dist-info")
+    (site / "~-nused.pth").write_text("")
+    integrity = check_integrity(site)
+    assert integrity.leftovers == ("~-nused.pth", "~eta", "~eta-1.0.dist-info")
+    assert (integrity.damaged, integrity.orphans) == ((), ())
+    assert integrity.describe() == "pip's temporary leftovers: ~-nused.pth, ~eta, ~eta-1.0.dist-info"
+
+
+def test_integrity_of_an_unreadable_or_absent_site_packages(tmp_path):
+    assert check_integrity(None) == Integrity()
+    missing = check_integrity(tmp_path / "missing")
+    assert not missing.clean
+    assert "could not be read" in missing.problem

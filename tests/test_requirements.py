@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import codecs
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -19,6 +21,7 @@ from core.requirements import (
     read_requirements_file,
     write_requirements_file,
 )
+from tests.support.local_index import hermetic_pip_env
 
 # ------------------------------------------------------------------ the Install box: accepted
 
@@ -127,6 +130,28 @@ def test_local_files_and_urls_are_pointed_to_their_own_action(typed, reference):
         parse_install_spec(typed)
     assert caught.value.reference == reference
     assert "Local files and URLs get their own explicit action" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "file:///home/me/pkg-1.0.tar.gz",
+        "FILE:///home/me/pkg",
+        "File://localhost/home/me/pkg-1.0-py3-none-any.whl",
+    ],
+)
+def test_file_urls_typed_in_the_install_box_are_refused_as_urls(typed):
+    with pytest.raises(InvalidInput) as caught:
+        parse_install_spec(typed)
+    assert caught.value.reference == "spec-url"
+    assert "is a web address" in caught.value.message
+
+
+@pytest.mark.parametrize("typed", ["file:/home/me/pkg", "file:pkg", "file:pkg-1.0.tar.gz"])
+def test_file_urls_without_slashes_are_refused_as_urls_too(typed):
+    with pytest.raises(InvalidInput) as caught:
+        parse_install_spec(typed)
+    assert caught.value.reference == "spec-url"
 
 
 def test_option_typed_in_the_install_box_is_never_passed_through():
@@ -359,6 +384,48 @@ def test_malformed_lines_are_errors_with_a_readable_message(line, message):
     assert parsed.describe_errors().startswith("line 2: ")
     # The lines around it are still read.
     assert [line.requirement.name for line in parsed.requirements] == ["alpha", "beta"]
+
+
+# optparse (which pip reads requirements-file options with) accepts an abbreviation of a long
+# option only when exactly one option starts with it.
+AMBIGUOUS_ABBREVIATIONS = ["--no x", "--pr", "--e x", "--c x", "--re x"]
+
+
+@pytest.mark.parametrize("line", AMBIGUOUS_ABBREVIATIONS)
+def test_ambiguous_option_abbreviation_is_refused(line):
+    parsed = parse_requirements_file(f"alpha\n{line}\nbeta\n")
+    assert [error.line for error in parsed.errors] == [2]
+    assert f"“{line.split()[0]}”" in parsed.errors[0].message
+    assert parsed.options == ()  # not guessed to be any one of the options it could be
+    assert [line.requirement.name for line in parsed.requirements] == ["alpha", "beta"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX venv layout")
+@pytest.mark.parametrize("line", AMBIGUOUS_ABBREVIATIONS)
+def test_pip_itself_refuses_the_same_ambiguous_abbreviations(template_venv, tmp_path, line):
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(f"{line}\n")
+    result = subprocess.run(
+        [str(template_venv / "bin" / "python"), "-m", "pip", "install", "--dry-run", "--no-index",
+         "--requirement", str(requirements)],
+        env=hermetic_pip_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert f"ambiguous option: {line.split()[0]} (" in result.stderr
+
+
+def test_unambiguous_abbreviation_is_read_as_its_option_and_shown_for_confirmation():
+    # "--in" was ambiguous while pip had --install-option (removed in pip 23.1); today only
+    # --index-url starts with it, so pip uses it as the index: the person is asked first.
+    parsed = parse_requirements_file("--in https://user:tok@mirror.example/simple\n")
+    assert parsed.ok, parsed.describe_errors()
+    assert parsed.options == (OptionLine(1, "--in https://user:tok@mirror.example/simple", "index-url"),)
+    assert parsed.changes_sources
+    assert parsed.describe_options() == "line 1: --in https://user:****@mirror.example/simple"
 
 
 def test_describe_options_lists_what_changes_where_code_comes_from_with_secrets_redacted():

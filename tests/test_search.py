@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import gzip
 import math
+import os
 import random
 import re
+import subprocess
+import sys
 import time
 import unicodedata
+from pathlib import Path
 
 import pytest
 
@@ -450,12 +454,36 @@ def test_fast_search_agrees_with_a_full_scan():
 # -- ranking quality on the real list of PyPI projects -----------------------------------
 
 
+PYPI_PROJECTS = "pypi-projects.tsv.gz"
+
+
 @pytest.fixture(scope="module")
 def pypi_index(shared_data) -> SearchIndex:
-    with gzip.open(shared_data / "pypi-projects.tsv.gz", "rt", encoding="utf-8") as handle:
+    with gzip.open(shared_data(PYPI_PROJECTS), "rt", encoding="utf-8") as handle:
         next(handle)
         names = [line.partition("\t")[0] for line in handle]
     return SearchIndex(names, load_popularity_snapshot())
+
+
+def test_pypi_list_tests_skip_naming_a_missing_file(tmp_path):
+    # ../shared/data may be there without the file (an empty folder used to make these error).
+    empty = tmp_path / "shared-data"
+    empty.mkdir()
+    repo = Path(__file__).resolve().parents[1]
+    inner = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rs", "-k", "test_real_index",
+         str(Path(__file__).resolve())],
+        cwd=repo,
+        env={**os.environ, "VENVDESK_SHARED_DATA": str(empty)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert inner.returncode == 0, inner.stdout + inner.stderr
+    summary = inner.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"\d+ skipped, \d+ deselected in .*", summary), inner.stdout
+    assert f"{empty / PYPI_PROJECTS} is not here" in inner.stdout
 
 
 @pytest.mark.parametrize(

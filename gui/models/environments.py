@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 
 from core.environments import Environment, Health
 from gui import icons
-from gui.models.base import ListTableModel
+from gui.models.base import AnyIndex, ListTableModel
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class EnvironmentListModel(ListTableModel):
     HEADERS = ("Name", "Python")
     EntryRole = Qt.ItemDataRole.UserRole + 1
 
-    def __init__(self, entries: list[EnvironmentEntry] | None = None, parent=None) -> None:
+    def __init__(self, entries: list[EnvironmentEntry] | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[EnvironmentEntry] = list(entries or [])
 
@@ -47,7 +48,7 @@ class EnvironmentListModel(ListTableModel):
 
     # -- Qt model API ------------------------------------------------------------------------
 
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         entry = self.row_at(index)
         if entry is None:
             return None

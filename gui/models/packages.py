@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
+import functools
+from typing import TYPE_CHECKING, Any, Union
+
+from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
 from core.packages import InstalledPackage, required_by
 from gui import theme
-from gui.models.base import ListTableModel
+from gui.models.base import AnyIndex, ListTableModel
+
+if TYPE_CHECKING:
+    from packaging.version import Version
+
+    # (0, version, "") for a PEP 440 version, (1, None, text) for any other text, (2, None, "") for none.
+    VersionSortKey = tuple[int, Union[Version, None], str]
 
 
 def is_newer(latest: str, installed: str) -> bool:
@@ -20,6 +29,34 @@ def is_newer(latest: str, installed: str) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=4096)
+def version_sort_key(text: str) -> VersionSortKey:
+    """Where a version goes in a sorted column: by meaning (9.1 < 10.0, 1.9 < 1.10).
+
+    Text that is not a PEP 440 version (an old package's "2004b", a local build's
+    "dev-snapshot") comes after every real version, in alphabetical order; no version
+    at all (a Latest not known yet) comes last.
+    """
+    from packaging.version import InvalidVersion, Version
+
+    text = text.strip()
+    if not text:
+        return (2, None, "")
+    try:
+        return (0, Version(text), "")
+    except InvalidVersion:
+        return (1, None, text.lower())
+
+
+def _version_less_than(left: str, right: str) -> bool:
+    left_key, right_key = version_sort_key(left), version_sort_key(right)
+    if left_key[0] != right_key[0]:
+        return left_key[0] < right_key[0]
+    if left_key[1] is not None and right_key[1] is not None:
+        return left_key[1] < right_key[1]
+    return left_key[2] < right_key[2]
+
+
 class PackageTableModel(ListTableModel):
     NAME, VERSION, LATEST, SUMMARY = range(4)
     HEADERS = ("Package", "Installed", "Latest", "Description")
@@ -27,7 +64,7 @@ class PackageTableModel(ListTableModel):
     OutdatedRole = Qt.ItemDataRole.UserRole + 2
     DependencyOnlyRole = Qt.ItemDataRole.UserRole + 3
 
-    def __init__(self, packages: list[InstalledPackage] | None = None, parent=None) -> None:
+    def __init__(self, packages: list[InstalledPackage] | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[InstalledPackage] = []
         self._required_by: dict[str, list[str]] = {}
@@ -72,7 +109,11 @@ class PackageTableModel(ListTableModel):
 
     # -- Qt model API ------------------------------------------------------------------------
 
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+    def row_at(self, index: AnyIndex) -> InstalledPackage | None:
+        package: InstalledPackage | None = super().row_at(index)
+        return package
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         package = self.row_at(index)
         if package is None:
             return None
@@ -111,15 +152,15 @@ class PackageTableModel(ListTableModel):
 
 
 class PackageFilterModel(QSortFilterProxyModel):
-    """The filter box (name or description) and the "only outdated" toggle."""
+    """The filter box (name or description), the "only outdated" toggle, and sorting versions as versions."""
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._text = ""
         self._outdated_only = False
         self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 
-    def _change_filter(self, name: str, value) -> None:
+    def _change_filter(self, name: str, value: object) -> None:
         # Qt 6.10 replaced invalidateRowsFilter() with begin/endFilterChange(); 6.8 and 6.9 have only the former.
         if hasattr(self, "endFilterChange"):
             self.beginFilterChange()
@@ -135,7 +176,7 @@ class PackageFilterModel(QSortFilterProxyModel):
     def set_outdated_only(self, outdated_only: bool) -> None:
         self._change_filter("_outdated_only", outdated_only)
 
-    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:  # noqa: N802 - Qt
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:  # noqa: N802 - Qt
         model = self.sourceModel()
         index = model.index(source_row, 0, source_parent)
         package = model.data(index, PackageTableModel.PackageRole)
@@ -146,3 +187,21 @@ class PackageFilterModel(QSortFilterProxyModel):
         if self._text:
             return self._text in package.name.lower() or self._text in package.summary.lower()
         return True
+
+    def lessThan(self, source_left: AnyIndex, source_right: AnyIndex) -> bool:  # noqa: N802 - Qt
+        """Installed and Latest sort as versions (10.0 after 9.1); equal versions by name."""
+        model = self.sourceModel()
+        column = source_left.column()
+        if isinstance(model, PackageTableModel) and column in (model.VERSION, model.LATEST):
+            left, right = model.row_at(source_left), model.row_at(source_right)
+            if left is not None and right is not None:
+                if column == model.VERSION:
+                    left_version, right_version = left.version, right.version
+                else:
+                    left_version, right_version = model.latest_version(left), model.latest_version(right)
+                if _version_less_than(left_version, right_version):
+                    return True
+                if _version_less_than(right_version, left_version):
+                    return False
+                return left.key < right.key
+        return super().lessThan(source_left, source_right)

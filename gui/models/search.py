@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt
+
+from gui.models.base import AnyIndex
+
+if TYPE_CHECKING:
+    from core.search import SearchResult
 
 
 class SearchResultModel(QAbstractListModel):
     ResultRole = Qt.ItemDataRole.UserRole + 1
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._results: list = []
+        self._results: list[SearchResult] = []
 
-    def set_results(self, results: list) -> None:
+    def set_results(self, results: list[SearchResult]) -> None:
         self.beginResetModel()
         self._results = list(results)
         self.endResetModel()
 
-    def results(self) -> list:
+    def results(self) -> list[SearchResult]:
         return list(self._results)
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
         return 0 if parent.isValid() else len(self._results)
 
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._results):
             return None
         result = self._results[index.row()]

@@ -1,0 +1,140 @@
+"""Which index pip is configured to use: read from pip's real configuration files, parsed once per change."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from core import pypi
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pip's POSIX configuration files")
+
+
+@pytest.fixture
+def config(tmp_path, monkeypatch):
+    """Real pip configuration folders under ``tmp_path`` (home too), and the variables naming them."""
+    # /etc/pip.conf is read whatever the variables say: it must not set an index itself.
+    if pypi._index_url_in_config_files((pypi._file_state(Path("/etc/pip.conf")),)):
+        pytest.skip("this machine's /etc/pip.conf sets an index-url")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # ~/.pip/pip.conf and ~/.config
+    env = {
+        "XDG_CONFIG_DIRS": str(tmp_path / "etc-xdg"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    user_file = tmp_path / "config" / "pip" / "pip.conf"
+    user_file.parent.mkdir(parents=True)
+    return env, user_file
+
+
+def write_index(path: Path, url: str, section: str = "global") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"[{section}]\nindex-url = {url}\n", encoding="utf-8")
+
+
+def parses() -> int:
+    """How many times the configuration files have been parsed so far."""
+    return pypi._index_url_in_config_files.cache_info().misses
+
+
+def test_unchanged_configuration_is_parsed_once(config):
+    env, user_file = config
+    write_index(user_file, "https://mirror.example/simple")
+    before = parses()
+    for _ in range(5):
+        assert pypi.configured_index_url("", env) == "https://mirror.example/simple/"
+    assert parses() == before + 1
+
+
+def test_edited_configuration_file_is_seen(config):
+    env, user_file = config
+    write_index(user_file, "https://one.example/simple")
+    assert pypi.configured_index_url("", env) == "https://one.example/simple/"
+
+    # A longer value: the size differs.
+    write_index(user_file, "https://three.example/simple")
+    assert pypi.configured_index_url("", env) == "https://three.example/simple/"
+
+    # Same size, saved later: the modification time differs.
+    previous = user_file.stat().st_mtime_ns
+    write_index(user_file, "https://seven.example/simple")
+    os.utime(user_file, ns=(previous + 2_000_000_000, previous + 2_000_000_000))
+    assert pypi.configured_index_url("", env) == "https://seven.example/simple/"
+
+    # Replaced by another file (how editors save) with the very same size and time.
+    status = user_file.stat()
+    replacement = user_file.with_name("pip.conf.new")
+    write_index(replacement, "https://eight.example/simple")
+    os.utime(replacement, ns=(status.st_atime_ns, status.st_mtime_ns))
+    os.replace(replacement, user_file)
+    assert pypi.configured_index_url("", env) == "https://eight.example/simple/"
+
+    # Removed: back to PyPI.
+    user_file.unlink()
+    assert pypi.configured_index_url("", env) == pypi.PYPI_SIMPLE_URL
+
+
+def test_new_configuration_file_is_seen(config, tmp_path):
+    env, user_file = config
+    assert pypi.configured_index_url("", env) == pypi.PYPI_SIMPLE_URL
+    write_index(tmp_path / "etc-xdg" / "pip" / "pip.conf", "https://site.example/simple")
+    assert pypi.configured_index_url("", env) == "https://site.example/simple/"
+    # A later file wins within a section, and [install] beats [global] from any file.
+    write_index(user_file, "https://user.example/simple")
+    assert pypi.configured_index_url("", env) == "https://user.example/simple/"
+    write_index(tmp_path / "home" / ".pip" / "pip.conf", "https://legacy.example/simple", "install")
+    assert pypi.configured_index_url("", env) == "https://legacy.example/simple/"
+
+
+def test_variables_that_move_the_configuration_are_seen(config, tmp_path):
+    env, user_file = config
+    write_index(user_file, "https://user.example/simple")
+    other_home = tmp_path / "other-config"
+    write_index(other_home / "pip" / "pip.conf", "https://other.example/simple")
+    explicit = tmp_path / "explicit.conf"
+    write_index(explicit, "https://explicit.example/simple")
+
+    assert pypi.configured_index_url("", env) == "https://user.example/simple/"
+    assert pypi.configured_index_url("", {**env, "XDG_CONFIG_HOME": str(other_home)}) == (
+        "https://other.example/simple/"
+    )
+    assert pypi.configured_index_url("", {**env, "PIP_CONFIG_FILE": str(explicit)}) == (
+        "https://explicit.example/simple/"
+    )
+    assert pypi.configured_index_url("", {**env, "PIP_CONFIG_FILE": os.devnull}) == pypi.PYPI_SIMPLE_URL
+    assert pypi.configured_index_url("", {**env, "PIP_INDEX_URL": "https://env.example/simple"}) == (
+        "https://env.example/simple/"
+    )
+    # And back: the first answer again, without parsing again.
+    before = parses()
+    assert pypi.configured_index_url("", env) == "https://user.example/simple/"
+    assert parses() == before
+
+
+def test_process_environment_is_read_at_each_call(config, monkeypatch, tmp_path):
+    env, user_file = config
+    write_index(user_file, "https://user.example/simple")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("PIP_CONFIG_FILE", raising=False)
+    monkeypatch.delenv("PIP_INDEX_URL", raising=False)
+    assert pypi.configured_index_url() == "https://user.example/simple/"
+    other_home = tmp_path / "other-config"
+    write_index(other_home / "pip" / "pip.conf", "https://other.example/simple")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(other_home))
+    assert pypi.configured_index_url() == "https://other.example/simple/"
+    monkeypatch.setenv("PIP_INDEX_URL", "https://env.example/simple")
+    assert pypi.configured_index_url() == "https://env.example/simple/"
+
+
+def test_broken_configuration_files_are_skipped_as_pip_skips_unreadable_ones(config, tmp_path):
+    env, user_file = config
+    write_index(user_file, "https://user.example/simple")
+    site_file = tmp_path / "etc-xdg" / "pip" / "pip.conf"
+    site_file.parent.mkdir(parents=True)
+    site_file.write_bytes(b"[global]\nindex-url = https://caf\xe9.example/simple\n")  # Latin-1, not UTF-8
+    (tmp_path / "home" / ".pip").mkdir(parents=True)
+    (tmp_path / "home" / ".pip" / "pip.conf").write_text("index-url with no section\n")
+    assert pypi.configured_index_url("", env) == "https://user.example/simple/"
