@@ -49,7 +49,7 @@ screenshots: $(STAMP)
 # The one-folder app in dist/venvdesk/ (+ the Linux tarball); see installer/README.md.
 BUNDLE_PROGRAM := dist/venvdesk/venvdesk
 BUNDLE_INPUTS := pyproject.toml $(wildcard installer/*.py installer/*.spec installer/*.sh installer/linux/*) \
-	$(shell find core gui resources -type f -not -path '*/__pycache__/*' 2>/dev/null)
+	$(shell find core gui resources venvdesk_testing -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
 bundle: $(STAMP)
 	$(BIN)/python installer/build.py

@@ -2,8 +2,8 @@
 
 Importing this module puts the repository root first on ``sys.path``, so a
 benchmark run as ``python benchmarks/bench_<name>.py`` (this folder is then
-``sys.path[0]``) can import ``core``, ``gui`` and ``tests.support`` once it has
-imported ``common``.
+``sys.path[0]``) can import ``core``, ``gui``, ``venvdesk_testing`` and
+``tests.support`` once it has imported ``common``.
 
 * :func:`milliseconds` -- time since a ``time.perf_counter()`` value;
 * :func:`pypi_project_names` -- every project name in ``../shared/data``;
@@ -14,11 +14,12 @@ imported ``common``.
   -- a pip wheel from an interpreter's ensurepip, an environment made the way
   Venvdesk makes one, packages installed into it;
 * :func:`start_index_server` / :func:`stop_index_server` --
-  ``tests.support.local_index.LocalIndexServer`` in a child process.
+  ``venvdesk_testing.server.LocalIndexServer`` in a child process.
 
 For the pip wheels of every Python here use
 ``tests.support.bundled_pip.bundled_pip_wheels()``; for wheels, an index
-folder and a hermetic pip environment, ``tests.support.local_index``.
+folder and a hermetic pip environment, ``venvdesk_testing`` (``wheels``, ``index``,
+``isolation``; ``tests.support.local_index`` re-exports the same names).
 """
 
 from __future__ import annotations
@@ -198,8 +199,8 @@ import json
 import sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-from tests.support import local_index
-with local_index.LocalIndexServer(Path(sys.argv[2]), **json.loads(sys.argv[3])) as server:
+from venvdesk_testing.server import LocalIndexServer
+with LocalIndexServer(Path(sys.argv[2]), **json.loads(sys.argv[3])) as server:
     print(server.simple_url, flush=True)
     sys.stdin.read()  # until the benchmark closes our stdin
 """

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import argparse
-import os
+import signal
 import sys
 import traceback
 
-NO_DISPLAY_MESSAGE = """\
-Venvdesk is a desktop app, but this session has no display (neither DISPLAY nor WAYLAND_DISPLAY is set).
+from gui.display import NO_DISPLAY_MESSAGE, has_display
 
-To run it anyway without a screen, for example on a server or in CI:
-    QT_QPA_PLATFORM=offscreen venvdesk
-To see the window from a remote machine, connect with "ssh -X" or use a virtual display:
-    xvfb-run venvdesk
-"""
+__all__ = ["NO_DISPLAY_MESSAGE", "has_display", "main", "restore_default_sigint"]
 
 
-def has_display(env: dict[str, str] | None = None, platform: str = sys.platform) -> bool:
-    env = os.environ if env is None else env
-    if platform in ("win32", "darwin"):
-        return True
-    return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("QT_QPA_PLATFORM"))
+def restore_default_sigint() -> None:
+    """Give SIGINT its default action again, in this process and in every child started later.
+
+    A program started with SIGINT ignored (``nohup``, a launcher, ``trap "" INT``, a service
+    manager) passes that on: an ignored signal stays ignored across ``fork`` and ``exec``, so
+    every pip the app starts would ignore SIGINT too, and Cancel (SIGINT first, a kill only
+    after a grace period) would never let pip stop cleanly.  A child of a process whose SIGINT
+    is the default starts with the default.  For the app itself, Ctrl+C in its terminal then
+    ends it at once (Python's KeyboardInterrupt would wait for Python code to run, which in
+    Qt's event loop can be never).  Call it from the main thread.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _parse_arguments(argv: list[str]) -> argparse.Namespace:
@@ -46,7 +48,8 @@ def _install_excepthook() -> None:
 
     def hook(exc_type, exc, tb) -> None:
         formatted = "".join(traceback.format_exception(exc_type, exc, tb))
-        sys.__stderr__.write(formatted)
+        if sys.__stderr__ is not None:  # None in a windowed Windows build
+            sys.__stderr__.write(formatted)
         from PySide6.QtWidgets import QApplication, QMessageBox
 
         if QApplication.instance() is None:
@@ -63,6 +66,8 @@ def _install_excepthook() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
+    # Before any child starts (the self-test's too): children inherit an ignored SIGINT.
+    restore_default_sigint()
     arguments = _parse_arguments(argv)
     if arguments.self_test:  # before anything reads the person's settings or folders
         from gui.self_test import run_self_test

@@ -6,7 +6,8 @@ with the app's state and pip's configuration isolated from the person's own, it:
 
 1. serves a tiny hand-written wheel from a PEP 503 index on 127.0.0.1
    (nothing reaches the internet: ``PIP_INDEX_URL`` points there and pip's
-   configuration files are switched off);
+   configuration files are switched off) -- the wheel builder, index server and
+   isolation the test suite uses too (``venvdesk_testing``);
 2. opens the real main window and waits for interpreter discovery;
 3. checks the files a bundle must carry (``core/seed_pip.py``, the popularity
    snapshot, SVG support for the icons);
@@ -24,32 +25,43 @@ window's own signals (no polling), under one overall time limit.
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import functools
 import glob
-import hashlib
-import html
 import os
 import shutil
-import socketserver
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import traceback
-import zipfile
 from collections.abc import Callable
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gui.display import has_display
+from venvdesk_testing.index import build_index
+from venvdesk_testing.isolation import isolate_state, use_hermetic_pip
+from venvdesk_testing.server import LocalIndexServer
+from venvdesk_testing.wheels import PackageSpec, wheel_filename
+
+if TYPE_CHECKING:  # Qt and the window are imported once the app's state is isolated
+    from PySide6.QtCore import QEventLoop
+
+    from core.interpreters import Interpreter
+    from gui.main_window import MainWindow
 
 TIME_LIMIT_SECONDS = 180.0
 PACKAGE_NAME = "venvdesk-selftest"  # not a real project: it can only come from our index
 PACKAGE_VERSION = "1.0"
 MODULE_NAME = "venvdesk_selftest"
 ENVIRONMENT_NAME = "self-test"
-_ZIP_DATE = (2024, 1, 1, 0, 0, 0)
+# The one package of the self-test's index (with pip, once a pip wheel is chosen).
+PACKAGE = PackageSpec(
+    PACKAGE_NAME,
+    PACKAGE_VERSION,
+    summary="A tiny package written by Venvdesk's self-test.",
+    modules={f"{MODULE_NAME}/__init__.py": f'__version__ = "{PACKAGE_VERSION}"\n'},
+)
 
 
 class StepFailed(Exception):
@@ -58,138 +70,6 @@ class StepFailed(Exception):
     def __init__(self, message: str, detail: str = "") -> None:
         super().__init__(message)
         self.detail = detail
-
-
-# --------------------------------------------------------------------------- a wheel and an index
-
-
-def _record_hash(data: bytes) -> str:
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
-    return "sha256=" + digest.decode("ascii")
-
-
-def build_wheel(folder: Path, name: str = PACKAGE_NAME, version: str = PACKAGE_VERSION) -> Path:
-    """Write a pure-Python ``py3-none-any`` wheel with one package and a correct RECORD."""
-    escaped = name.replace("-", "_")
-    dist_info = f"{escaped}-{version}.dist-info"
-    metadata = (
-        "Metadata-Version: 2.1\n"
-        f"Name: {name}\n"
-        f"Version: {version}\n"
-        "Summary: A tiny package written by Venvdesk's self-test.\n"
-    )
-    wheel_meta = "Wheel-Version: 1.0\nGenerator: venvdesk-self-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-    entries = [
-        (f"{MODULE_NAME}/__init__.py", f'__version__ = "{version}"\n'.encode()),
-        (f"{dist_info}/METADATA", metadata.encode()),
-        (f"{dist_info}/WHEEL", wheel_meta.encode()),
-        (f"{dist_info}/top_level.txt", f"{MODULE_NAME}\n".encode()),
-    ]
-    record = "".join(f"{path},{_record_hash(data)},{len(data)}\n" for path, data in entries)
-    entries.append((f"{dist_info}/RECORD", (record + f"{dist_info}/RECORD,,\n").encode()))
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{escaped}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for path, data in entries:
-            info = zipfile.ZipInfo(path, date_time=_ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, data)
-    return target
-
-
-def add_to_index(root: Path, project: str, wheel: Path) -> None:
-    """Put ``wheel`` under ``files/`` and (re)write the PEP 503 pages that list it."""
-    files = root / "files"
-    files.mkdir(parents=True, exist_ok=True)
-    if wheel.parent != files:
-        shutil.copy2(wheel, files / wheel.name)
-    project_dir = root / "simple" / project
-    project_dir.mkdir(parents=True, exist_ok=True)
-    links = []
-    for path in sorted(files.iterdir()):
-        if path.name.replace("_", "-").lower().startswith(project + "-"):
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            name = html.escape(path.name)
-            links.append(f'<a href="../../files/{name}#sha256={digest}">{name}</a><br>')
-    page = "<!DOCTYPE html>\n<html><body>\n" + "\n".join(links) + "\n</body></html>\n"
-    (project_dir / "index.html").write_text(page, encoding="utf-8")
-    projects = sorted(p.name for p in (root / "simple").iterdir() if p.is_dir())
-    listing = "\n".join(f'<a href="{p}/">{p}</a><br>' for p in projects)
-    (root / "simple" / "index.html").write_text(
-        f"<!DOCTYPE html>\n<html><body>\n{listing}\n</body></html>\n", encoding="utf-8"
-    )
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args) -> None:
-        pass
-
-
-class _IndexServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind looks the host name up (getfqdn), slow without DNS: skip it.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
-
-
-class LocalIndex:
-    """Serve a folder of PEP 503 pages on ``127.0.0.1:<free port>`` from a daemon thread."""
-
-    def __init__(self, root: Path) -> None:
-        handler = functools.partial(_QuietHandler, directory=str(root))
-        self._server = _IndexServer(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="self-test index", daemon=True
-        )
-        self._thread.start()
-
-    @property
-    def simple_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/simple/"
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-
-# --------------------------------------------------------------------------- isolation
-
-
-def isolate_environment(folder: Path, environ: dict | None = None) -> None:
-    """Point the app's state into ``folder`` and make pip use nothing but the local index.
-
-    Must run before anything asks platformdirs for a folder.  ``XDG_*`` works on
-    Linux (and on macOS with a recent platformdirs); the ``WIN_PD_OVERRIDE_*``
-    variables do the same for a recent platformdirs on Windows.  The first step
-    checks that every folder really moved.  PIP_INDEX_URL is set later, once the
-    index has a port.
-    """
-    env = os.environ if environ is None else environ
-    for name in ("CONFIG", "DATA", "CACHE", "STATE"):
-        path = folder / name.lower()
-        path.mkdir(parents=True, exist_ok=True)
-        env[f"XDG_{name}_HOME"] = str(path)
-    env["WIN_PD_OVERRIDE_CSIDL_APPDATA"] = str(folder / "appdata")
-    env["WIN_PD_OVERRIDE_CSIDL_LOCAL_APPDATA"] = str(folder / "localappdata")
-    for name in list(env):
-        if name.upper().startswith("PIP_"):
-            del env[name]
-    env.update(
-        {
-            "PIP_CONFIG_FILE": os.devnull,  # the only switch that skips /etc/pip.conf and friends
-            "PIP_NO_CACHE_DIR": "1",
-            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-            "PIP_NO_INPUT": "1",
-        }
-    )
-    for name in ("NO_PROXY", "no_proxy"):
-        hosts = [host for host in env.get(name, "").split(",") if host.strip()]
-        hosts += [host for host in ("127.0.0.1", "localhost") if host not in hosts]
-        env[name] = ",".join(hosts)
 
 
 def is_this_program(path: str) -> bool:
@@ -272,13 +152,36 @@ class SelfTest:
         self.started = time.monotonic()
         self.deadline = self.started + time_limit
         self.passed = 0
-        self.window = None
-        self.index: LocalIndex | None = None
-        self._loop = None
+        self.index: LocalIndexServer | None = None
+        self._window: MainWindow | None = None
+        self._loop: QEventLoop | None = None
         self._unexpected: str = ""
-        self.interpreter = None
+        self._interpreter: Interpreter | None = None
         self.upgrade_deps = False
-        self.target: Path | None = None
+        self._target: Path | None = None
+
+    # -- what the steps made, for the steps after them
+
+    @property
+    def window(self) -> MainWindow:
+        """The main window (from ``open_window`` on)."""
+        if self._window is None:
+            raise StepFailed("the main window is not open")
+        return self._window
+
+    @property
+    def interpreter(self) -> Interpreter:
+        """The Python new environments are made from (from ``choose_interpreter`` on)."""
+        if self._interpreter is None:
+            raise StepFailed("no Python installation was chosen")
+        return self._interpreter
+
+    @property
+    def target(self) -> Path:
+        """The new environment's folder (from ``create_environment`` on)."""
+        if self._target is None:
+            raise StepFailed("no environment was created")
+        return self._target
 
     # -- reporting and waiting
 
@@ -369,7 +272,7 @@ class SelfTest:
         report(f"self-test failed after {self.passed} passed steps ({time.monotonic() - self.started:.1f} s)")
 
     def isolate(self) -> None:
-        """Check that :func:`isolate_environment` (already run) really moved every folder."""
+        """Check that ``isolate_state`` (already run) really moved every folder."""
         from core import storage
 
         for folder in (storage.config_dir(), storage.data_dir(), storage.cache_dir(), storage.log_dir()):
@@ -386,19 +289,18 @@ class SelfTest:
         self.ok(f"app state and pip configuration isolated in {self.folder}")
 
     def serve_index(self) -> None:
-        root = self.folder / "index"
-        wheel = build_wheel(self.folder / "wheels")
-        add_to_index(root, PACKAGE_NAME, wheel)
-        self.index = LocalIndex(root)
+        root = build_index(self.folder / "index", [PACKAGE])
+        self.index = LocalIndexServer(root).start()
         os.environ["PIP_INDEX_URL"] = self.index.simple_url
-        self.ok(f"local index serves {wheel.name} at {self.index.simple_url}")
+        wheel = wheel_filename(PACKAGE_NAME, PACKAGE_VERSION)
+        self.ok(f"local index serves {wheel} at {self.index.simple_url}")
 
     def open_window(self) -> None:
         from PySide6.QtGui import QGuiApplication
 
         from gui.main_window import MainWindow
 
-        self.window = MainWindow()
+        self._window = MainWindow()
         self.window.show()
         loaded = []
         self.window.environments_loaded.connect(lambda: loaded.append(True))
@@ -416,7 +318,7 @@ class SelfTest:
         usable = [i for i in window.interpreters if i.can_create_venv and not is_this_program(i.path)]
         if not usable:
             raise StepFailed(*no_interpreter_message(window.interpreters))
-        self.interpreter = usable[0]
+        self._interpreter = usable[0]
         self.ok(f"found {len(window.interpreters)} Python installation(s); using {self.interpreter.label}")
 
     def check_bundled_files(self) -> None:
@@ -437,7 +339,7 @@ class SelfTest:
             raise StepFailed(
                 f"the popularity snapshot (resources/{search.SNAPSHOT_RESOURCE}) cannot be read: {exc}"
             ) from exc
-        if b"svg" not in [bytes(f).lower() for f in QImageReader.supportedImageFormats()]:
+        if b"svg" not in [bytes(f.data()).lower() for f in QImageReader.supportedImageFormats()]:
             raise StepFailed("Qt cannot read SVG images here (no imageformats/qsvg plugin): the icons would be blank")
         icon = "no app icon in resources yet"
         if resources.files("resources").joinpath("venvdesk.svg").is_file():
@@ -475,7 +377,7 @@ class SelfTest:
             )
             return
         self.upgrade_deps = True
-        add_to_index(self.folder / "index", "pip", chosen)  # so "newest version" look-ups find pip too
+        build_index(self.folder / "index", [PACKAGE], [chosen])  # so "newest version" look-ups find pip too
         self.ok(f"{chosen.name} cached: the environment gets pip by seed_pip.py, as with the app's own cache")
 
     def create_environment(self) -> None:
@@ -492,7 +394,7 @@ class SelfTest:
             upgrade_deps=self.upgrade_deps,
             prompt="",
         )
-        outcomes = []
+        outcomes: list[Any] = []
         window.creation_finished.connect(outcomes.append)
         started = time.monotonic()
         operation = window.create_environment(request)
@@ -501,11 +403,11 @@ class SelfTest:
         outcome = outcomes[0]
         if not outcome.ok:
             raise StepFailed(f"creating an environment: {outcome}", f"Steps: {steps}\n{outcome.detail()}")
-        self.target = request.target
+        self._target = request.target
         self.ok(f"created {request.target} in {time.monotonic() - started:.1f} s ({len(operation.steps)} commands)")
 
-    def _same_path(self, path) -> bool:
-        return path is not None and os.path.realpath(str(path)) == os.path.realpath(str(self.target))
+    def _same_path(self, path: object) -> bool:
+        return path is not None and os.path.realpath(str(path)) == os.path.realpath(str(self._target))
 
     def select_environment(self) -> None:
         from PySide6.QtCore import QItemSelectionModel
@@ -535,6 +437,8 @@ class SelfTest:
             60,
         )
         entry = window.selected_entry()
+        if entry is None:
+            raise StepFailed("the new environment is no longer selected")
         if not entry.health.ok:
             raise StepFailed(f"the new environment is marked broken: {entry.health.reason}", entry.health.hint)
         names = ", ".join(f"{p.name} {p.version}" for p in panel.model.packages()) or "nothing yet"
@@ -626,11 +530,11 @@ class SelfTest:
     def close(self) -> None:
         from PySide6.QtCore import QThreadPool
 
-        if self.window is not None:
-            self.window.close()  # stops anything still running
+        if self._window is not None:
+            self._window.close()  # stops anything still running
             QThreadPool.globalInstance().waitForDone(15000)
-            self.window.deleteLater()
-            self.window = None
+            self._window.deleteLater()
+            self._window = None
         if self.index is not None:
             self.index.stop()
             self.index = None
@@ -639,8 +543,6 @@ class SelfTest:
 def run_self_test(argv: list[str] | None = None, *, time_limit: float = TIME_LIMIT_SECONDS) -> int:
     """Run every step; 0 when all passed, 1 otherwise.  Creates the QApplication if needed."""
     from PySide6.QtWidgets import QApplication
-
-    from gui.app import has_display
 
     argv = list(sys.argv if argv is None else argv)
     if not has_display():
@@ -654,8 +556,10 @@ def run_self_test(argv: list[str] | None = None, *, time_limit: float = TIME_LIM
     app.setApplicationName("Venvdesk")
     app.setOrganizationName("Venvdesk")
     folder = Path(tempfile.mkdtemp(prefix="venvdesk-self-test-")).resolve()
-    # Before any core module asks platformdirs for a folder.
-    isolate_environment(folder)
+    # Before any core module asks platformdirs for a folder.  PIP_INDEX_URL follows once the
+    # local index has a port.
+    isolate_state(folder, os.environ)
+    use_hermetic_pip(os.environ)
     test = SelfTest(folder, time_limit)
     previous_hook = sys.excepthook
     sys.excepthook = test.excepthook

@@ -1,8 +1,8 @@
 """Test session set-up: offscreen Qt, isolated app state, a local package index, a template venv.
 
 Nothing here touches the internet: pip runs against wheels written by hand
-(``tests/support/local_index.py``) and served on 127.0.0.1, with pip's own
-configuration switched off.
+and served on 127.0.0.1, with pip's own configuration switched off
+(``venvdesk_testing``, which the app's ``--self-test`` uses too).
 """
 
 from __future__ import annotations
@@ -23,12 +23,13 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from tests.support.bundled_pip import bundled_pip_wheels  # noqa: E402
-from tests.support.local_index import (  # noqa: E402
-    LocalIndexServer,
-    build_index,
+from venvdesk_testing.index import build_index  # noqa: E402
+from venvdesk_testing.isolation import (  # noqa: E402
     hermetic_pip_args,
     hermetic_pip_env,
+    isolated_environment,
 )
+from venvdesk_testing.server import LocalIndexServer  # noqa: E402
 
 SHARED_DATA = REPO.parent / "shared" / "data"
 
@@ -66,16 +67,12 @@ def local_index(index_root):
 def isolated_state(tmp_path_factory, monkeypatch, request):
     """Every test gets its own config, data, cache and state folders, and a hermetic pip."""
     state = tmp_path_factory.mktemp("state")
-    for name in ("CONFIG", "DATA", "CACHE", "STATE"):
-        folder = state / name.lower()
-        folder.mkdir()
-        monkeypatch.setenv(f"XDG_{name}_HOME", str(folder))
-    for name in list(os.environ):
-        if name.startswith("PIP_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
-    monkeypatch.setenv("PIP_NO_CACHE_DIR", "1")
-    monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+    wanted = isolated_environment(state, os.environ)
+    for name in os.environ.keys() - wanted.keys():  # every PIP_* variable
+        monkeypatch.delenv(name)
+    for name, value in wanted.items():
+        if os.environ.get(name) != value:
+            monkeypatch.setenv(name, value)
     # Any pip the app starts, and any index request it makes, goes to a dead local port unless a
     # test hands it the local index: the internet is never reached.
     monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple/")

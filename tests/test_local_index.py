@@ -1,4 +1,4 @@
-"""The local package index the rest of the suite installs from (tests/support/local_index.py).
+"""The local package index the rest of the suite (and ``--self-test``) installs from: ``venvdesk_testing``.
 
 Real wheels, a real HTTP server on 127.0.0.1 and a real pip in a real venv:
 nothing here reaches the internet.
@@ -21,16 +21,15 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.support.local_index import (
-    PEP691_HTML,
-    PEP691_JSON,
-    LocalIndexServer,
-    build_index,
-    build_wheel,
+from venvdesk_testing.index import PEP691_HTML, PEP691_JSON, build_index
+from venvdesk_testing.isolation import (
     hermetic_pip_args,
     hermetic_pip_env,
-    sha256_file,
+    isolate_state,
+    isolated_environment,
 )
+from venvdesk_testing.server import LocalIndexServer
+from venvdesk_testing.wheels import PackageSpec, build_wheel, record_hash, sha256_file
 
 ENV_BIN = "Scripts" if sys.platform == "win32" else "bin"
 
@@ -199,6 +198,26 @@ def test_extra_wheels_are_indexed_from_their_filename_and_metadata(tmp_path):
     assert list(document["releases"]) == [version]
 
 
+def test_record_hash_is_the_wheel_record_form():
+    # SHA-256 of nothing, urlsafe base64 without padding (PEP 376 / PEP 427).
+    assert record_hash(b"") == "sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU"
+
+
+def test_building_again_adds_wheels_to_an_index_being_served(tmp_path):
+    # What --self-test does once it knows which pip wheel to offer.
+    first = PackageSpec("alpha", "1.0")
+    root = build_index(tmp_path / "index", [first])
+    extra = build_wheel(tmp_path / "elsewhere", "beta", "2.0")
+    with LocalIndexServer(root) as running:
+        assert b"beta" not in http_get(running, "/simple/")[2]
+        build_index(root, [first], [extra])
+        status, _, body = http_get(running, "/simple/beta/")
+        assert status == 200
+        assert b"beta-2.0-py3-none-any.whl" in body
+        assert b'href="alpha/"' in http_get(running, "/simple/")[2]
+    assert not list(root.rglob("*.partial"))
+
+
 # --------------------------------------------------------------------------- server
 
 
@@ -340,6 +359,32 @@ _HERMETIC_PIP_KEYS = {
 }
 
 
+def test_isolated_environment_moves_state_and_keeps_the_rest(tmp_path):
+    person = {"HOME": "/h", "PIP_INDEX_URL": "https://corp/simple/", "NO_PROXY": ".corp"}
+    env = isolated_environment(tmp_path / "run", person)
+    assert person == {"HOME": "/h", "PIP_INDEX_URL": "https://corp/simple/", "NO_PROXY": ".corp"}
+    for name in ("config", "data", "cache", "state"):
+        assert env[f"XDG_{name.upper()}_HOME"] == str(tmp_path / "run" / name)
+        assert (tmp_path / "run" / name).is_dir()
+    assert "PIP_INDEX_URL" not in env
+    assert env["PIP_CONFIG_FILE"] == os.devnull
+    assert env["NO_PROXY"].split(",") == [".corp", "127.0.0.1", "localhost"]
+    assert env["HOME"] == "/h"
+
+    in_place = {"PIP_FIND_LINKS": "/opt/wheels"}
+    folders = isolate_state(tmp_path / "again", in_place)
+    assert in_place["XDG_CACHE_HOME"] == str(folders["cache"])
+    assert in_place["PIP_FIND_LINKS"] == "/opt/wheels"  # state only: pip is left alone
+
+
+def test_the_old_import_path_still_works():
+    from tests.support import local_index
+
+    assert local_index.build_wheel is build_wheel
+    assert local_index.LocalIndexServer is LocalIndexServer
+    assert local_index.hermetic_pip_env is hermetic_pip_env
+
+
 # --------------------------------------------------------------------------- real pip
 
 
@@ -395,3 +440,23 @@ def test_pip_against_html_only_index(server, venv_python, tmp_path):
     simple = [r for r in server.log if r.path.startswith("/simple/")]
     assert len(simple) == 4  # one page per project: no /simple/pip/ version check
     assert all(r.content_type == "text/html; charset=utf-8" for r in simple)
+
+
+def test_venvdesk_testing_is_plain_python():
+    # It ships in the bundle for --self-test and serves tests/: no Qt, nothing from the app.
+    script = (
+        "import importlib, pkgutil, sys\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "import venvdesk_testing\n"
+        "for module in pkgutil.iter_modules(venvdesk_testing.__path__, 'venvdesk_testing.'):\n"
+        "    importlib.import_module(module.name)\n"
+        "print(sorted({n.partition('.')[0] for n in sys.modules} & {'PySide6', 'shiboken6', 'core', 'gui', 'tests'}))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-I", "-c", script, str(Path(__file__).resolve().parents[1])],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "[]"

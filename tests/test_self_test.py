@@ -90,3 +90,14 @@ def test_no_interpreter_at_all_has_a_message_too(qtbot):
 def test_the_running_program_is_never_chosen():
     assert is_this_program(sys.executable)
     assert not is_this_program("/nonexistent/python3")
+
+
+def test_self_test_uses_the_shared_testing_support():
+    # One wheel builder, index and isolation for the suite and --self-test (venvdesk_testing).
+    import gui.self_test as self_test
+    from venvdesk_testing import server, wheels
+
+    assert self_test.LocalIndexServer is server.LocalIndexServer
+    assert isinstance(self_test.PACKAGE, wheels.PackageSpec)
+    source = Path(self_test.__file__).read_text(encoding="utf-8")
+    assert "zipfile" not in source and "http.server" not in source
