@@ -7,7 +7,7 @@ Builds ~110 tiny wheels (some depending on others) with
 environment with that environment's own pip (``--no-index --find-links``, with
 this machine's pip configuration ignored: no network), then times
 ``core.packages.installed_packages(site_packages)`` in-process against
-``python -m pip list --format=json`` (the command ``core.commands.pip`` builds)
+``python -m pip list --format=json`` (the command ``core.backends.pip.pip_command`` builds)
 run as a subprocess on the same environment.  The target: at least 10x faster.
 """
 
@@ -74,6 +74,7 @@ def main() -> int:
         from packaging.utils import canonicalize_name
 
         from core import commands
+        from core.backends.pip import pip_command
         from core.environments import Environment
         from core.packages import installed_packages
         from tests.support.local_index import hermetic_pip_env
@@ -119,9 +120,7 @@ def main() -> int:
             ours_times.append(milliseconds(start))
 
         # The alternative: what asking pip costs, a subprocess each time.
-        listing = commands.pip(
-            environment_python, "list", "--format=json", description="List packages"
-        )
+        listing = pip_command(environment_python, "list", "--format=json", description="List packages")
         pip_times = []
         for _ in range(PIP_LIST_RUNS):
             start = time.perf_counter()

@@ -7,7 +7,7 @@ folders, the app's pip wheel cache pre-filled so no pip refresh runs), adds an
 environment made the Venvdesk way (``venv --without-pip`` + ``seed_pip``, pip
 24.x, so pip reports ``Progress N of M`` lines), and installs 40 small packages
 plus one ~2 MB wheel in one pip run through the Packages panel
-(``panel.install_specs([...], "Installing many")``).  Child processes get
+(``window.package_actions.install([...], "Installing many")``).  Child processes get
 ``PIP_INDEX_URL`` (a local index: ``build_index`` + ``LocalIndexServer`` in a
 child process, the big wheel served slowly so pip shows a progress bar for
 ~1.5 s), ``PIP_CONFIG_FILE=/dev/null`` and ``PIP_NO_CACHE_DIR=1``; every other
@@ -222,10 +222,11 @@ class Instruments:
 
 
 def instrument(window, instruments: Instruments) -> None:
-    import gui.main_window
-    import gui.packages_panel
+    import gui.controllers.operations
+    import gui.current_environment
 
     runner, panel, log = window.runner, window.packages_panel, window.log_view
+    operations, current = window.operations, window.current
     # Connected through lambdas or called as self.<name>(...): patching the instance takes effect.
     instruments.patch(runner, "_read", "ProcessRunner._read (+ log_view.output, progress bar)")
     instruments.patch(runner, "_on_finished", "ProcessRunner._on_finished (+ finished slots)")
@@ -233,14 +234,17 @@ def instrument(window, instruments: Instruments) -> None:
     for name in ("output", "begin_section", "command", "outcome", "note", "_append", "_ensure_new_line"):
         instruments.patch(log, name, f"LogView.{name}")
     instruments.patch(log.activity_log, "write", "ActivityLog.write")
-    for name in ("_change_finished", "_check_finished", "reload", "_set_state", "_update_queue",
-                 "_fetch_latest_versions", "show_integrity"):
+    for name in ("_change_finished", "_check_finished", "show_integrity"):
+        instruments.patch(operations, name, f"OperationsController.{name}")
+    for name in ("reload", "_fetch_latest_versions"):
+        instruments.patch(current, name, f"CurrentEnvironment.{name}")
+    for name in ("_set_state", "show_queue", "_packages_loaded", "_latest_versions_loaded"):
         instruments.patch(panel, name, f"PackagesPanel.{name}")
     instruments.patch(panel.model, "set_packages", "PackageTableModel.set_packages (reset)")
     instruments.patch(panel.model, "set_latest_versions", "PackageTableModel.set_latest_versions")
-    instruments.patch(window, "_set_state", "MainWindow._set_state")
-    instruments.wrap_background(gui.packages_panel)
-    instruments.wrap_background(gui.main_window)
+    instruments.patch(window.environment_actions, "_set_state", "EnvironmentController._set_state")
+    instruments.wrap_background(gui.controllers.operations)
+    instruments.wrap_background(gui.current_environment)
 
 
 def explain(instruments: Instruments, gaps: list[tuple[float, float]], origin: float) -> list[str]:
@@ -297,7 +301,9 @@ def explain(instruments: Instruments, gaps: list[tuple[float, float]], origin: f
 def measure(window, environment: Path, install: list[str], instruments: Instruments | None):
     from PySide6.QtCore import Qt, QTimer
 
-    panel = window.packages_panel
+    from core.operations import CheckPackages
+
+    current = window.current
     key = str(environment.resolve())
     loaded = {"latest": False}
 
@@ -305,11 +311,11 @@ def measure(window, environment: Path, install: list[str], instruments: Instrume
         if path == key:
             loaded["latest"] = True
 
-    panel.latest_versions_loaded.connect(latest_loaded)
-    window.add_environment_folder(str(environment))
-    if not wait_until(lambda: loaded["latest"] and panel.key == key, PASS_TIMEOUT_S):
+    current.latest_versions_loaded.connect(latest_loaded)
+    window.environment_actions.add_environment_folder(str(environment))
+    if not wait_until(lambda: loaded["latest"] and current.key == key, PASS_TIMEOUT_S):
         raise SystemExit("the environment's packages did not load")
-    panel.latest_versions_loaded.disconnect(latest_loaded)
+    current.latest_versions_loaded.disconnect(latest_loaded)
 
     ticks: list[float] = []
     timer = QTimer()
@@ -330,7 +336,7 @@ def measure(window, environment: Path, install: list[str], instruments: Instrume
         if operation is install_op.get("op"):
             events["pip install finished"] = time.perf_counter()
             events["install status"] = outcome.status.value
-        elif operation.kind == "check" and "pip install finished" in events:
+        elif isinstance(operation.intent, CheckPackages) and "pip install finished" in events:
             events["pip check finished"] = time.perf_counter()
 
     def packages_loaded(path: str) -> None:
@@ -352,9 +358,9 @@ def measure(window, environment: Path, install: list[str], instruments: Instrume
 
     window.runner.finished.connect(finished)
     window.runner.progress.connect(progressed)
-    panel.packages_loaded.connect(packages_loaded)
-    panel.latest_versions_loaded.connect(latest)
-    panel.checks_finished.connect(checks)
+    current.packages_loaded.connect(packages_loaded)
+    current.latest_versions_loaded.connect(latest)
+    window.operations.checks_finished.connect(checks)
 
     def done() -> bool:
         wanted = ("pip check finished", "packages re-read", "newest versions loaded",
@@ -364,7 +370,7 @@ def measure(window, environment: Path, install: list[str], instruments: Instrume
     if instruments is not None:
         instruments.start_sampling()
     submitted = time.perf_counter()
-    install_op["op"] = panel.install_specs(install, "Installing many")
+    install_op["op"] = window.package_actions.install(install, "Installing many")
     finished_all = wait_until(done, PASS_TIMEOUT_S)
     finished_at = time.perf_counter()
     spin(TAIL_S)
@@ -372,15 +378,15 @@ def measure(window, environment: Path, install: list[str], instruments: Instrume
     if instruments is not None:
         instruments.stop_sampling()
     for signal, slot in ((window.runner.finished, finished), (window.runner.progress, progressed),
-                         (panel.packages_loaded, packages_loaded),
-                         (panel.latest_versions_loaded, latest), (panel.checks_finished, checks)):
+                         (current.packages_loaded, packages_loaded),
+                         (current.latest_versions_loaded, latest), (window.operations.checks_finished, checks)):
         signal.disconnect(slot)
 
     busy_ticks = [t for t in ticks if t >= submitted]
     gaps = [(a, b) for a, b in zip(busy_ticks, busy_ticks[1:])]
     gap_ms = [(b - a) * 1000 for a, b in gaps]
     idle_gaps = [(b - a) * 1000 for a, b in zip(idle_ticks, idle_ticks[1:])]
-    installed = {p.key: p.version for p in panel.model.packages()}
+    installed = {p.key: p.version for p in window.packages_panel.model.packages()}
     return {
         "completed": finished_all,
         "duration_ms": (finished_at - submitted) * 1000,
@@ -483,8 +489,8 @@ def main() -> int:
             window = MainWindow()
             window.show()
             started = {"environments": False, "interpreters": False}
-            window.environments_loaded.connect(lambda: started.__setitem__("environments", True))
-            window.interpreters_loaded.connect(lambda: started.__setitem__("interpreters", True))
+            window.environment_actions.environments_loaded.connect(lambda: started.__setitem__("environments", True))
+            window.creation.interpreters_loaded.connect(lambda: started.__setitem__("interpreters", True))
             wait_until(lambda: all(started.values()), PASS_TIMEOUT_S)
 
             print(
@@ -494,7 +500,7 @@ def main() -> int:
             )
             results = []
             for number, environment in enumerate(environments, 1):
-                window.packages_panel._latest_cache.clear()  # cold: newest versions not known yet
+                window.current.forget_latest_versions()  # cold: newest versions not known yet
                 results.append(measure(window, environment, install, None))
                 report(f"Measured pass {number}/{REPETITIONS} (no instrumentation)", results[-1], install)
             result = {
@@ -507,7 +513,7 @@ def main() -> int:
             if worst > AIM_MS or "--diagnose" in sys.argv[1:]:
                 second_env = Path(scratch, "envs", "diagnosed")
                 make_environment(second_env, pip_wheel, commands.child_environment())
-                window.packages_panel._latest_cache.clear()  # cold, as in the first pass
+                window.current.forget_latest_versions()  # cold, as in the first pass
                 instruments = Instruments()
                 instrument(window, instruments)
                 diagnostic = measure(window, second_env, install, instruments)

@@ -17,8 +17,6 @@ from pathlib import Path
 
 from core.errors import InvalidInput
 
-PIP_BASE_OPTIONS = ("--disable-pip-version-check", "--no-input", "--no-color")
-
 # Variables that describe *our* process (a frozen bundle, our own Python) and
 # would break a child Python that is not us.
 _PRIVATE_VARIABLES = ("PYTHONHOME", "PYTHONPATH", "PYTHONEXECUTABLE", "__PYVENV_LAUNCHER__")
@@ -34,7 +32,7 @@ _URL_CREDENTIALS = re.compile(
 def redact(text: str) -> str:
     """Hide passwords and tokens in URLs (``https://user:token@host`` → ``https://user:****@host``)."""
 
-    def _hide(match: re.Match) -> str:
+    def _hide(match: re.Match[str]) -> str:
         user, sep, _secret = match.group("userinfo").partition(":")
         shown = f"{user}:****" if sep else "****"
         return f"{match.group('lead')}{match.group('scheme')}{shown}@"
@@ -75,7 +73,7 @@ def child_environment(base: dict[str, str] | None = None, *, frozen: bool | None
     return env
 
 
-def _check_path_argument(path: str | os.PathLike, what: str) -> str:
+def check_path_argument(path: str | os.PathLike[str], what: str) -> str:
     text = os.fspath(path)
     if not text:
         raise InvalidInput(f"The {what} is empty.", reference="empty-path")
@@ -86,7 +84,7 @@ def _check_path_argument(path: str | os.PathLike, what: str) -> str:
 
 def create_venv(
     interpreter: str,
-    target: str | os.PathLike,
+    target: str | os.PathLike[str],
     *,
     system_site_packages: bool = False,
     upgrade_deps: bool = False,
@@ -94,7 +92,7 @@ def create_venv(
     with_pip: bool = True,
 ) -> Command:
     """``<interpreter> -m venv [options] <target>``."""
-    target_text = _check_path_argument(target, "environment folder")
+    target_text = check_path_argument(target, "environment folder")
     args = ["-m", "venv"]
     if system_site_packages:
         args.append("--system-site-packages")
@@ -108,125 +106,27 @@ def create_venv(
         args.append(f"--prompt={prompt}")
     args.append(target_text)
     return Command(
-        _check_path_argument(interpreter, "interpreter"),
+        check_path_argument(interpreter, "interpreter"),
         tuple(args),
         f"Create the environment {Path(target_text).name}",
     )
 
 
-def seed_pip(environment_python: str | os.PathLike, wheel: str | os.PathLike) -> Command:
+def seed_pip(environment_python: str | os.PathLike[str], wheel: str | os.PathLike[str]) -> Command:
     """Unpack a cached pip wheel into a fresh environment (see ``core/seed_pip.py``)."""
-    wheel_text = _check_path_argument(wheel, "pip wheel")
+    wheel_text = check_path_argument(wheel, "pip wheel")
     script = Path(__file__).with_name("seed_pip.py")
     return Command(
-        _check_path_argument(environment_python, "environment's Python"),
+        check_path_argument(environment_python, "environment's Python"),
         ("-I", str(script), wheel_text),
         f"Install pip from {Path(wheel_text).name}",
     )
 
 
-def byte_compile(environment_python: str | os.PathLike, folder: str | os.PathLike) -> Command:
+def byte_compile(environment_python: str | os.PathLike[str], folder: str | os.PathLike[str]) -> Command:
     """``<python> -I -m compileall -q <folder>``: what pip does after installing."""
     return Command(
-        _check_path_argument(environment_python, "environment's Python"),
-        ("-I", "-m", "compileall", "-q", _check_path_argument(folder, "folder")),
+        check_path_argument(environment_python, "environment's Python"),
+        ("-I", "-m", "compileall", "-q", check_path_argument(folder, "folder")),
         f"Byte-compile {Path(folder).name}",
     )
-
-
-def pip(environment_python: str | os.PathLike, *args: str, description: str) -> Command:
-    """``<env python> -m pip --disable-pip-version-check --no-input --no-color <args>``."""
-    return Command(
-        _check_path_argument(environment_python, "environment's Python"),
-        ("-m", "pip", *PIP_BASE_OPTIONS, *args),
-        description,
-        env={"PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8"},
-    )
-
-
-# -- pip, one builder per action ---------------------------------------------------------------
-
-RAW_PROGRESS_SINCE = (24, 1)  # pip's "--progress-bar raw" prints "Progress N of M" lines
-
-
-def _version_tuple(version: str) -> tuple[int, ...]:
-    parts = []
-    for piece in version.split(".")[:3]:
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        if not digits:
-            break
-        parts.append(int(digits))
-    return tuple(parts)
-
-
-def _index_options(index_url: str) -> list[str]:
-    """``--index-url`` only when the app's own setting names one; otherwise pip's configuration applies."""
-    return ["--index-url", index_url] if index_url else []
-
-
-def _progress_options(pip_version: str) -> list[str]:
-    return ["--progress-bar", "raw"] if _version_tuple(pip_version) >= RAW_PROGRESS_SINCE else []
-
-
-def _checked_specs(specs: list[str] | tuple[str, ...]) -> list[str]:
-    """Requirement strings validated by ``core.requirements``; re-checked so nothing option-like slips in."""
-    if not specs:
-        raise InvalidInput("Name at least one package.", reference="spec-empty")
-    for spec in specs:
-        if not spec or spec.lstrip().startswith("-"):
-            raise InvalidInput(f"“{spec}” is not a package requirement.", reference="spec-option")
-    return list(specs)
-
-
-def pip_install(
-    environment_python: str | os.PathLike,
-    specs: list[str] | tuple[str, ...],
-    *,
-    pip_version: str = "",
-    index_url: str = "",
-    upgrade: bool = False,
-    force_reinstall: bool = False,
-    no_deps: bool = False,
-    description: str = "",
-) -> Command:
-    """``pip install [--upgrade] … <specs>`` (specs after ``--`` is not used: pip does not support it for install)."""
-    args = ["install", *_progress_options(pip_version), *_index_options(index_url)]
-    if upgrade:
-        args.append("--upgrade")
-    if force_reinstall:
-        args.append("--force-reinstall")
-    if no_deps:
-        args.append("--no-deps")
-    args += _checked_specs(specs)
-    return pip(environment_python, *args, description=description or f"Install {', '.join(specs)}")
-
-
-def pip_install_requirements(
-    environment_python: str | os.PathLike,
-    requirements_file: str | os.PathLike,
-    *,
-    pip_version: str = "",
-    index_url: str = "",
-) -> Command:
-    path = _check_path_argument(requirements_file, "requirements file")
-    return pip(
-        environment_python,
-        "install",
-        *_progress_options(pip_version),
-        *_index_options(index_url),
-        "--requirement",
-        path,
-        description=f"Install the packages listed in {Path(path).name}",
-    )
-
-
-def pip_uninstall(environment_python: str | os.PathLike, names: list[str] | tuple[str, ...]) -> Command:
-    return pip(environment_python, "uninstall", "--yes", *_checked_specs(names), description=f"Uninstall {', '.join(names)}")
-
-
-def pip_freeze(environment_python: str | os.PathLike) -> Command:
-    return pip(environment_python, "freeze", description="List the installed versions (pip freeze)")
-
-
-def pip_check(environment_python: str | os.PathLike) -> Command:
-    return pip(environment_python, "check", description="Check that installed packages fit together")

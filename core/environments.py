@@ -28,8 +28,65 @@ _MAX_NAME_LENGTH = 100
 PROJECT_ENVIRONMENT_NAMES = (".venv", "venv", "env")
 
 
+def version_tuple(version: str) -> tuple[int, ...]:
+    """``"3.12.1"`` → ``(3, 12, 1)``; ``"24.1b1"`` → ``(24, 1)``; stops at the first part without digits."""
+    parts = []
+    for piece in version.split(".")[:3]:
+        digits = ""
+        for character in piece:
+            if not character.isdigit():
+                break
+            digits += character
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
 def bin_dir_name(windows: bool = IS_WINDOWS) -> str:
     return "Scripts" if windows else "bin"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where things are inside an environment folder on one OS (the one place that knows it).
+
+    Like virtualenv's ``Describe``: ``bin``/``Scripts``, ``python``/``python.exe``,
+    ``lib/pythonX.Y/site-packages`` or ``Lib/site-packages``.
+    """
+
+    root: Path
+    windows: bool = IS_WINDOWS
+
+    @property
+    def bin_dir(self) -> Path:
+        return self.root / bin_dir_name(self.windows)
+
+    @property
+    def python(self) -> Path:
+        return self.bin_dir / ("python.exe" if self.windows else "python")
+
+    def expected_site_packages(self, python_version: str | tuple[int, ...]) -> Path:
+        """Where ``site-packages`` is for a Python of this version (the folder may not exist yet)."""
+        if self.windows:
+            return self.root / "Lib" / "site-packages"
+        version = version_tuple(python_version) if isinstance(python_version, str) else python_version
+        return self.root / "lib" / "python{}.{}".format(*version[:2]) / "site-packages"
+
+    def find_site_packages(self, python_version: str = "") -> Path | None:
+        """The existing ``site-packages`` folder (``lib`` or ``lib64``; any Python if the version is unknown)."""
+        if self.windows:
+            candidate = self.root / "Lib" / "site-packages"
+            return candidate if candidate.is_dir() else None
+        version = version_tuple(python_version)
+        for lib in ("lib", "lib64"):
+            if len(version) >= 2:
+                candidate = self.root / lib / "python{}.{}".format(*version[:2]) / "site-packages"
+                if candidate.is_dir():
+                    return candidate
+            for candidate in sorted((self.root / lib).glob("python*/site-packages")):
+                return candidate
+        return None
 
 
 def read_pyvenv_cfg(path: Path) -> dict[str, str]:
@@ -59,7 +116,7 @@ class Environment:
     config: dict[str, str] = field(default_factory=dict, compare=False)
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> Environment:
+    def load(cls, path: str | os.PathLike[str]) -> Environment:
         """Read an environment folder; a missing or unreadable ``pyvenv.cfg`` gives an empty config."""
         folder = Path(path)
         try:
@@ -106,27 +163,24 @@ class Environment:
         return self.config.get("include-system-site-packages", "false").lower() == "true"
 
     @property
+    def layout(self) -> Layout:
+        return Layout(self.path)
+
+    @property
+    def python_version(self) -> tuple[int, ...]:
+        return version_tuple(self.version)
+
+    @property
     def bin_dir(self) -> Path:
-        return self.path / bin_dir_name()
+        return self.layout.bin_dir
 
     @property
     def python(self) -> Path:
-        return self.bin_dir / ("python.exe" if IS_WINDOWS else "python")
+        return self.layout.python
 
     def site_packages(self) -> Path | None:
         """The environment's ``site-packages`` folder, found from the layout (no process)."""
-        if IS_WINDOWS:
-            candidate = self.path / "Lib" / "site-packages"
-            return candidate if candidate.is_dir() else None
-        major_minor = ".".join(self.version.split(".")[:2])
-        for lib in ("lib", "lib64"):
-            if major_minor:
-                candidate = self.path / lib / f"python{major_minor}" / "site-packages"
-                if candidate.is_dir():
-                    return candidate
-            for candidate in sorted((self.path / lib).glob("python*/site-packages")):
-                return candidate
-        return None
+        return self.layout.find_site_packages(self.version)
 
     def health(self) -> Health:
         """Whether the environment can be used, and if not, why (files only, no process)."""
@@ -186,7 +240,7 @@ def interpreter_starts(environment: Environment, timeout: float = 10.0) -> Healt
 # -- validating a new environment's name and place ---------------------------------------
 
 
-def validate_new_environment(name: str, location: str | os.PathLike) -> Path:
+def validate_new_environment(name: str, location: str | os.PathLike[str]) -> Path:
     """The folder a new environment would be created in, or :class:`InvalidInput` saying why not."""
     name = name.strip()
     if not name:
@@ -255,7 +309,7 @@ def validate_new_environment(name: str, location: str | os.PathLike) -> Path:
 # -- deleting ------------------------------------------------------------------------------
 
 
-def deletion_refusal(path: str | os.PathLike, *, protected_prefixes: tuple[str, ...] = ()) -> str:
+def deletion_refusal(path: str | os.PathLike[str], *, protected_prefixes: tuple[str, ...] = ()) -> str:
     """Why ``path`` must not be deleted ("" when it may go to the trash).
 
     Only folders holding ``pyvenv.cfg`` are ever deleted; never the
@@ -287,7 +341,7 @@ _ENVIRONMENT_LAYOUT = {
 }
 
 
-def foreign_entries(path: str | os.PathLike) -> list[str]:
+def foreign_entries(path: str | os.PathLike[str]) -> list[str]:
     """Top-level names in an environment folder that venv did not make (a project made with ``venv .``)."""
     try:
         names = os.listdir(path)
@@ -296,7 +350,7 @@ def foreign_entries(path: str | os.PathLike) -> list[str]:
     return sorted(name for name in names if name not in _ENVIRONMENT_LAYOUT)
 
 
-def folder_size(path: str | os.PathLike) -> int:
+def folder_size(path: str | os.PathLike[str]) -> int:
     """Bytes used by the files below ``path`` (links not followed).  Blocking: use a worker."""
     total = 0
     stack = [os.fspath(path)]
@@ -331,7 +385,7 @@ def human_size(size: int) -> str:
 
 def activation_command(environment: Environment, shell: str | None = None, windows: bool = IS_WINDOWS) -> str:
     """The line that activates ``environment`` in the person's shell."""
-    bin_dir = environment.path / bin_dir_name(windows)
+    bin_dir = Layout(environment.path, windows).bin_dir
     if windows:
         shell = (shell or "powershell").lower()
         if "cmd" in shell:
@@ -408,7 +462,7 @@ class EnvironmentRegistry:
                 found.append(Path(text))
         return found
 
-    def add(self, folder: str | os.PathLike) -> Path:
+    def add(self, folder: str | os.PathLike[str]) -> Path:
         """Remember an existing environment, or a project folder whose ``.venv`` is one."""
         path = Path(folder).expanduser()
         if not (path / "pyvenv.cfg").is_file():
@@ -430,7 +484,7 @@ class EnvironmentRegistry:
         self.save()
         return Path(text)
 
-    def remove(self, folder: str | os.PathLike) -> None:
+    def remove(self, folder: str | os.PathLike[str]) -> None:
         """Forget an environment without touching its files."""
         text = str(Path(folder))
         resolved = str(Path(folder).resolve())
@@ -439,7 +493,7 @@ class EnvironmentRegistry:
             self.hidden.append(resolved)
         self.save()
 
-    def forget_deleted(self, folder: str | os.PathLike) -> None:
+    def forget_deleted(self, folder: str | os.PathLike[str]) -> None:
         """Drop a folder that was moved to the trash from every list."""
         texts = {str(Path(folder)), os.path.realpath(folder)}
         self.added = [p for p in self.added if p not in texts]

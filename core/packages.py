@@ -8,6 +8,7 @@ hundred packages (see ``benchmarks/bench_package_listing.py``).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from core.names import canonical_name
@@ -106,6 +107,14 @@ def installed_packages(site_packages: str | os.PathLike[str] | None) -> list[Ins
         if package is not None:
             found.setdefault(package.key, package)
     return sorted(found.values(), key=lambda p: p.key)
+
+
+def installed_version(packages: Sequence[InstalledPackage], key: str) -> str:
+    """The version of the package whose normalised name is ``key``, or "" when it is not installed."""
+    for package in packages:
+        if package.key == key:
+            return package.version
+    return ""
 
 
 def required_by(packages: list[InstalledPackage]) -> dict[str, list[str]]:

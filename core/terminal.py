@@ -7,7 +7,7 @@ import shutil
 import sys
 
 from core.commands import Command
-from core.environments import Environment
+from core.environments import Environment, Layout
 
 # Tried in order on Linux and the BSDs; each with the flag that sets its working folder.
 _LINUX_TERMINALS = (
@@ -26,7 +26,7 @@ def terminal_command(environment: Environment, platform: str = sys.platform) -> 
     folder = environment.project_folder
     description = f"Open a terminal in {folder}"
     if platform == "win32":
-        activate = environment.path / "Scripts" / "activate.bat"
+        activate = Layout(environment.path, windows=True).bin_dir / "activate.bat"
         return Command("cmd.exe", ("/K", str(activate)), description, cwd=str(folder))
     if platform == "darwin":
         return Command("open", ("-a", "Terminal", str(folder)), description, cwd=str(folder))

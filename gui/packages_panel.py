@@ -1,22 +1,20 @@
-"""The Packages panel: what is installed in the selected environment, and every pip action on it.
+"""The Installed tab: what is in the current environment, and the buttons that ask for changes.
 
-Each action is a real ``python -m pip`` run through the window's one
-ProcessRunner; the panel builds the operation, and when it ends re-reads the
-environment from disk, runs ``pip check`` and looks for half-installed files.
+A view: it shows what :class:`~gui.current_environment.CurrentEnvironment`
+knows (packages, newest versions, half-installed files, pip check's problems)
+and turns clicks into requests (signals) that the package controller carries
+out.  It builds no command and handles no outcome.
 """
 
 from __future__ import annotations
 
 import html
-import time
-from pathlib import Path
 
-from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -25,7 +23,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMenu,
-    QMessageBox,
     QPushButton,
     QStackedWidget,
     QTableView,
@@ -34,75 +31,47 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import commands, pypi
-from core.environments import Environment, Health, interpreter_starts
-from core.errors import InvalidInput, UserFacingError
-from core.names import canonical_name
-from core.packages import InstalledPackage, Integrity, check_integrity, installed_packages
-from core.settings import Settings
+from core.environments import Health
+from core.operations import Operation
+from core.packages import InstalledPackage
 from gui import icons, theme
-from gui.message_bar import Level, MessageBar
-from gui.models.environments import EnvironmentEntry
+from gui.current_environment import CurrentEnvironment
 from gui.models.packages import PackageFilterModel, PackageTableModel
-from gui.runner import Operation, Outcome, ProcessRunner, Status
-from gui.workers import run_in_background
 
-LATEST_VERSIONS_TTL = 3600
-WATCH_DEBOUNCE_MS = 700
-CHANGE, CHECK, FREEZE = "change", "check", "freeze"
+NO_SELECTION = "Select an environment to see the packages installed in it."
 
 
 class PackagesPanel(QWidget):
-    packages_loaded = Signal(str)  # environment path
-    latest_versions_loaded = Signal(str)
-    environment_broken = Signal(str, object)  # path, Health
-    checks_finished = Signal(str)  # after pip check and the half-installed scan of a change
-    requirements_saved = Signal(str)  # file path
+    install_requested = Signal(str)  # the Install box's text
+    upgrade_requested = Signal(list)  # names of the selected packages
+    upgrade_all_requested = Signal(list)  # names of every outdated package
+    uninstall_requested = Signal(list)  # InstalledPackage
+    repair_requested = Signal()
+    unqueue_requested = Signal(int)  # operation id
 
     def __init__(
         self,
-        runner: ProcessRunner,
-        settings: Settings,
-        message_bar: MessageBar,
+        current: CurrentEnvironment,
         broken_actions: list[QAction],
+        requirements_menu: QMenu,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("packagesPanel")
-        self.runner = runner
-        self.settings = settings
-        self.message_bar = message_bar
-        self.entry: EnvironmentEntry | None = None
-        self.integrity = Integrity()
-        self.uninstall_warning_box: QMessageBox | None = None
-        self.requirements_options_box: QMessageBox | None = None
-        self.overwrite_box: QMessageBox | None = None
-        # (index, python version, name) -> (version, fetched at)
-        self._latest_cache: dict[tuple[str, tuple, str], tuple[str, float]] = {}
-        self._loading_for = ""
-        # Per environment: the requirements an interrupted install was installing.
-        self._interrupted: dict[str, list[str]] = {}
-
+        self.current = current
+        self._shown_key = "-"  # the environment whose packages are on screen
         self.model = PackageTableModel(parent=self)
         self.filter_model = PackageFilterModel(self)
         self.filter_model.setSourceModel(self.model)
-        self._build(broken_actions)
+        self._build(broken_actions, requirements_menu)
+        current.changed.connect(self._environment_changed)
+        current.packages_loaded.connect(self._packages_loaded)
+        current.latest_versions_loaded.connect(self._latest_versions_loaded)
+        current.integrity_changed.connect(self._show_repair_offer)
+        current.problems_changed.connect(self._show_problems)
+        self._environment_changed()
 
-        self.watcher = QFileSystemWatcher(self)
-        self.watcher.directoryChanged.connect(lambda _path: self._watch_timer.start())
-        self._watch_timer = QTimer(self)
-        self._watch_timer.setSingleShot(True)
-        self._watch_timer.setInterval(WATCH_DEBOUNCE_MS)
-        self._watch_timer.timeout.connect(self._changed_behind_our_back)
-
-        runner.queued.connect(lambda _op: self._update_queue())
-        runner.started.connect(lambda _op: self._update_queue())
-        runner.finished.connect(self._operation_finished)
-        self.set_environment(None)
-
-    # -- building ----------------------------------------------------------------------------
-
-    def _build(self, broken_actions: list[QAction]) -> None:
+    def _build(self, broken_actions: list[QAction], requirements_menu: QMenu) -> None:
         self.title = QLabel("Packages")
         self.title.setObjectName("packagesTitle")
         theme.set_role(self.title, "title")
@@ -111,26 +80,19 @@ class PackagesPanel(QWidget):
         self.install_edit.setObjectName("installSpecEdit")
         self.install_edit.setAccessibleName("Package to install")
         self.install_edit.setPlaceholderText("Package to install, e.g. requests or requests==2.32.3")
-        self.install_edit.textChanged.connect(lambda _t: self._set_install_error(""))
-        self.install_edit.returnPressed.connect(self.install_from_box)
+        self.install_edit.textChanged.connect(lambda _t: self.show_install_error(""))
+        self.install_edit.returnPressed.connect(self._install_requested)
         self.install_button = QPushButton("Install")
         icons.set_action_icon(self.install_button, "install")
         self.install_button.setObjectName("installButton")
         self.install_button.setAccessibleName("Install the package named in the box")
-        self.install_button.clicked.connect(self.install_from_box)
+        self.install_button.clicked.connect(self._install_requested)
         self.requirements_button = QToolButton()
         self.requirements_button.setObjectName("requirementsButton")
         self.requirements_button.setText("requirements.txt")
         self.requirements_button.setAccessibleName("Save or install a requirements file")
         self.requirements_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(self)
-        self.save_requirements_action = menu.addAction("Save requirements…", self.save_requirements)
-        self.save_requirements_action.setObjectName("saveRequirementsAction")
-        icons.set_action_icon(self.save_requirements_action, "save-requirements")
-        self.install_requirements_action = menu.addAction("Install from requirements…", self.choose_requirements_file)
-        self.install_requirements_action.setObjectName("installRequirementsAction")
-        icons.set_action_icon(self.install_requirements_action, "load-requirements")
-        self.requirements_button.setMenu(menu)
+        self.requirements_button.setMenu(requirements_menu)
         install_row = QHBoxLayout()
         install_row.addWidget(self.install_edit, 1)
         install_row.addWidget(self.install_button)
@@ -155,17 +117,17 @@ class PackagesPanel(QWidget):
         icons.set_action_icon(self.upgrade_button, "upgrade")
         self.upgrade_button.setObjectName("upgradeButton")
         self.upgrade_button.setAccessibleName("Upgrade the selected packages")
-        self.upgrade_button.clicked.connect(self.upgrade_selected)
+        self.upgrade_button.clicked.connect(lambda: self.upgrade_requested.emit([p.name for p in self.selected_packages()]))
         self.upgrade_all_button = QPushButton("Upgrade all outdated")
         icons.set_action_icon(self.upgrade_all_button, "upgrade")
         self.upgrade_all_button.setObjectName("upgradeAllButton")
         self.upgrade_all_button.setAccessibleName("Upgrade every outdated package")
-        self.upgrade_all_button.clicked.connect(self.upgrade_all_outdated)
+        self.upgrade_all_button.clicked.connect(lambda: self.upgrade_all_requested.emit([p.name for p in self.model.outdated_packages()]))
         self.uninstall_button = QPushButton("Uninstall")
         icons.set_action_icon(self.uninstall_button, "uninstall")
         self.uninstall_button.setObjectName("uninstallButton")
         self.uninstall_button.setAccessibleName("Uninstall the selected packages")
-        self.uninstall_button.clicked.connect(self.uninstall_selected)
+        self.uninstall_button.clicked.connect(lambda: self.uninstall_requested.emit(self.selected_packages()))
         actions_row = QHBoxLayout()
         actions_row.addWidget(self.filter_edit, 1)
         actions_row.addWidget(self.outdated_check)
@@ -197,7 +159,7 @@ class PackagesPanel(QWidget):
         icons.set_action_icon(self.repair_button, "repair")
         self.repair_button.setObjectName("repairButton")
         self.repair_button.setAccessibleName("Repair the half-installed packages")
-        self.repair_button.clicked.connect(self.repair)
+        self.repair_button.clicked.connect(self.repair_requested)
         repair_layout.addWidget(self.repair_label, 1)
         repair_layout.addWidget(self.repair_button)
         self.repair_bar.hide()
@@ -232,7 +194,7 @@ class PackagesPanel(QWidget):
         self.remove_queued_button = QPushButton("Remove from queue")
         icons.set_action_icon(self.remove_queued_button, "remove")
         self.remove_queued_button.setObjectName("removeQueuedButton")
-        self.remove_queued_button.clicked.connect(self.remove_selected_from_queue)
+        self.remove_queued_button.clicked.connect(self._unqueue_requested)
         queue_layout.addWidget(self.queue_label)
         queue_layout.addWidget(self.queue_list, 1)
         queue_layout.addWidget(self.remove_queued_button)
@@ -280,58 +242,48 @@ class PackagesPanel(QWidget):
 
     # -- state -------------------------------------------------------------------------------
 
-    @property
-    def environment(self) -> Environment | None:
-        return self.entry.environment if self.entry is not None else None
-
-    @property
-    def key(self) -> str:
-        return str(self.entry.environment.path) if self.entry is not None else ""
-
     def selected_packages(self) -> list[InstalledPackage]:
         rows = self.table.selectionModel().selectedRows()
         return [self.filter_model.data(index, PackageTableModel.PackageRole) for index in rows]
 
     def _set_state(self) -> None:
-        has_env = self.entry is not None and self.entry.health.ok
-        selected = self.selected_packages() if has_env else []
+        usable = self.current.usable
+        selected = self.selected_packages() if usable else []
         for widget in (self.install_edit, self.install_button, self.requirements_button):
-            widget.setEnabled(has_env)
+            widget.setEnabled(usable)
         self.upgrade_button.setEnabled(bool(selected))
         self.uninstall_button.setEnabled(bool(selected))
-        self.upgrade_all_button.setEnabled(has_env and bool(self.model.outdated_packages()))
+        self.upgrade_all_button.setEnabled(usable and bool(self.model.outdated_packages()))
 
-    def _set_install_error(self, text: str) -> None:
+    def show_install_error(self, text: str) -> None:
         self.install_error.setText(text)
         self.install_error.setVisible(bool(text))
 
-    def set_environment(self, entry: EnvironmentEntry | None) -> None:
-        """Show ``entry``'s packages (read off the UI thread), or explain why there are none."""
-        previous = self.key
-        self.entry = entry
-        if self.watcher.directories():
-            self.watcher.removePaths(self.watcher.directories())
-        if previous != self.key:
+    def _install_requested(self) -> None:
+        self.install_requested.emit(self.install_edit.text())
+
+    def _environment_changed(self) -> None:
+        """Another environment (or none) is current: show its name, or why there is nothing to show."""
+        entry = self.current.entry
+        if self.current.key != self._shown_key:  # another environment: nothing of the last one stays
+            self._shown_key = self.current.key
             self.problems_label.hide()
             self.repair_bar.hide()
-            self._set_install_error("")
-        self._update_queue()
+            self.index_note.hide()
+            self.show_install_error("")
+            self.model.set_packages([])
         if entry is None:
             self.title.setText("Packages")
-            self.placeholder.setText("Select an environment to see the packages installed in it.")
+            self.placeholder.setText(NO_SELECTION)
             self.broken_actions.hide()
             self.pages.setCurrentWidget(self.message_page)
-            self.model.set_packages([])
-            self._set_state()
-            return
-        environment = entry.environment
-        self.title.setText(f"Packages in {environment.name}")
-        if not entry.health.ok:
-            self.show_broken(entry.health)
-            self.packages_loaded.emit(self.key)
-            return
-        self.broken_actions.hide()
-        self.reload()
+        else:
+            self.title.setText(f"Packages in {entry.environment.name}")
+            if not entry.health.ok:
+                self.show_broken(entry.health)
+            else:
+                self.broken_actions.hide()
+        self._set_state()
 
     def show_broken(self, health: Health) -> None:
         self.placeholder.setText(
@@ -343,449 +295,53 @@ class PackagesPanel(QWidget):
         self.model.set_packages([])
         self._set_state()
 
-    # -- reading -----------------------------------------------------------------------------
-
-    def reload(self, *, check_python: bool = True) -> None:
-        environment = self.environment
-        if environment is None:
+    def _packages_loaded(self, path: str) -> None:
+        if path != self.current.key or not self.current.usable:
             return
-        path = self.key
-        self._loading_for = path
-
-        def read():
-            site_packages = environment.site_packages()
-            health = interpreter_starts(environment) if check_python else None
-            # Half-installed files from an earlier session (or another program) are offered for repair too.
-            return site_packages, installed_packages(site_packages), health, check_integrity(site_packages)
-
-        def done(result) -> None:
-            site_packages, packages, health, integrity = result
-            if self._loading_for != path or self.key != path:
-                return  # the person moved on
-            if health is not None and not health.ok:
-                self.environment_broken.emit(path, health)
-                return
-            self.model.set_packages(packages)
-            self._show_repair_offer(integrity)
-            self.pages.setCurrentWidget(self.table_page)
-            if site_packages is not None and str(site_packages) not in self.watcher.directories():
-                self.watcher.addPath(str(site_packages))
-            self._set_state()
-            self.packages_loaded.emit(path)
-            self._fetch_latest_versions(packages)
-
-        run_in_background(read, done, self._failed("read the installed packages"), context=self)
-
-    def _changed_behind_our_back(self) -> None:
-        """Something (a terminal pip, another program) changed site-packages: show it."""
-        if self.entry is not None and not self.runner.is_busy(self.key):
-            self.reload(check_python=False)
-
-    def index_url(self) -> str:
-        return pypi.configured_index_url(self.settings.index_url)
-
-    def _python_version(self) -> tuple[int, ...]:
-        version = self.environment.version if self.environment is not None else ""
-        return tuple(int(p) for p in version.split(".")[:3] if p.isdigit())
-
-    def _fetch_latest_versions(self, packages: list[InstalledPackage]) -> None:
-        index = self.index_url()
-        python = self._python_version()
-        now = time.time()
-        known: dict[str, str] = {}
-        missing: list[str] = []
-        for package in packages:
-            cached = self._latest_cache.get((index, python, package.key))
-            if cached is not None and now - cached[1] < LATEST_VERSIONS_TTL:
-                known[package.key] = cached[0]
-            else:
-                missing.append(package.key)
-        self.model.set_latest_versions(known)
+        self.model.set_packages(self.current.packages)
+        self.model.set_latest_versions(self.current.latest)
+        self.pages.setCurrentWidget(self.table_page)
         self._set_state()
-        if not missing:
-            self.latest_versions_loaded.emit(self.key)
+
+    def _latest_versions_loaded(self, path: str) -> None:
+        if path != self.current.key:
             return
-        path = self.key
-
-        def done(results: dict) -> None:
-            fetched_at = time.time()
-            failures = []
-            for name, value in results.items():
-                if isinstance(value, Exception):
-                    failures.append(f"{name}: {value}")
-                else:
-                    self._latest_cache[(index, python, name)] = (value, fetched_at)
-                    known[name] = value
-            if self.key != path:
-                return
-            self.model.set_latest_versions(known)
-            self._set_state()
-            if failures:
-                # Not worth interrupting the person (they may be offline): a quiet note with details.
-                self.index_note.setText(
-                    f"Newest versions unknown for {len(failures)} package(s):"
-                    f" {commands.redact(index)} did not answer."
-                )
-                self.index_note.setToolTip(commands.redact("\n".join(failures[:20])))
-            self.index_note.setVisible(bool(failures))
-            self.latest_versions_loaded.emit(path)
-
-        run_in_background(
-            lambda: pypi.latest_versions(index, missing, python), done, self._failed("look up the newest versions"), context=self
-        )
-
-    def _failed(self, what: str):
-        def show(exc: BaseException, formatted: str) -> None:
-            error = UserFacingError(f"Venvdesk could not {what}.", str(exc), detail=formatted)
-            self.message_bar.show_message(str(error), Level.ERROR, error.detail)
-
-        return show
-
-    # -- actions -----------------------------------------------------------------------------
-
-    def pip_version(self, environment: Environment | None = None) -> str:
-        """The environment's pip version (decides whether pip can report progress as numbers)."""
-        packages = self.model.packages()
-        if environment is not None and str(environment.path) != self.key:
-            packages = installed_packages(environment.site_packages())  # a few ms of metadata reads
-        for package in packages:
-            if package.key == "pip":
-                return package.version
-        return ""
-
-    def submit_change(self, title: str, steps: list[commands.Command], **data) -> Operation:
-        operation = Operation(self.key, title, steps, kind=CHANGE, data=data)
-        self.runner.submit(operation)
-        self._update_queue()
-        return operation
-
-    def install_from_box(self) -> Operation | None:
-        from core.requirements import parse_install_spec
-
-        if self.environment is None:
-            return None
-        try:
-            requirement = parse_install_spec(self.install_edit.text())
-        except InvalidInput as error:
-            self._set_install_error(" ".join(filter(None, [error.message, error.hint])))
-            return None
-        spec = str(requirement)
-        command = commands.pip_install(
-            self.environment.python, [spec], pip_version=self.pip_version(), index_url=self.settings.index_url
-        )
-        self.install_edit.clear()
-        return self.submit_change(f"Installing {spec}", [command], names=[requirement.name], repair_specs=[spec])
-
-    def install_specs(self, specs: list[str], title: str, *, upgrade: bool = False) -> Operation | None:
-        if self.environment is None or not specs:
-            return None
-        command = commands.pip_install(
-            self.environment.python, specs, pip_version=self.pip_version(), index_url=self.settings.index_url, upgrade=upgrade
-        )
-        return self.submit_change(title, [command], names=specs, repair_specs=specs)
-
-    def upgrade_selected(self) -> Operation | None:
-        names = [p.name for p in self.selected_packages()]
-        return self.install_specs(names, f"Upgrading {', '.join(names)}", upgrade=True)
-
-    def upgrade_all_outdated(self) -> Operation | None:
-        names = [p.name for p in self.model.outdated_packages()]
-        return self.install_specs(names, f"Upgrading {len(names)} outdated package(s)", upgrade=True)
-
-    def uninstall_selected(self) -> None:
-        chosen = self.selected_packages()
-        if not chosen or self.environment is None:
-            return
-        removing = {p.key for p in chosen}
-        needed: dict[str, list[str]] = {}
-        for package in chosen:
-            users = [name for name in self.model.dependents_of(package) if canonical_name(name) not in removing]
-            if users:
-                needed[package.name] = users
-        if not needed:
-            self.uninstall([p.name for p in chosen])
-            return
-        box = QMessageBox(self)
-        box.setObjectName("uninstallWarningBox")
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Other packages need these")
-        box.setText("Some of the packages you chose are needed by other installed packages.")
-        box.setInformativeText(
-            "\n".join(f"• {name} is needed by {', '.join(users)}" for name, users in needed.items())
-            + "\n\nUninstalling them may break those packages."
-        )
-        unneeded = [p.name for p in chosen if p.name not in needed]
-        keep_button = None
-        if unneeded:
-            keep_button = box.addButton(f"Uninstall only {', '.join(unneeded)}", QMessageBox.ButtonRole.AcceptRole)
-            keep_button.setObjectName("uninstallUnneededButton")
-        anyway = box.addButton("Uninstall anyway", QMessageBox.ButtonRole.DestructiveRole)
-        anyway.setObjectName("uninstallAnywayButton")
-        keep = box.addButton("Keep them", QMessageBox.ButtonRole.RejectRole)
-        keep.setObjectName("keepPackagesButton")
-        box.setDefaultButton(keep)
-
-        def clicked(button) -> None:
-            if button is anyway:
-                self.uninstall([p.name for p in chosen])
-            elif keep_button is not None and button is keep_button:
-                self.uninstall(unneeded)
-
-        box.buttonClicked.connect(clicked)
-        self.uninstall_warning_box = box
-        box.open()
-
-    def uninstall(self, names: list[str]) -> Operation | None:
-        if self.environment is None or not names:
-            return None
-        command = commands.pip_uninstall(self.environment.python, names)
-        return self.submit_change(f"Uninstalling {', '.join(names)}", [command], names=names)
-
-    # -- requirements ------------------------------------------------------------------------
-
-    def default_requirements_path(self) -> Path:
-        environment = self.environment
-        folder = environment.project_folder if environment is not None and environment.is_project_environment else Path.home()
-        return folder / "requirements.txt"
-
-    def save_requirements(self) -> None:
-        if self.environment is None:
-            return
-        path, _filter = QFileDialog.getSaveFileName(
-            self, "Save requirements", str(self.default_requirements_path()), "Requirements (*.txt)",
-            options=QFileDialog.Option.DontConfirmOverwrite,
-        )
-        if path:
-            self.save_requirements_to(Path(path))
-
-    def save_requirements_to(self, path: Path, *, overwrite: bool = False) -> Operation | None:
-        """Run ``pip freeze`` and write its output to ``path`` (asks before replacing a file)."""
-        if self.environment is None:
-            return None
-        if path.exists() and not overwrite:
-            box = QMessageBox(self)
-            box.setObjectName("overwriteRequirementsBox")
-            box.setIcon(QMessageBox.Icon.Question)
-            box.setText(f"{path.name} already exists. Replace it?")
-            box.setInformativeText(str(path))
-            replace = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
-            replace.setObjectName("replaceButton")
-            box.addButton(QMessageBox.StandardButton.Cancel)
-            def clicked(button) -> None:
-                if button is replace:
-                    self.save_requirements_to(path, overwrite=True)
-
-            box.buttonClicked.connect(clicked)
-            self.overwrite_box = box
-            box.open()
-            return None
-        operation = Operation(
-            self.key, f"Saving requirements to {path.name}", [commands.pip_freeze(self.environment.python)],
-            kind=FREEZE, data={"path": path, "overwrite": overwrite}, capture_output=True,
-        )
-        self.runner.submit(operation)
-        return operation
-
-    def choose_requirements_file(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(
-            self, "Install from requirements", str(self.default_requirements_path().parent), "Requirements (*.txt);;All files (*)"
-        )
-        if path:
-            self.install_requirements_file(Path(path))
-
-    def install_requirements_file(
-        self, path: Path, *, options_confirmed: bool = False, environment: Environment | None = None
-    ) -> Operation | None:
-        """Check the file line by line, confirm lines that change where code comes from, then ``pip install -r``."""
-        from core.requirements import read_requirements_file
-
-        environment = environment or self.environment
-        if environment is None:
-            return None
-        try:
-            parsed = read_requirements_file(path)
-        except InvalidInput as error:
-            self.message_bar.show_message(str(error), Level.ERROR, error.detail)
-            return None
-        if not parsed.ok:
-            self.message_bar.show_message(
-                f"{path.name} has lines Venvdesk cannot read, so nothing was installed. {parsed.describe_errors()}",
-                Level.ERROR,
-                parsed.describe_errors(),
+        self.model.set_latest_versions(self.current.latest)
+        failures = self.current.latest_failures
+        if failures:
+            # Not worth interrupting the person (they may be offline): a quiet note with details.
+            self.index_note.setText(
+                f"Newest versions unknown for {len(failures)} package(s):"
+                f" {self.current.index_url_shown()} did not answer."
             )
-            return None
-        if parsed.changes_sources and not options_confirmed:
-            box = QMessageBox(self)
-            box.setObjectName("requirementsOptionsBox")
-            box.setIcon(QMessageBox.Icon.Warning)
-            box.setWindowTitle("Check where the code comes from")
-            box.setText(f"{path.name} has lines that change where packages are downloaded from, or install local code:")
-            box.setInformativeText(parsed.describe_options() + "\n\nInstall only if you trust this file.")
-            go = box.addButton("Install anyway", QMessageBox.ButtonRole.AcceptRole)
-            go.setObjectName("installRequirementsAnywayButton")
-            box.addButton(QMessageBox.StandardButton.Cancel)
-            def confirmed(button) -> None:
-                if button is go:
-                    self.install_requirements_file(path, options_confirmed=True, environment=environment)
+            self.index_note.setToolTip("\n".join(failures[:20]))
+        self.index_note.setVisible(bool(failures))
+        self._set_state()
 
-            box.buttonClicked.connect(confirmed)
-            self.requirements_options_box = box
-            box.open()
-            return None
-        command = commands.pip_install_requirements(
-            environment.python, path, pip_version=self.pip_version(environment), index_url=self.settings.index_url
-        )
-        requirements = [line.requirement for line in parsed.requirements if line.requirement is not None]
-        operation = Operation(
-            str(environment.path), f"Installing from {path.name}", [command], kind=CHANGE,
-            data={"names": [r.name for r in requirements], "repair_specs": [str(r) for r in requirements]},
-        )
-        self.runner.submit(operation)
-        self._update_queue()
-        return operation
-
-    # -- outcomes ----------------------------------------------------------------------------
-
-    def _operation_finished(self, outcome: Outcome) -> None:
-        operation = outcome.operation
-        self._update_queue()
-        if operation.kind == CHANGE:
-            self._change_finished(outcome)
-        elif operation.kind == CHECK:
-            self._check_finished(outcome)
-        elif operation.kind == FREEZE:
-            self._freeze_finished(outcome)
-
-    def _change_finished(self, outcome: Outcome) -> None:
-        operation = outcome.operation
-        if outcome.status in (Status.CANCELLED, Status.CRASHED):
-            # What it was installing: the only safe names for Repair to reinstall later.
-            self._interrupted[operation.key] = list(operation.data.get("repair_specs", ()))
-        elif outcome.ok:
-            self._interrupted.pop(operation.key, None)
-        if outcome.status is Status.FAILED:
-            self.message_bar.show_message(
-                f"{operation.title} did not work. The log shows pip's explanation.", Level.ERROR, outcome.detail()
-            )
-        elif outcome.status is Status.FAILED_TO_START:
-            self.message_bar.show_message(str(outcome), Level.ERROR, outcome.detail())
-        environment = Environment.load(operation.key)
-        if operation.key == self.key:
-            self.reload(check_python=False)
-        # Follow-ups: pip's own consistency check, and a scan for half-installed files.
-        self.runner.submit(
-            Operation(operation.key, "Checking that packages fit together", [commands.pip_check(environment.python)],
-                      kind=CHECK, capture_output=True, data={"after": outcome.status})
-        )
-        path = operation.key
-
-        def scanned(integrity: Integrity) -> None:
-            if path == self.key:
-                self.show_integrity(integrity, outcome)
-            else:  # the person moved on; the result shows when they come back and it is re-checked
-                self.checks_finished.emit(path)
-
-        run_in_background(lambda: check_integrity(environment.site_packages()), scanned, self._failed("check for half-installed files"), context=self)
-
-    def _show_repair_offer(self, integrity: Integrity) -> None:
-        self.integrity = integrity
+    def _show_repair_offer(self) -> None:
+        integrity = self.current.integrity
         if integrity.clean:
             self.repair_bar.hide()
             return
-        unknown = [o for o in integrity.orphans if not self._interrupted.get(self.key)]
+        interrupted = self.current.interrupted_specs()
         advice = "Repair reinstalls them."
-        if unknown and not integrity.damaged and not integrity.leftovers:
+        if integrity.orphans and not interrupted and not integrity.damaged and not integrity.leftovers:
             advice = "Reinstall the package these files belong to (Repair cannot tell which one it is)."
         self.repair_label.setText(
             f"<b>This environment may have half-installed packages</b> ({html.escape(integrity.describe())}). {advice}"
         )
         self.repair_bar.show()
-        self.repair_button.setEnabled(bool(integrity.damaged or integrity.leftovers or self._interrupted.get(self.key)))
+        self.repair_button.setEnabled(bool(integrity.damaged or integrity.leftovers or interrupted))
 
-    def show_integrity(self, integrity: Integrity, outcome: Outcome | None = None) -> None:
-        """Show the scan after a change; tell the person what an interruption left behind."""
-        self._show_repair_offer(integrity)
-        interrupted = outcome is not None and outcome.status in (Status.CANCELLED, Status.CRASHED)
-        if integrity.clean:
-            if interrupted:
-                self.message_bar.show_message(
-                    f"{outcome.operation.title} was {'cancelled' if outcome.status is Status.CANCELLED else 'stopped'}."
-                    " The environment was checked: no half-installed files were left.",
-                    Level.INFO,
-                )
-        elif interrupted:
-            self.message_bar.show_message(
-                f"{outcome.operation.title} was interrupted and left half-installed files. Use Repair to fix them.",
-                Level.WARNING,
-                outcome.detail(),
-            )
-        self.checks_finished.emit(self.key)
-
-    def _check_finished(self, outcome: Outcome) -> None:
-        if outcome.operation.key != self.key:
-            return
-        lines = [line for line in outcome.stdout.splitlines() if line.strip() and not line.startswith("No broken")]
-        if outcome.ok or not lines:
-            self.problems_label.hide()
-        else:
-            self.problems_label.setText("⚠ Some installed packages do not fit together:\n" + "\n".join(lines))
-            self.problems_label.show()
-
-    def _freeze_finished(self, outcome: Outcome) -> None:
-        from core.requirements import write_requirements_file
-
-        path: Path = outcome.operation.data["path"]
-        if not outcome.ok:
-            self.message_bar.show_message(f"Could not list the installed packages for {path.name}.", Level.ERROR, outcome.detail())
-            return
-        try:
-            write_requirements_file(path, outcome.stdout, overwrite=outcome.operation.data.get("overwrite", False))
-        except UserFacingError as error:  # exists already, or cannot be written
-            self.message_bar.show_message(str(error), Level.ERROR, error.detail)
-            return
-        count = len([line for line in outcome.stdout.splitlines() if line.strip()])
-        self.message_bar.show_message(f"Saved {count} package version(s) to {path}.", Level.SUCCESS)
-        self.requirements_saved.emit(str(path))
-
-    def repair(self) -> Operation | None:
-        """Remove pip's leftovers; reinstall damaged distributions and what an interrupted install was installing.
-
-        Folder names are never passed to pip: ``attr/`` belongs to ``attrs``, and PyPI's ``attr`` is
-        another project.
-        """
-        environment = self.environment
-        if environment is None or self.integrity.clean:
-            return None
-        integrity = self.integrity
-        site_packages = environment.site_packages()
-        specs = [f"{p.name}=={p.version}" for p in integrity.damaged]
-        specs += [s for s in self._interrupted.get(self.key, []) if s not in specs]
-        steps = []
-        if integrity.leftovers and site_packages is not None:
-            paths = [str(site_packages / name) for name in integrity.leftovers]
-            steps.append(
-                commands.Command(
-                    str(environment.python),
-                    ("-I", "-c", "import shutil, sys\nfor p in sys.argv[1:]: shutil.rmtree(p, ignore_errors=True)", *paths),
-                    "Remove pip's temporary leftovers",
-                )
-            )
-        if specs:
-            steps.append(
-                commands.pip_install(
-                    environment.python, specs, pip_version=self.pip_version(), index_url=self.settings.index_url,
-                    force_reinstall=True, no_deps=True, description="Reinstall the half-installed packages",
-                )
-            )
-        if not steps:
-            return None
-        self.repair_bar.hide()
-        return self.submit_change("Repairing the environment", steps, names=specs, repair_specs=specs)
+    def _show_problems(self) -> None:
+        problems = self.current.problems
+        if problems:
+            self.problems_label.setText("⚠ Some installed packages do not fit together:\n" + "\n".join(problems))
+        self.problems_label.setVisible(bool(problems))
 
     # -- queue -------------------------------------------------------------------------------
 
-    def _update_queue(self) -> None:
-        pending = self.runner.pending_operations(self.key) if self.key else []
+    def show_queue(self, pending: list[Operation]) -> None:
         self.queue_list.clear()
         for operation in pending:
             item = QListWidgetItem(operation.title)
@@ -793,12 +349,7 @@ class PackagesPanel(QWidget):
             self.queue_list.addItem(item)
         self.queue_box.setVisible(bool(pending))
 
-    def remove_selected_from_queue(self) -> None:
+    def _unqueue_requested(self) -> None:
         item = self.queue_list.currentItem() or (self.queue_list.item(0) if self.queue_list.count() else None)
-        if item is None:
-            return
-        wanted = item.data(Qt.ItemDataRole.UserRole)
-        for operation in self.runner.pending_operations(self.key):
-            if operation.id == wanted:
-                self.runner.cancel(operation)
-        self._update_queue()
+        if item is not None:
+            self.unqueue_requested.emit(int(item.data(Qt.ItemDataRole.UserRole)))

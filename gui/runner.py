@@ -1,105 +1,29 @@
 """The one owner of every QProcess the app starts.
 
-An :class:`Operation` is a list of :class:`core.commands.Command` steps that
-run one after another for one environment (its *key*).  Each key has a queue:
+An :class:`~core.operations.Operation` is a list of :class:`core.commands.Command`
+steps that run one after another for one environment (its *key*).  Each key has a queue:
 one operation runs at a time per environment, operations on different
 environments run side by side.  Whatever way an operation ends — finished,
 a step exited non-zero, crashed, could not start, cancelled — it ends with
-exactly one :class:`Outcome`, whose ``str()`` is a sentence for the person.
+exactly one :class:`~core.operations.Outcome`, whose ``str()`` is a sentence for the person.
 """
 
 from __future__ import annotations
 
 import codecs
-import enum
-import itertools
 import os
-import re
 import shutil
 import signal
 import sys
 from collections import deque
-from dataclasses import dataclass, field
 
 from PySide6.QtCore import QDeadlineTimer, QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
-from core.commands import Command, child_environment, redact
+from core.commands import Command, child_environment
+from core.operations import Operation, Outcome, Status
 
 TAIL_LINES = 25
-_PROGRESS_LINE = re.compile(r"^Progress (\d+) of (\d+)\s*$")
 CANCEL_GRACE_MS = 3000
-
-
-class Status(enum.Enum):
-    OK = "ok"
-    FAILED = "failed"
-    CRASHED = "crashed"
-    FAILED_TO_START = "failed-to-start"
-    CANCELLED = "cancelled"
-
-
-@dataclass
-class Operation:
-    """Work for one environment: ``steps`` run in order, each must succeed.
-
-    A step whose index is in ``optional`` may fail without failing the
-    operation (the failure is recorded in the outcome's ``warnings``).
-    """
-
-    key: str
-    title: str
-    steps: list[Command]
-    optional: frozenset[int] = frozenset()
-    # What the operation is for, so whoever started it can recognise its outcome.
-    kind: str = ""
-    data: dict = field(default_factory=dict)
-    # Keep the whole standard output in the outcome (pip freeze, pip check).
-    capture_output: bool = False
-    id: int = field(default_factory=itertools.count(1).__next__)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: Status
-    operation: Operation
-    command: Command | None = None
-    exit_code: int | None = None
-    tail: tuple[str, ...] = ()
-    reason: str = ""
-    warnings: tuple[str, ...] = ()
-    stdout: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.status is Status.OK
-
-    def __str__(self) -> str:
-        title = self.operation.title
-        if self.status is Status.OK:
-            if self.warnings:
-                return f"{title}: done, with a warning: {' '.join(self.warnings)}"
-            return f"{title}: done."
-        if self.status is Status.CANCELLED:
-            return f"{title}: cancelled."
-        if self.status is Status.FAILED_TO_START:
-            return f"{title}: the program could not be started ({self.reason})."
-        if self.status is Status.CRASHED:
-            return f"{title}: the program stopped unexpectedly (it crashed or was killed)."
-        return f"{title}: failed (exit code {self.exit_code})."
-
-    def detail(self) -> str:
-        """Command, exit code and last output lines: what the Details button shows."""
-        lines = []
-        if self.command is not None:
-            lines.append(f"Command: {self.command.display()}")
-        if self.exit_code is not None:
-            lines.append(f"Exit code: {self.exit_code}")
-        if self.reason:
-            lines.append(f"Reason: {self.reason}")
-        if self.tail:
-            lines.append("Last output:")
-            lines.extend(redact(line) for line in self.tail)
-        return "\n".join(lines)
 
 
 class _Running:
@@ -125,7 +49,7 @@ class ProcessRunner(QObject):
     started = Signal(object)  # Operation
     step_started = Signal(object, object)  # Operation, Command
     output = Signal(object, str, bool)  # Operation, text (whole lines), is_stderr
-    progress = Signal(object, int, int)  # Operation, done, total (pip --progress-bar raw)
+    progress = Signal(object, int, int)  # Operation, done, total (from the backend's progress lines)
     finished = Signal(object)  # Outcome
 
     def __init__(self, parent: QObject | None = None, *, cancel_grace_ms: int = CANCEL_GRACE_MS) -> None:
@@ -147,6 +71,11 @@ class ProcessRunner(QObject):
             self.queued.emit(operation)
         else:
             self._start(operation)
+
+    @property
+    def closing(self) -> bool:
+        """True once :meth:`shutdown` ran: nothing new starts."""
+        return self._closing
 
     def is_busy(self, key: str) -> bool:
         return key in self._running or bool(self._queues.get(key))
@@ -181,17 +110,20 @@ class ProcessRunner(QObject):
         """Stop everything (the app is quitting): queued work is dropped, running work killed."""
         self._closing = True
         self._queues.clear()
-        running_now = [r for r in self._running.values() if r.process is not None]
-        for running in running_now:
+        processes = []
+        for running in self._running.values():
+            if running.process is None:
+                continue
             running.cancel_requested = True
+            processes.append(running.process)
             if running.process.state() == QProcess.ProcessState.Starting:
                 running.process.waitForStarted(2000)  # a signal needs a process id
             self._interrupt(running.process)  # pip cleans up after an interrupt, not after a kill
         deadline = QDeadlineTimer(min(self._cancel_grace_ms, 2000))
-        for running in running_now:
-            if not running.process.waitForFinished(max(0, deadline.remainingTime())):
-                running.process.kill()
-                running.process.waitForFinished(3000)
+        for process in processes:
+            if not process.waitForFinished(max(0, deadline.remainingTime())):
+                process.kill()
+                process.waitForFinished(3000)
         # Whatever is left (a step that began while the others ended) must not outlive us.
         for process in self.findChildren(QProcess):
             if process.state() != QProcess.ProcessState.NotRunning:
@@ -255,7 +187,7 @@ class ProcessRunner(QObject):
         process.start()
 
     def _read(self, running: _Running, stream: str, final: bool = False) -> None:
-        """Decode what arrived, emit whole lines; pip's ``Progress N of M`` lines become progress."""
+        """Decode what arrived, emit whole lines; lines the operation's progress parser knows become progress."""
         process = running.process
         if process is None:
             return
@@ -266,10 +198,11 @@ class ProcessRunner(QObject):
         lines = (running.partial[stream] + text).split("\n")
         running.partial[stream] = "" if final else lines.pop()
         shown = []
+        parse_progress = running.operation.progress
         for line in lines:
-            match = _PROGRESS_LINE.match(line)
-            if match:
-                self.progress.emit(running.operation, int(match.group(1)), int(match.group(2)))
+            progress = parse_progress(line) if parse_progress is not None else None
+            if progress is not None:
+                self.progress.emit(running.operation, *progress)
                 continue
             if line.strip():
                 running.tail.append(line.rsplit("\r", 1)[-1])
@@ -296,7 +229,8 @@ class ProcessRunner(QObject):
         if running.cancel_requested:
             self._finish(running, Status.CANCELLED, command, exit_code=exit_code)
         elif exit_status == QProcess.ExitStatus.CrashExit:
-            self._finish(running, Status.CRASHED, command)
+            # On POSIX, Qt reports the number of the signal that ended the program as its exit code.
+            self._finish(running, Status.CRASHED, command, exit_code=exit_code if sys.platform != "win32" else None)
         elif exit_code != 0 and running.step not in running.operation.optional:
             self._finish(running, Status.FAILED, command, exit_code=exit_code)
         elif running.step + 1 < len(running.operation.steps):

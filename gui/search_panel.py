@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import html
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItemModel
@@ -29,25 +31,21 @@ from PySide6.QtWidgets import (
 
 from core import pypi
 from core.commands import redact
+from core.environments import Environment
 from core.names import canonical_name
 from core.packages import installed_packages
-from core.settings import Settings
+from core.plans import install_verb
 from gui import icons, theme
+from gui.current_environment import CurrentEnvironment
 from gui.models.search import SearchResultModel
 from gui.workers import run_in_background
 
+if TYPE_CHECKING:
+    from core.pypi import ProjectDetails, Release
+    from core.search import SearchIndex
+
 DETAILS_TTL = 600
-GERUNDS = {"Install": "Installing", "Upgrade": "Upgrading", "Downgrade": "Downgrading", "Reinstall": "Reinstalling"}
 RESULT_LIMIT = 50
-
-
-def _version_key(version: str):
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        return Version(version)
-    except InvalidVersion:
-        return None
 
 
 class SearchPanel(QWidget):
@@ -55,18 +53,20 @@ class SearchPanel(QWidget):
     results_shown = Signal(str)  # query
     details_shown = Signal(str)  # project name
     details_failed = Signal(str)
+    install_requested = Signal(str, str)  # project name, version
 
-    def __init__(self, settings: Settings, packages_panel, environments, parent: QWidget | None = None) -> None:
-        """``packages_panel`` installs and knows what is installed; ``environments()`` lists every known Environment."""
+    def __init__(
+        self, current: CurrentEnvironment, environments: Callable[[], list[Environment]], parent: QWidget | None = None
+    ) -> None:
+        """``current`` is where installs go; ``environments()`` lists every known Environment (their packages rank first)."""
         super().__init__(parent)
         self.setObjectName("searchPanel")
-        self.settings = settings
-        self.packages_panel = packages_panel
+        self.current = current
         self.environments = environments
-        self.search_index = None
+        self.search_index: SearchIndex | None = None
         self.index_source = ""
-        self.details = None
-        self._details_cache: dict[tuple[str, str], tuple[float, object]] = {}
+        self.details: ProjectDetails | None = None
+        self._details_cache: dict[tuple[str, str], tuple[float, ProjectDetails]] = {}
         self._details_request = 0
         self._boost: set[str] = set()
         self._loading = False
@@ -77,12 +77,12 @@ class SearchPanel(QWidget):
         self.search_edit.setPlaceholderText("Search by name or by what it does, e.g. “excel” or “yaml”")
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.addAction(icons.action_icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-        self.search_edit.textChanged.connect(lambda _t: self._search_timer.start())
-        self.search_edit.returnPressed.connect(self.open_current)
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(0)  # coalesce keystrokes that arrive together
         self._search_timer.timeout.connect(self.run_search)
+        self.search_edit.textChanged.connect(lambda _t: self._search_timer.start())
+        self.search_edit.returnPressed.connect(self.open_current)
         self.target_label = QLabel()
         self.target_label.setObjectName("searchTargetLabel")
         self.status_label = QLabel()
@@ -159,19 +159,18 @@ class SearchPanel(QWidget):
         layout.addWidget(self.search_edit)
         layout.addWidget(self.status_label)
         layout.addWidget(splitter, 1)
+        current.changed.connect(self.environment_changed)
+        current.packages_loaded.connect(lambda _path: self.environment_changed())
         self._set_state()
 
     # -- the name index ----------------------------------------------------------------------
-
-    def index_url(self) -> str:
-        return pypi.configured_index_url(self.settings.index_url)
 
     def load_index(self) -> None:
         """Load the project list (cache or network) and build the search index, off the UI thread."""
         if self._loading:
             return
         self._loading = True
-        index = self.index_url()
+        index = self.current.index_url()
         self.status_label.setText("Loading the list of packages…")
 
         def build():
@@ -185,11 +184,12 @@ class SearchPanel(QWidget):
                 return SearchIndex.from_snapshot(popularity), "", str(error)
             return SearchIndex(names.names, popularity), names.source, names.problem
 
-        def done(result) -> None:
+        def done(result: tuple[SearchIndex, str, str]) -> None:
             self._loading = False
-            self.search_index, source, problem = result
+            search_index, source, problem = result
+            self.search_index = search_index
             self.index_source = source
-            count = len(self.search_index)
+            count = len(search_index)
             if source:
                 self.status_label.setText(
                     f"Searching {count:,} packages on {redact(index)}." + (f" {problem}" if problem else "")
@@ -213,7 +213,7 @@ class SearchPanel(QWidget):
         environments = list(self.environments())
 
         def read() -> set[str]:
-            names = set()
+            names: set[str] = set()
             for environment in environments:
                 names.update(p.key for p in installed_packages(environment.site_packages()))
             return names
@@ -257,7 +257,7 @@ class SearchPanel(QWidget):
 
     def show_details(self, name: str) -> None:
         """Fetch and show one project's details; a newer request makes older answers irrelevant."""
-        index = self.index_url()
+        index = self.current.index_url()
         self._details_request += 1
         request = self._details_request
         cached = self._details_cache.get((index, canonical_name(name)))
@@ -312,10 +312,8 @@ class SearchPanel(QWidget):
     # -- versions and installing -------------------------------------------------------------
 
     def python_version(self) -> tuple[int, ...]:
-        environment = self.packages_panel.environment
-        if environment is None:
-            return ()
-        return tuple(int(p) for p in environment.version.split(".")[:3] if p.isdigit())
+        environment = self.current.environment
+        return environment.python_version if environment is not None else ()
 
     def _fill_versions(self) -> None:
         combo = self.version_combo
@@ -330,7 +328,7 @@ class SearchPanel(QWidget):
         for row, release in enumerate(details.releases if details is not None else ()):
             text = release.version
             notes = []
-            if release.version == details.latest:
+            if details is not None and release.version == details.latest:
                 notes.append("latest")
             if release.prerelease:
                 notes.append("pre-release")
@@ -358,38 +356,29 @@ class SearchPanel(QWidget):
             self.version_note.setText("")
         self._set_state()
 
-    def chosen_release(self):
+    def chosen_release(self) -> Release | None:
         return self.version_combo.currentData()
 
     def installed_version(self) -> str:
         if self.details is None:
             return ""
-        key = canonical_name(self.details.name)
-        for package in self.packages_panel.model.packages():
-            if package.key == key:
-                return package.version
-        return ""
+        return self.current.installed_version(canonical_name(self.details.name))
 
     def _set_state(self) -> None:
         release = self.chosen_release()
-        has_env = self.packages_panel.environment is not None and self.packages_panel.entry.health.ok
+        environment = self.current.environment if self.current.usable else None
         installed = self.installed_version()
-        label = "Install"
-        if release is not None and installed:
-            chosen_key, installed_key = _version_key(release.version), _version_key(installed)
-            if chosen_key is not None and installed_key is not None:
-                label = "Upgrade" if chosen_key > installed_key else "Downgrade" if chosen_key < installed_key else "Reinstall"
-        self.install_button.setText(label)
-        self.install_button.setEnabled(release is not None and has_env)
-        if not has_env:
+        self.install_button.setText(install_verb(installed, release.version) if release is not None else "Install")
+        self.install_button.setEnabled(release is not None and environment is not None)
+        if environment is None:
             self.install_button.setToolTip("Select a working environment first.")
         elif installed:
-            self.install_button.setToolTip(f"{installed} is installed in {self.packages_panel.environment.name}.")
+            self.install_button.setToolTip(f"{installed} is installed in {environment.name}.")
         else:
-            self.install_button.setToolTip(f"Install into {self.packages_panel.environment.name}.")
+            self.install_button.setToolTip(f"Install into {environment.name}.")
 
     def environment_changed(self) -> None:
-        environment = self.packages_panel.environment
+        environment = self.current.environment
         self.target_label.setText(
             f"Installs go into <b>{html.escape(environment.name)}</b> (Python {html.escape(environment.short_version)})."
             if environment is not None
@@ -399,21 +388,7 @@ class SearchPanel(QWidget):
             self._fill_versions()
         self._set_state()
 
-    def install_chosen(self):
+    def install_chosen(self) -> None:
         release = self.chosen_release()
-        if release is None or self.details is None:
-            return None
-        spec = f"{self.details.name}=={release.version}"
-        verb = self.install_button.text()
-        reinstall = verb == "Reinstall"
-        panel = self.packages_panel
-        if panel.environment is None:
-            return None
-        from core import commands
-
-        command = commands.pip_install(
-            panel.environment.python, [spec], pip_version=panel.pip_version(), index_url=self.settings.index_url,
-            force_reinstall=reinstall, description=f"{verb} {spec}",
-        )
-        title = f"{GERUNDS[verb]} {spec}"
-        return panel.submit_change(title, [command], names=[self.details.name], repair_specs=[spec])
+        if release is not None and self.details is not None:
+            self.install_requested.emit(self.details.name, release.version)

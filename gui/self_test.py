@@ -303,23 +303,23 @@ class SelfTest:
         self._window = MainWindow()
         self.window.show()
         loaded = []
-        self.window.environments_loaded.connect(lambda: loaded.append(True))
-        self.wait("opening the main window", [self.window.environments_loaded], lambda: bool(loaded), 60)
+        self.window.environment_actions.environments_loaded.connect(lambda: loaded.append(True))
+        self.wait("opening the main window", [self.window.environment_actions.environments_loaded], lambda: bool(loaded), 60)
         self.ok(f"main window opened (Qt platform “{QGuiApplication.platformName()}”)")
 
     def choose_interpreter(self) -> None:
         window = self.window
         self.wait(
             "looking for Python installations",
-            [window.interpreters_loaded],
-            lambda: not window.interpreters_loading,
+            [window.creation.interpreters_loaded],
+            lambda: not window.creation.interpreters_loading,
             60,
         )
-        usable = [i for i in window.interpreters if i.can_create_venv and not is_this_program(i.path)]
+        usable = [i for i in window.creation.interpreters if i.can_create_venv and not is_this_program(i.path)]
         if not usable:
-            raise StepFailed(*no_interpreter_message(window.interpreters))
+            raise StepFailed(*no_interpreter_message(window.creation.interpreters))
         self._interpreter = usable[0]
-        self.ok(f"found {len(window.interpreters)} Python installation(s); using {self.interpreter.label}")
+        self.ok(f"found {len(window.creation.interpreters)} Python installation(s); using {self.interpreter.label}")
 
     def check_bundled_files(self) -> None:
         from importlib import resources
@@ -395,11 +395,11 @@ class SelfTest:
             prompt="",
         )
         outcomes: list[Any] = []
-        window.creation_finished.connect(outcomes.append)
+        window.creation.creation_finished.connect(outcomes.append)
         started = time.monotonic()
-        operation = window.create_environment(request)
+        operation = window.creation.create_environment(request)
         steps = "; ".join(step.display() for step in operation.steps)
-        self.wait("creating an environment", [window.creation_finished], lambda: bool(outcomes), 150)
+        self.wait("creating an environment", [window.creation.creation_finished], lambda: bool(outcomes), 150)
         outcome = outcomes[0]
         if not outcome.ok:
             raise StepFailed(f"creating an environment: {outcome}", f"Steps: {steps}\n{outcome.detail()}")
@@ -415,15 +415,15 @@ class SelfTest:
         window = self.window
         panel = window.packages_panel
         loaded: list[str] = []
-        panel.packages_loaded.connect(loaded.append)
+        window.current.packages_loaded.connect(loaded.append)
 
         def listed() -> bool:
-            entry = window.selected_entry()
+            entry = window.environment_actions.selected_entry()
             if entry is None or not self._same_path(entry.environment.path):
-                row = window.environment_model.row_of(str(self.target))
+                row = window.environment_actions.model.row_of(str(self.target))
                 if row >= 0:  # listed but not selected: select it as a click would
-                    index = window.environment_model.index(row, 0)
-                    window.environment_list.selectionModel().select(
+                    index = window.environment_actions.model.index(row, 0)
+                    window.environments_panel.list_view.selectionModel().select(
                         index,
                         QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
                     )
@@ -432,11 +432,11 @@ class SelfTest:
 
         self.wait(
             "selecting the new environment",
-            [window.environments_loaded, panel.packages_loaded],
+            [window.environment_actions.environments_loaded, window.current.packages_loaded],
             listed,
             60,
         )
-        entry = window.selected_entry()
+        entry = window.environment_actions.selected_entry()
         if entry is None:
             raise StepFailed("the new environment is no longer selected")
         if not entry.health.ok:
@@ -446,7 +446,6 @@ class SelfTest:
 
     def install_package(self) -> None:
         window = self.window
-        panel = window.packages_panel
         outcome_box: list = []
         checked: list[str] = []
         loaded: list[str] = []
@@ -456,8 +455,8 @@ class SelfTest:
                 outcome_box.append(outcome)
 
         window.runner.finished.connect(finished)
-        panel.checks_finished.connect(lambda path: checked.append(path) if outcome_box else None)
-        panel.packages_loaded.connect(lambda path: loaded.append(path) if outcome_box else None)
+        window.operations.checks_finished.connect(lambda path: checked.append(path) if outcome_box else None)
+        window.current.packages_loaded.connect(lambda path: loaded.append(path) if outcome_box else None)
 
         def done() -> bool:
             if not outcome_box:
@@ -467,19 +466,19 @@ class SelfTest:
             return any(self._same_path(p) for p in checked) and any(self._same_path(p) for p in loaded)
 
         started = time.monotonic()
-        operation = panel.install_specs([PACKAGE_NAME], f"Installing {PACKAGE_NAME}")
+        operation = window.package_actions.install([PACKAGE_NAME], f"Installing {PACKAGE_NAME}")
         if operation is None:
             raise StepFailed("the Packages panel did not start an install (no environment selected?)")
         self.wait(
             f"installing {PACKAGE_NAME}",
-            [window.runner.finished, panel.checks_finished, panel.packages_loaded],
+            [window.runner.finished, window.operations.checks_finished, window.current.packages_loaded],
             done,
             150,
         )
         outcome = outcome_box[0]
         if not outcome.ok:
             raise StepFailed(f"installing through the Packages panel: {outcome}", outcome.detail())
-        integrity = "no half-installed files" if panel.integrity.clean else f"half-installed: {panel.integrity.describe()}"
+        integrity = "no half-installed files" if window.current.integrity.clean else f"half-installed: {window.current.integrity.describe()}"
         self.ok(
             f"installed {PACKAGE_NAME} through the Packages panel in {time.monotonic() - started:.1f} s"
             f" (checked afterwards: {integrity})"

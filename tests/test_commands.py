@@ -8,13 +8,12 @@ from pathlib import Path
 import pytest
 
 from core import commands
-from core.commands import Command, child_environment, create_venv, pip, redact
+from core.commands import Command, child_environment, create_venv, redact
 from core.errors import InvalidInput
 
 PYTHON = "/usr/bin/python3.12"
 TARGET = "/home/me/envs/demo"
 ENV_PYTHON = "/home/me/envs/demo/bin/python"
-PIP_PREFIX = ("-m", "pip", "--disable-pip-version-check", "--no-input", "--no-color")
 
 
 # ------------------------------------------------------------------ creating an environment
@@ -73,35 +72,7 @@ def test_create_environment_refuses_a_prompt_with_line_breaks(prompt):
     assert refused.value.reference == "bad-prompt"
 
 
-# ------------------------------------------------------------------ pip and friends
-
-
-@pytest.mark.parametrize(
-    "args",
-    [
-        (),
-        ("install", "requests==2.32.0"),
-        ("list", "--format=json"),
-        ("uninstall", "-y", "tinyapp"),
-    ],
-)
-def test_pip_commands_start_with_the_quiet_non_interactive_options(args):
-    command = pip(ENV_PYTHON, *args, description="Run pip")
-    assert command.program == ENV_PYTHON
-    assert command.args == (*PIP_PREFIX, *args)
-    assert command.description == "Run pip"
-
-
-def test_pip_commands_ask_for_unbuffered_utf8_output():
-    command = pip(ENV_PYTHON, "list", description="List packages")
-    assert command.env["PYTHONUNBUFFERED"] == "1"
-    assert command.env["PYTHONIOENCODING"] == "utf-8"
-
-
-def test_pip_command_refuses_a_relative_python():
-    with pytest.raises(InvalidInput) as refused:
-        pip("bin/python", "list", description="List packages")
-    assert refused.value.reference == "relative-path"
+# ------------------------------------------------------------------ seeding pip (pip's own command line: tests/test_pip_backend.py)
 
 
 def test_seed_pip_command_runs_the_seeding_script_isolated():
@@ -145,13 +116,10 @@ def test_redact_hides_url_credentials_only(text, shown):
 
 
 def test_command_display_is_shell_quoted_and_redacted():
-    command = pip(
+    command = Command(
         ENV_PYTHON,
-        "install",
-        "--index-url",
-        "https://deploy:hunter2@mirror.example/simple/",
-        "my package; rm -rf ~",
-        description="Install",
+        ("-m", "pip", "install", "--index-url", "https://deploy:hunter2@mirror.example/simple/", "my package; rm -rf ~"),
+        "Install",
     )
     shown = command.display()
     assert "hunter2" not in shown

@@ -1,7 +1,10 @@
-"""core/ is plain Python: it imports, in a fresh interpreter, with every Qt binding blocked."""
+"""The layers hold: core/ is plain Python (it imports, in a fresh interpreter, with every Qt binding
+blocked, and never imports gui/); inside gui/, models, dialogs and controllers never reach up into
+the main window; only the installer backends know an installer's command line."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
@@ -70,7 +73,8 @@ def test_every_core_module_imports_with_qt_blocked():
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     expected = {"core"} | {
-        f"core.{path.stem}" for path in CORE.glob("*.py") if path.stem != "__init__"
+        ".".join(("core", *path.relative_to(CORE).with_suffix("").parts)).removesuffix(".__init__")
+        for path in CORE.rglob("*.py")
     }
     assert set(report["imported"]) == expected
     assert report["qt_modules"] == []
@@ -85,3 +89,48 @@ def test_no_core_source_file_imports_qt():
         for match in QT_IMPORT.finditer(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a source file imports (at any depth: inside functions too)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def offenders(folder: Path, forbidden: tuple[str, ...]) -> list[str]:
+    found = []
+    for path in sorted(folder.rglob("*.py")):
+        for name in sorted(imported_modules(path)):
+            if name in forbidden or name.startswith(tuple(f"{f}." for f in forbidden)):
+                found.append(f"{path.relative_to(REPO)} imports {name}")
+    return found
+
+
+def test_core_never_imports_gui():
+    assert offenders(CORE, ("gui",)) == []
+
+
+def test_models_dialogs_and_controllers_never_import_the_main_window():
+    gui = REPO / "gui"
+    for folder in (gui / "models", gui / "dialogs", gui / "controllers"):
+        assert folder.is_dir(), folder
+        assert offenders(folder, ("gui.main_window",)) == []
+
+
+def test_only_the_backends_know_pips_command_line():
+    """gui/ asks core for operations; it never imports pip's backend or builds pip options itself."""
+    gui = REPO / "gui"
+    assert offenders(gui, ("core.backends.pip",)) == []
+    pip_options = re.compile(r"[\"'](?:--(?:upgrade|force-reinstall|no-deps|index-url|requirement|progress-bar|yes)|-m\b)")
+    literals = [
+        f"{path.relative_to(REPO)}: {match.group(0)}"
+        for path in sorted(gui.rglob("*.py"))
+        for match in pip_options.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert literals == []

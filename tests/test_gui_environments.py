@@ -12,9 +12,10 @@ from PySide6.QtWidgets import QPushButton
 
 from core import storage
 from core.environments import Environment, EnvironmentRegistry
-from gui.main_window import LIST_PAGE, WELCOME_PAGE, MainWindow
+from core.operations import Status
+from gui.environments_panel import LIST_PAGE, WELCOME_PAGE
+from gui.main_window import MainWindow
 from gui.models.environments import EnvironmentListModel
-from gui.runner import Status
 from tests.conftest import base_python
 
 CREATE_TIMEOUT = 90_000
@@ -27,7 +28,7 @@ def open_window(qtbot, make_main_window):
     def start() -> MainWindow:
         window = make_main_window()
         window.show()
-        with qtbot.waitSignals([window.environments_loaded, window.interpreters_loaded], timeout=60_000):
+        with qtbot.waitSignals([window.environment_actions.environments_loaded, window.creation.interpreters_loaded], timeout=60_000):
             pass
         return window
 
@@ -39,27 +40,27 @@ def click(qtbot, widget) -> None:
 
 
 def visible_names(window: MainWindow) -> list[str]:
-    model = window.environment_model
+    model = window.environment_actions.model
     return [model.data(model.index(row, 0)) for row in range(model.rowCount())]
 
 
 def select_environment(qtbot, window: MainWindow, name: str) -> None:
     row = visible_names(window).index(name)
-    rect = window.environment_list.visualRect(window.environment_model.index(row, 0))
-    qtbot.mouseClick(window.environment_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert window.selected_entry().environment.name == name
+    rect = window.environments_panel.list_view.visualRect(window.environment_actions.model.index(row, 0))
+    qtbot.mouseClick(window.environments_panel.list_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.environment_actions.selected_entry().environment.name == name
 
 
 def add_and_select(qtbot, window: MainWindow, target: Path) -> None:
     """Add an existing environment as "Add existing…" does, and select it in the list."""
-    window.add_environment_folder(str(target))
+    window.environment_actions.add_environment_folder(str(target))
     qtbot.waitUntil(lambda: target.name in visible_names(window))
     select_environment(qtbot, window, target.name)
 
 
 def second_interpreter(window: MainWindow):
     """A usable interpreter that is not the dialog's default choice (to prove the choice is used)."""
-    usable = [i for i in window.interpreters if i.can_create_venv]
+    usable = [i for i in window.creation.interpreters if i.can_create_venv]
     if len(usable) < 2:
         pytest.skip("needs two usable Python interpreters")
     return usable[1]
@@ -67,7 +68,7 @@ def second_interpreter(window: MainWindow):
 
 def test_welcome_page_offers_to_create_the_first_environment(open_window):
     window = open_window()
-    assert window.environment_pages.currentIndex() == WELCOME_PAGE
+    assert window.environments_panel.pages.currentIndex() == WELCOME_PAGE
     button = window.findChild(QPushButton, "welcomeCreateButton")
     assert button.isVisible() and button.text() == "Create your first environment"
     assert window.findChild(QPushButton, "newEnvironmentButton").isVisible()
@@ -77,7 +78,7 @@ def test_create_environment_with_chosen_interpreter(qtbot, open_window, seeded_p
     window = open_window()
     chosen = second_interpreter(window)
     click(qtbot, window.findChild(QPushButton, "welcomeCreateButton"))
-    dialog = window.new_environment_dialog
+    dialog = window.creation.new_environment_dialog
     assert dialog is not None and dialog.isVisible()
     assert dialog.location_edit.text() == str(storage.default_environments_dir())
     qtbot.keyClicks(dialog.name_edit, "demo")
@@ -87,7 +88,7 @@ def test_create_environment_with_chosen_interpreter(qtbot, open_window, seeded_p
     assert combo.currentText() == chosen.label
     assert dialog.create_button.isEnabled()
 
-    with qtbot.waitSignal(window.creation_finished, timeout=CREATE_TIMEOUT) as finished:
+    with qtbot.waitSignal(window.creation.creation_finished, timeout=CREATE_TIMEOUT) as finished:
         click(qtbot, dialog.create_button)
         assert window.progress_bar.isVisible() and window.cancel_button.isVisible()
     outcome = finished.args[0]
@@ -99,11 +100,13 @@ def test_create_environment_with_chosen_interpreter(qtbot, open_window, seeded_p
     assert os.path.realpath(environment.home) == os.path.dirname(chosen.real_path)
     assert glob.glob(str(target / "lib" / "python*" / "site-packages" / "pip"))
 
-    with qtbot.waitSignal(window.packages_loaded, timeout=20_000):
+    # Like every change, a creation ends with the half-installed scan and pip check.
+    with qtbot.waitSignals([window.current.packages_loaded, window.operations.checks_finished], timeout=20_000):
         pass
+    qtbot.waitUntil(lambda: not window.runner.is_busy(str(target)), timeout=20_000)
     assert visible_names(window) == ["demo"]
-    assert window.environment_pages.currentIndex() == LIST_PAGE
-    assert window.environment_model.data(window.environment_model.index(0, 1)) == chosen.version_text
+    assert window.environments_panel.pages.currentIndex() == LIST_PAGE
+    assert window.environment_actions.model.data(window.environment_actions.model.index(0, 1)) == chosen.version_text
     packages = [p.name for p in window.packages_panel.model.packages()]
     assert packages == ["pip"]
     assert not window.progress_bar.isVisible()
@@ -113,12 +116,15 @@ def test_create_environment_with_chosen_interpreter(qtbot, open_window, seeded_p
     assert commands[0].startswith(f"$ {chosen.path} -m venv --without-pip")
     assert "seed_pip.py" in commands[1]
     assert log.index("Creating “demo”") < log.index(commands[0]) < log.index("✓ Creating “demo”: done.")
+    assert commands[-1].endswith("-m pip --disable-pip-version-check --no-input --no-color check")
+    assert "✓ Checking that packages fit together: done." in log
+    assert not window.packages_panel.problems_label.isVisible()
 
 
 def test_dialog_refuses_invalid_names_inline(qtbot, open_window, tmp_path):
     window = open_window()
     click(qtbot, window.findChild(QPushButton, "newEnvironmentButton"))
-    dialog = window.new_environment_dialog
+    dialog = window.creation.new_environment_dialog
     (tmp_path / "taken").mkdir()
     (tmp_path / "taken" / "file.txt").write_text("mine")
     dialog.location_edit.setText(str(tmp_path))
@@ -141,11 +147,11 @@ def test_dialog_refuses_invalid_names_inline(qtbot, open_window, tmp_path):
 
 def test_unusable_interpreters_are_disabled_with_their_reason(qtbot, open_window):
     window = open_window()
-    unusable = [i for i in window.interpreters if not i.can_create_venv]
+    unusable = [i for i in window.creation.interpreters if not i.can_create_venv]
     if not unusable:
         pytest.skip("every interpreter on this machine can create environments")
     click(qtbot, window.findChild(QPushButton, "newEnvironmentButton"))
-    combo = window.new_environment_dialog.interpreter_combo
+    combo = window.creation.new_environment_dialog.interpreter_combo
     for interpreter in unusable:
         row = next(r for r in range(combo.count()) if getattr(combo.itemData(r), "path", None) == interpreter.path)
         item = combo.model().item(row)
@@ -156,7 +162,7 @@ def test_unusable_interpreters_are_disabled_with_their_reason(qtbot, open_window
 def test_cancel_creation_removes_the_half_made_folder(qtbot, open_window):
     window = open_window()
     click(qtbot, window.findChild(QPushButton, "newEnvironmentButton"))
-    dialog = window.new_environment_dialog
+    dialog = window.creation.new_environment_dialog
     qtbot.keyClicks(dialog.name_edit, "halfway")
     dialog.select_interpreter(base_python())
     # No cached pip wheel: creation runs ensurepip, which takes seconds: time to cancel.
@@ -164,7 +170,7 @@ def test_cancel_creation_removes_the_half_made_folder(qtbot, open_window):
         click(qtbot, dialog.create_button)
     target = storage.default_environments_dir() / "halfway"
     qtbot.waitUntil(lambda: (target / "pyvenv.cfg").exists(), timeout=10_000)
-    with qtbot.waitSignal(window.creation_finished, timeout=30_000) as finished:
+    with qtbot.waitSignal(window.creation.creation_finished, timeout=30_000) as finished:
         click(qtbot, window.cancel_button)
     assert finished.args[0].status is Status.CANCELLED
     assert not target.exists()
@@ -182,12 +188,12 @@ def test_delete_environment_moves_it_to_the_trash(qtbot, open_window, make_venv)
     assert visible_names(window) == ["old-project"]
     select_environment(qtbot, window, "old-project")
 
-    window.delete_action.trigger()
-    qtbot.waitUntil(lambda: window.confirm_delete_box is not None and window.confirm_delete_box.isVisible())
-    box = window.confirm_delete_box
+    window.environment_actions.delete_action.trigger()
+    qtbot.waitUntil(lambda: window.environment_actions.confirm_delete_box is not None and window.environment_actions.confirm_delete_box.isVisible())
+    box = window.environment_actions.confirm_delete_box
     assert str(target) in box.informativeText()
     assert "MB" in box.informativeText() or "KB" in box.informativeText()
-    with qtbot.waitSignal(window.environment_deleted, timeout=10_000) as deleted:
+    with qtbot.waitSignal(window.environment_actions.environment_deleted, timeout=10_000) as deleted:
         click(qtbot, box.findChild(QPushButton, "confirmDeleteButton"))
     assert not target.exists()
     trashed = Path(deleted.args[1])
@@ -200,9 +206,9 @@ def test_cancel_in_delete_confirmation_keeps_everything(qtbot, open_window, make
     target = make_venv("keep-me")
     window = open_window()
     add_and_select(qtbot, window, target)
-    window.delete_action.trigger()
-    qtbot.waitUntil(lambda: window.confirm_delete_box is not None and window.confirm_delete_box.isVisible())
-    window.confirm_delete_box.reject()
+    window.environment_actions.delete_action.trigger()
+    qtbot.waitUntil(lambda: window.environment_actions.confirm_delete_box is not None and window.environment_actions.confirm_delete_box.isVisible())
+    window.environment_actions.confirm_delete_box.reject()
     assert (target / "pyvenv.cfg").is_file()
     assert visible_names(window) == ["keep-me"]
 
@@ -210,16 +216,16 @@ def test_cancel_in_delete_confirmation_keeps_everything(qtbot, open_window, make
 def test_refuses_to_delete_a_folder_without_pyvenv_cfg(qtbot, open_window, make_venv):
     target = make_venv("not-quite")
     window = open_window()
-    window.add_environment_folder(str(target))
+    window.environment_actions.add_environment_folder(str(target))
     qtbot.waitUntil(lambda: visible_names(window) == ["not-quite"])
     (target / "pyvenv.cfg").unlink()
     (target / "my-notes.txt").write_text("precious")
-    window.refresh_environments()
-    qtbot.waitSignal(window.environments_loaded).wait()
+    window.environment_actions.refresh()
+    qtbot.waitSignal(window.environment_actions.environments_loaded).wait()
     select_environment(qtbot, window, "not-quite")
 
-    window.delete_action.trigger()
-    assert window.confirm_delete_box is None
+    window.environment_actions.delete_action.trigger()
+    assert window.environment_actions.confirm_delete_box is None
     assert "has no pyvenv.cfg" in window.message_bar.text()
     assert "Nothing was deleted" in window.message_bar.text()
     assert (target / "my-notes.txt").read_text() == "precious"
@@ -230,9 +236,9 @@ def test_broken_environment_is_shown_as_broken(qtbot, open_window, make_venv):
     config = target / "pyvenv.cfg"
     config.write_text(config.read_text().replace(f"home = {Environment.load(target).home}", "home = /gone/python/bin"))
     window = open_window()
-    window.add_environment_folder(str(target))
+    window.environment_actions.add_environment_folder(str(target))
     qtbot.waitUntil(lambda: visible_names(window) == ["orphan"])
-    model = window.environment_model
+    model = window.environment_actions.model
     entry = model.data(model.index(0, 0), EnvironmentListModel.EntryRole)
     assert not entry.health.ok
     tooltip = model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole)
@@ -251,10 +257,10 @@ def test_environment_whose_python_does_not_start_is_shown_as_broken(qtbot, open_
     python.write_text("#!/bin/sh\necho 'cannot start' >&2\nexit 3\n")
     python.chmod(0o755)
     window = open_window()
-    with qtbot.waitSignal(window.environments_loaded, timeout=20_000):
-        window.add_environment_folder(str(target))
-    qtbot.waitUntil(lambda: not window.environment_model.entry(0).health.ok, timeout=20_000)
-    assert "exits with code 3" in window.environment_model.entry(0).health.reason
+    with qtbot.waitSignal(window.environment_actions.environments_loaded, timeout=20_000):
+        window.environment_actions.add_environment_folder(str(target))
+    qtbot.waitUntil(lambda: not window.environment_actions.model.entry(0).health.ok, timeout=20_000)
+    assert "exits with code 3" in window.environment_actions.model.entry(0).health.reason
 
 
 def test_corrupt_environment_list_is_set_aside_and_the_app_starts(qtbot, open_window, make_venv):
@@ -267,15 +273,15 @@ def test_corrupt_environment_list_is_set_aside_and_the_app_starts(qtbot, open_wi
     assert "could not be read" in window.message_bar.text()
     assert registry_file.with_name("environments.json.bak").read_bytes() == b"{not json at all"
     assert visible_names(window) == ["survivor"]
-    assert window.environment_pages.currentIndex() == LIST_PAGE
+    assert window.environments_panel.pages.currentIndex() == LIST_PAGE
 
 
 def test_remove_from_list_keeps_the_files(qtbot, open_window, make_venv):
     target = make_venv("listed")
     window = open_window()
     add_and_select(qtbot, window, target)
-    with qtbot.waitSignal(window.environments_loaded):
-        window.remove_action.trigger()
+    with qtbot.waitSignal(window.environment_actions.environments_loaded):
+        window.environment_actions.remove_action.trigger()
     assert visible_names(window) == []
     assert (target / "pyvenv.cfg").is_file()
     assert EnvironmentRegistry.load().added == []
@@ -285,7 +291,7 @@ def test_copy_activation_command(qtbot, open_window, make_venv):
     target = make_venv("project")
     window = open_window()
     add_and_select(qtbot, window, target)
-    window.copy_activation_action.trigger()
+    window.environment_actions.copy_activation_action.trigger()
     from PySide6.QtGui import QGuiApplication
 
     assert QGuiApplication.clipboard().text().endswith(f"{target}/bin/activate")
@@ -298,8 +304,8 @@ def test_packages_panel_lists_installed_distributions(qtbot, open_window, make_v
     target = make_venv("with-packages")
     pip_install(target, "tinyapp==2.0", index_url=local_index.simple_url)
     window = open_window()
-    with qtbot.waitSignal(window.packages_loaded, timeout=20_000):
-        window.add_environment_folder(str(target))
+    with qtbot.waitSignal(window.current.packages_loaded, timeout=20_000):
+        window.environment_actions.add_environment_folder(str(target))
     table = {(p.name, p.version) for p in window.packages_panel.model.packages()}
     assert {("tinyapp", "2.0"), ("tinyutil", "1.1")} <= table
     assert window.packages_panel.title.text() == "Packages in with-packages"
@@ -308,7 +314,7 @@ def test_packages_panel_lists_installed_distributions(qtbot, open_window, make_v
 def test_browsing_to_an_interpreter_probes_it_and_offers_it(qtbot, open_window, tmp_path):
     window = open_window()
     click(qtbot, window.findChild(QPushButton, "newEnvironmentButton"))
-    dialog = window.new_environment_dialog
+    dialog = window.creation.new_environment_dialog
     qtbot.keyClicks(dialog.name_edit, "browsed")
 
     not_python = tmp_path / "python3"
@@ -331,13 +337,13 @@ def test_browsing_to_an_interpreter_probes_it_and_offers_it(qtbot, open_window, 
 def test_no_usable_python_tells_the_person_how_to_get_one(qtbot, open_window):
     window = open_window()
     # What discovery delivers on a machine with only Python 2 (the slot that receives its result).
-    python2 = next((i for i in window.interpreters if not i.can_create_venv), None)
-    window._interpreters_found([python2] if python2 else [])
+    python2 = next((i for i in window.creation.interpreters if not i.can_create_venv), None)
+    window.creation._interpreters_found([python2] if python2 else [])
     text = window.message_bar.text()
     assert "found no Python on this computer that can create environments" in text
     assert "sudo apt install python3 python3-venv" in text or "python.org" in text
     click(qtbot, window.findChild(QPushButton, "newEnvironmentButton"))
-    dialog = window.new_environment_dialog
+    dialog = window.creation.new_environment_dialog
     assert "No Python on this computer can create environments" in dialog.interpreter_note.text()
     assert not dialog.create_button.isEnabled()
 
@@ -345,9 +351,9 @@ def test_no_usable_python_tells_the_person_how_to_get_one(qtbot, open_window):
 def test_quitting_while_busy_asks_first(qtbot, open_window):
     window = open_window()
     from core.commands import Command
-    from gui.runner import Operation
+    from core.operations import CheckPackages, Operation
 
-    sleeper = Operation("env", "Sleeping", [Command(base_python(), ("-c", "import time; time.sleep(30)"), "sleep")])
+    sleeper = Operation("env", "Sleeping", [Command(base_python(), ("-c", "import time; time.sleep(30)"), "sleep")], CheckPackages())
     with qtbot.waitSignal(window.runner.started):
         window.runner.submit(sleeper)
     window.close()
@@ -365,7 +371,7 @@ def test_delete_warns_about_files_that_are_not_part_of_the_environment(qtbot, op
     (target / "main.py").write_text("print('my work')\n")
     window = open_window()
     add_and_select(qtbot, window, target)
-    window.delete_action.trigger()
-    qtbot.waitUntil(lambda: window.confirm_delete_box is not None and window.confirm_delete_box.isVisible())
-    assert "also holds things that are not part of the environment (main.py)" in window.confirm_delete_box.informativeText()
-    window.confirm_delete_box.reject()
+    window.environment_actions.delete_action.trigger()
+    qtbot.waitUntil(lambda: window.environment_actions.confirm_delete_box is not None and window.environment_actions.confirm_delete_box.isVisible())
+    assert "also holds things that are not part of the environment (main.py)" in window.environment_actions.confirm_delete_box.informativeText()
+    window.environment_actions.confirm_delete_box.reject()

@@ -9,10 +9,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
+from core.operations import Status
 from core.packages import check_integrity
 from gui.main_window import MainWindow
 from gui.models.packages import PackageTableModel
-from gui.runner import Status
 from tests.conftest import pip_install
 from tests.support.local_index import LocalIndexServer
 
@@ -30,10 +30,10 @@ def open_env(qtbot, make_venv, use_local_index, make_main_window):
         if window is None:
             window = make_main_window()
             window.show()
-            with qtbot.waitSignal(window.environments_loaded, timeout=30_000):
+            with qtbot.waitSignal(window.environment_actions.environments_loaded, timeout=30_000):
                 pass
-        with qtbot.waitSignal(window.packages_panel.latest_versions_loaded, timeout=30_000):
-            window.add_environment_folder(str(target))
+        with qtbot.waitSignal(window.current.latest_versions_loaded, timeout=30_000):
+            window.environment_actions.add_environment_folder(str(target))
         return window, window.packages_panel, target
 
     return start
@@ -58,17 +58,17 @@ def select_packages(qtbot, panel, *names: str) -> None:
     assert sorted(p.name for p in panel.selected_packages()) == sorted(names)
 
 
-def run_change(qtbot, panel, action, timeout: int = PIP_TIMEOUT):
+def run_change(qtbot, window, action, timeout: int = PIP_TIMEOUT):
     """Do ``action`` and wait until the change, its pip check and the half-installed scan are done."""
-    with qtbot.waitSignal(panel.checks_finished, timeout=timeout):
+    with qtbot.waitSignal(window.operations.checks_finished, timeout=timeout):
         action()
-    qtbot.waitUntil(lambda: not panel.runner.is_busy(panel.key), timeout=timeout)
+    qtbot.waitUntil(lambda: not window.runner.is_busy(window.current.key), timeout=timeout)
 
 
 def test_install_by_name(qtbot, open_env):
     window, panel, _target = open_env()
     qtbot.keyClicks(panel.install_edit, "tinyutil")
-    run_change(qtbot, panel, lambda: click(qtbot, panel.install_button))
+    run_change(qtbot, window, lambda: click(qtbot, panel.install_button))
     qtbot.waitUntil(lambda: installed(panel).get("tinyutil") == "1.1")
     log = window.log_view.toPlainText()
     assert "-m pip --disable-pip-version-check --no-input --no-color install" in log
@@ -77,9 +77,9 @@ def test_install_by_name(qtbot, open_env):
 
 
 def test_install_a_pinned_version_with_its_dependency(qtbot, open_env):
-    _window, panel, _target = open_env()
+    window, panel, _target = open_env()
     qtbot.keyClicks(panel.install_edit, "tinyapp==2.0")
-    run_change(qtbot, panel, lambda: qtbot.keyClick(panel.install_edit, Qt.Key.Key_Return))
+    run_change(qtbot, window, lambda: qtbot.keyClick(panel.install_edit, Qt.Key.Key_Return))
     qtbot.waitUntil(lambda: installed(panel).get("tinyapp") == "2.0")
     assert installed(panel)["tinyutil"] == "1.1"
     model = panel.model
@@ -89,7 +89,7 @@ def test_install_a_pinned_version_with_its_dependency(qtbot, open_env):
 
 
 def test_outdated_packages_are_marked_and_upgraded(qtbot, open_env):
-    _window, panel, _target = open_env("old", "tinyutil==1.0")
+    window, panel, _target = open_env("old", "tinyutil==1.0")
     model = panel.model
     row = [p.name for p in model.packages()].index("tinyutil")
     assert model.data(model.index(row, PackageTableModel.LATEST)) == "1.1 ↑"
@@ -98,34 +98,38 @@ def test_outdated_packages_are_marked_and_upgraded(qtbot, open_env):
     assert [panel.filter_model.data(panel.filter_model.index(r, 0)) for r in range(panel.filter_model.rowCount())] == ["tinyutil"]
     select_packages(qtbot, panel, "tinyutil")
     assert panel.upgrade_button.isEnabled()
-    run_change(qtbot, panel, lambda: click(qtbot, panel.upgrade_button))
+    run_change(qtbot, window, lambda: click(qtbot, panel.upgrade_button))
     qtbot.waitUntil(lambda: installed(panel).get("tinyutil") == "1.1")
 
 
 def test_uninstall_warns_about_dependents_and_can_keep_them(qtbot, open_env):
-    _window, panel, _target = open_env("deps", "tinyapp==2.0")
+    window, panel, _target = open_env("deps", "tinyapp==2.0")
     select_packages(qtbot, panel, "tinyutil")
     click(qtbot, panel.uninstall_button)
-    box = panel.uninstall_warning_box
+    box = window.package_actions.uninstall_warning_box
     assert box is not None and box.isVisible()
     assert "tinyutil is needed by tinyapp" in box.informativeText()
     click(qtbot, box.findChild(QPushButton, "keepPackagesButton"))
-    assert not panel.runner.is_busy(panel.key)
+    assert not window.runner.is_busy(window.current.key)
     assert "tinyutil" in installed(panel)
 
     click(qtbot, panel.uninstall_button)
-    box = panel.uninstall_warning_box
-    run_change(qtbot, panel, lambda: click(qtbot, box.findChild(QPushButton, "uninstallAnywayButton")))
+    box = window.package_actions.uninstall_warning_box
+    run_change(qtbot, window, lambda: click(qtbot, box.findChild(QPushButton, "uninstallAnywayButton")))
     qtbot.waitUntil(lambda: "tinyutil" not in installed(panel))
     qtbot.waitUntil(lambda: panel.problems_label.isVisible(), timeout=30_000)
     assert "tinyapp 2.0 requires tinyutil" in panel.problems_label.text()
+    # Re-reading the list of environments keeps what is known about the selected one.
+    with qtbot.waitSignal(window.environment_actions.environments_loaded, timeout=30_000):
+        window.environment_actions.refresh()
+    assert panel.problems_label.isVisible() and "tinyapp 2.0 requires tinyutil" in panel.problems_label.text()
 
 
 def test_uninstall_without_dependents_asks_nothing(qtbot, open_env):
-    _window, panel, _target = open_env("plain", "tinyapp==2.0")
+    window, panel, _target = open_env("plain", "tinyapp==2.0")
     select_packages(qtbot, panel, "tinyapp", "tinyutil")
-    run_change(qtbot, panel, lambda: click(qtbot, panel.uninstall_button))
-    assert panel.uninstall_warning_box is None
+    run_change(qtbot, window, lambda: click(qtbot, panel.uninstall_button))
+    assert window.package_actions.uninstall_warning_box is None
     qtbot.waitUntil(lambda: set(installed(panel)) == {"pip"})
 
 
@@ -144,7 +148,7 @@ def test_install_box_refuses_options_paths_and_urls(qtbot, open_env, typed, expe
     click(qtbot, panel.install_button)
     assert panel.install_error.isVisible()
     assert expected.lower() in panel.install_error.text().lower()
-    assert not panel.runner.is_busy(panel.key)
+    assert not window.runner.is_busy(window.current.key)
     assert "$ " not in window.log_view.toPlainText().split("Installing")[-1]
 
 
@@ -152,19 +156,19 @@ def test_save_requirements_then_install_them_into_a_fresh_environment(qtbot, ope
     window, panel, source = open_env("source", "tinyapp==2.0", "tinyextra==0.1")
     wanted = {name: version for name, version in installed(panel).items() if name != "pip"}
     requirements = tmp_path / "requirements.txt"
-    with qtbot.waitSignal(panel.requirements_saved, timeout=PIP_TIMEOUT):
-        panel.save_requirements_to(requirements)
+    with qtbot.waitSignal(window.package_actions.requirements_saved, timeout=PIP_TIMEOUT):
+        window.package_actions.save_requirements_to(requirements)
     text = requirements.read_text()
     assert "tinyapp==2.0" in text and "tinyutil==1.1" in text and "tinyextra==0.1" in text
 
     # Saving again asks before replacing the file.
-    panel.save_requirements_to(requirements)
-    assert panel.overwrite_box is not None and panel.overwrite_box.isVisible()
-    panel.overwrite_box.reject()
+    window.package_actions.save_requirements_to(requirements)
+    assert window.package_actions.overwrite_box is not None and window.package_actions.overwrite_box.isVisible()
+    window.package_actions.overwrite_box.reject()
 
     window, panel, target = open_env("copy", window=window)
     assert set(installed(panel)) == {"pip"}
-    run_change(qtbot, panel, lambda: panel.install_requirements_file(requirements))
+    run_change(qtbot, window, lambda: window.package_actions.install_requirements_file(requirements))
     qtbot.waitUntil(lambda: {n: v for n, v in installed(panel).items() if n != "pip"} == wanted)
 
 
@@ -172,19 +176,19 @@ def test_malformed_requirements_line_is_reported_with_its_number(qtbot, open_env
     window, panel, _target = open_env()
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("# my project\ntinyutil==1.1\ntinyapp==\n")
-    assert panel.install_requirements_file(requirements) is None
+    assert window.package_actions.install_requirements_file(requirements) is None
     assert "line 3" in window.message_bar.text()
-    assert not panel.runner.is_busy(panel.key)
+    assert not window.runner.is_busy(window.current.key)
 
 
 def test_requirements_lines_that_change_the_source_need_confirmation(qtbot, open_env, tmp_path, local_index):
-    _window, panel, _target = open_env()
+    window, panel, _target = open_env()
     requirements = tmp_path / "requirements.txt"
     requirements.write_text(f"--index-url {local_index.simple_url}\ntinyutil==1.0\n")
-    assert panel.install_requirements_file(requirements) is None
-    box = panel.requirements_options_box
+    assert window.package_actions.install_requirements_file(requirements) is None
+    box = window.package_actions.requirements_options_box
     assert box.isVisible() and "line 1: --index-url" in box.informativeText()
-    run_change(qtbot, panel, lambda: click(qtbot, box.findChild(QPushButton, "installRequirementsAnywayButton")))
+    run_change(qtbot, window, lambda: click(qtbot, box.findChild(QPushButton, "installRequirementsAnywayButton")))
     qtbot.waitUntil(lambda: installed(panel).get("tinyutil") == "1.0")
 
 
@@ -197,10 +201,10 @@ def test_cancel_mid_install_leaves_the_environment_clean_or_repairable(qtbot, op
             click(qtbot, panel.install_button)
         assert window.cancel_button.isVisible() and window.progress_bar.isVisible()
         qtbot.waitUntil(lambda: any("/files/" in path for path in slow.requests), timeout=30_000)
-        with qtbot.waitSignal(panel.checks_finished, timeout=PIP_TIMEOUT):
+        with qtbot.waitSignal(window.operations.checks_finished, timeout=PIP_TIMEOUT):
             click(qtbot, window.cancel_button)
     assert "✗ Installing tinyapp==2.0: cancelled." in window.log_view.toPlainText()
-    if panel.integrity.clean:
+    if window.current.integrity.clean:
         assert "no half-installed files" in window.message_bar.text()
         assert not panel.repair_bar.isVisible()
     else:
@@ -219,17 +223,17 @@ def test_repair_reinstalls_a_half_installed_package(qtbot, open_env):
     (site_packages / "tinyutil" / "__init__.py").unlink()
     (site_packages / "~inyapp").mkdir()
     # As after an interrupted pip run: the panel scans site-packages and offers Repair.
-    run_change(qtbot, panel, lambda: panel.show_integrity(check_integrity(site_packages)))
+    run_change(qtbot, window, lambda: window.operations.show_integrity(window.current.key, check_integrity(site_packages)))
     assert panel.repair_bar.isVisible()
     assert "tinyutil 1.1" in panel.repair_label.text() and "~inyapp" in panel.repair_label.text()
-    run_change(qtbot, panel, lambda: click(qtbot, panel.repair_button))
+    run_change(qtbot, window, lambda: click(qtbot, panel.repair_button))
     assert (site_packages / "tinyutil" / "__init__.py").is_file()
     assert not (site_packages / "~inyapp").exists()
     assert not panel.repair_bar.isVisible()
 
 
 def test_package_installed_outside_the_app_appears(qtbot, open_env, local_index):
-    _window, panel, target = open_env()
+    window, panel, target = open_env()
     assert "tinyextra" not in installed(panel)
     pip_install(target, "tinyextra==0.2", index_url=local_index.simple_url)  # as if typed in a terminal
     qtbot.waitUntil(lambda: installed(panel).get("tinyextra") == "0.2", timeout=15_000)
@@ -249,7 +253,7 @@ def test_queued_operations_run_in_order_and_can_be_removed(qtbot, open_env):
     panel.queue_list.setCurrentRow(1)
     with qtbot.waitSignal(window.runner.finished, check_params_cb=lambda o: o.status is Status.CANCELLED):
         click(qtbot, panel.remove_queued_button)
-    qtbot.waitUntil(lambda: not window.runner.is_busy(panel.key) and "tinyextra" in installed(panel), timeout=PIP_TIMEOUT)
+    qtbot.waitUntil(lambda: not window.runner.is_busy(window.current.key) and "tinyextra" in installed(panel), timeout=PIP_TIMEOUT)
     installs = [title for title in started if title.startswith("Installing")]
     assert installs == ["Installing tinyutil==1.0", "Installing tinyextra==0.1"]
     assert "old-package" not in {p.key for p in panel.model.packages()}
@@ -260,15 +264,15 @@ def test_new_environment_can_install_a_requirements_file(qtbot, open_env, tmp_pa
     window, panel, _target = open_env()
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("tinyapp==1.0\n")
-    qtbot.waitUntil(lambda: not window.interpreters_loading, timeout=30_000)
-    dialog = window.new_environment()
+    qtbot.waitUntil(lambda: not window.creation.interpreters_loading, timeout=30_000)
+    dialog = window.creation.new_environment()
     qtbot.keyClicks(dialog.name_edit, "from-file")
     dialog.requirements_edit.setText(str(requirements))
     assert dialog.create_button.isEnabled()
     new_path = Path(dialog.location_edit.text()) / "from-file"
-    with qtbot.waitSignal(panel.checks_finished, timeout=PIP_TIMEOUT, check_params_cb=lambda key: key == str(new_path)):
+    with qtbot.waitSignal(window.operations.checks_finished, timeout=PIP_TIMEOUT, check_params_cb=lambda key: key == str(new_path)):
         click(qtbot, dialog.create_button)
-    qtbot.waitUntil(lambda: installed(panel).get("tinyapp") == "1.0" and panel.key == str(new_path), timeout=30_000)
+    qtbot.waitUntil(lambda: installed(panel).get("tinyapp") == "1.0" and window.current.key == str(new_path), timeout=30_000)
 
 
 
@@ -279,20 +283,20 @@ def test_half_installed_files_from_an_earlier_session_are_offered_for_repair(qtb
     (site_packages / "tinyutil" / "__init__.py").unlink()  # as a killed pip leaves it
     window = make_main_window()
     window.show()
-    with qtbot.waitSignal(window.packages_panel.packages_loaded, timeout=30_000):
-        window.add_environment_folder(str(target))
+    with qtbot.waitSignal(window.current.packages_loaded, timeout=30_000):
+        window.environment_actions.add_environment_folder(str(target))
     panel = window.packages_panel
     assert panel.repair_bar.isVisible() and "tinyutil 1.1" in panel.repair_label.text()
-    run_change(qtbot, panel, lambda: click(qtbot, panel.repair_button))
+    run_change(qtbot, window, lambda: click(qtbot, panel.repair_button))
     assert (site_packages / "tinyutil" / "__init__.py").is_file()
 
 
 def test_repair_never_passes_folder_names_to_pip(qtbot, open_env):
-    _window, panel, target = open_env("orphaned")
+    window, panel, target = open_env("orphaned")
     site_packages = next(target.glob("lib/python*/site-packages"))
     (site_packages / "attr").mkdir()  # attrs' folder without its metadata: PyPI's "attr" is another project
     (site_packages / "attr" / "__init__.py").write_text("")
-    panel.show_integrity(check_integrity(site_packages))
+    window.operations.show_integrity(window.current.key, check_integrity(site_packages))
     assert panel.repair_bar.isVisible() and "attr" in panel.repair_label.text()
     assert not panel.repair_button.isEnabled()
-    assert panel.repair() is None
+    assert window.package_actions.repair() is None

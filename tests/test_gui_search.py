@@ -40,11 +40,11 @@ def open_search(qtbot, make_venv, make_main_window):
     def start(with_environment: bool = True):
         window = make_main_window()
         window.show()
-        with qtbot.waitSignal(window.environments_loaded, timeout=30_000):
+        with qtbot.waitSignal(window.environment_actions.environments_loaded, timeout=30_000):
             pass
         if with_environment:
-            with qtbot.waitSignal(window.packages_panel.packages_loaded, timeout=30_000):
-                window.add_environment_folder(str(make_venv("target")))
+            with qtbot.waitSignal(window.current.packages_loaded, timeout=30_000):
+                window.environment_actions.add_environment_folder(str(make_venv("target")))
         panel = window.search_panel
         with qtbot.waitSignal(panel.index_ready, timeout=60_000):
             window.show_search()
@@ -103,7 +103,7 @@ def test_choose_an_older_version_and_install_it(qtbot, search_server, open_searc
     panel.version_combo.setCurrentIndex([panel.version_combo.itemData(i).version for i in range(panel.version_combo.count())].index("1.0"))
     assert panel.install_button.text() == "Install"
     packages = window.packages_panel
-    with qtbot.waitSignal(packages.checks_finished, timeout=120_000):
+    with qtbot.waitSignal(window.operations.checks_finished, timeout=120_000):
         qtbot.mouseClick(panel.install_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: {p.name: p.version for p in packages.model.packages()}.get("tinyutil") == "1.0", timeout=20_000)
     # Now installed: choosing the newer one offers an upgrade, the same one a reinstall.

@@ -6,8 +6,15 @@ import sys
 
 import pytest
 
+from core.backends.pip import PipBackend
 from core.commands import Command
-from gui.runner import Operation, ProcessRunner, Status
+from core.operations import CheckPackages, Operation, Status
+from gui.runner import ProcessRunner
+
+
+def make_operation(key: str, title: str, steps: list[Command], **options) -> Operation:
+    """An operation whose intent does not matter to the runner."""
+    return Operation(key, title, steps, CheckPackages(), **options)
 
 
 def python(code: str, description: str = "run a snippet") -> Command:
@@ -30,7 +37,7 @@ def run(qtbot, runner: ProcessRunner, operation: Operation, timeout: int = 20_00
 def test_successful_steps_run_in_order_and_stream_output(qtbot, runner):
     chunks = []
     runner.output.connect(lambda _op, text, is_error: chunks.append((text, is_error)))
-    operation = Operation("env", "Two steps", [python("print('one')"), python("import sys; print('two', file=sys.stderr)")])
+    operation = make_operation("env", "Two steps", [python("print('one')"), python("import sys; print('two', file=sys.stderr)")])
     outcome = run(qtbot, runner, operation)
     assert outcome.ok and outcome.status is Status.OK
     assert "".join(text for text, is_error in chunks if not is_error) == "one\n"
@@ -40,7 +47,7 @@ def test_successful_steps_run_in_order_and_stream_output(qtbot, runner):
 
 def test_non_zero_exit_stops_and_reports_code_and_last_lines(qtbot, runner):
     steps = [python("import sys; print('bad thing happened'); sys.exit(3)"), python("open('/never-run','w')")]
-    outcome = run(qtbot, runner, Operation("env", "Failing", steps))
+    outcome = run(qtbot, runner, make_operation("env", "Failing", steps))
     assert outcome.status is Status.FAILED and outcome.exit_code == 3
     assert outcome.tail[-1] == "bad thing happened"
     assert "exit code 3" in str(outcome)
@@ -49,22 +56,25 @@ def test_non_zero_exit_stops_and_reports_code_and_last_lines(qtbot, runner):
 
 def test_optional_step_failure_is_a_warning(qtbot, runner):
     steps = [python("import sys; sys.exit(1)", "Optional tidy-up"), python("print('after')")]
-    outcome = run(qtbot, runner, Operation("env", "Tolerant", steps, optional=frozenset({0})))
+    outcome = run(qtbot, runner, make_operation("env", "Tolerant", steps, optional=frozenset({0})))
     assert outcome.ok
     assert outcome.warnings == ("“Optional tidy-up” failed (exit code 1).",)
 
 
 def test_missing_program_fails_to_start_readably(qtbot, runner):
-    operation = Operation("env", "Ghost", [Command("/nonexistent/python3", ("-V",), "run a ghost")])
+    operation = make_operation("env", "Ghost", [Command("/nonexistent/python3", ("-V",), "run a ghost")])
     outcome = run(qtbot, runner, operation)
     assert outcome.status is Status.FAILED_TO_START
     assert "could not be started" in str(outcome) and "/nonexistent/python3" in str(outcome)
 
 
 def test_crash_is_reported_as_a_crash(qtbot, runner):
-    outcome = run(qtbot, runner, Operation("env", "Crash", [python("import os, signal; os.kill(os.getpid(), signal.SIGKILL)")]))
+    outcome = run(qtbot, runner, make_operation("env", "Crash", [python("import os, signal; os.kill(os.getpid(), signal.SIGKILL)")]))
     assert outcome.status is Status.CRASHED
     assert "stopped unexpectedly" in str(outcome)
+    if sys.platform != "win32":  # the signal is named, as a person can look it up
+        assert "it was killed (SIGKILL)" in str(outcome)
+        assert "Ended by: SIGKILL" in outcome.detail()
 
 
 def test_cancel_interrupts_first(qtbot, runner):
@@ -73,7 +83,7 @@ def test_cancel_interrupts_first(qtbot, runner):
         "try:\n    sys.stdout.write('ready\\n'); sys.stdout.flush(); time.sleep(30)\n"
         "except KeyboardInterrupt:\n    print('interrupted cleanly', flush=True); raise SystemExit(130)"
     )
-    operation = Operation("env", "Sleeper", [python(code)])
+    operation = make_operation("env", "Sleeper", [python(code)])
     with qtbot.waitSignal(runner.output, timeout=10_000):
         runner.submit(operation)
     with qtbot.waitSignal(runner.finished, timeout=10_000) as finished:
@@ -85,7 +95,7 @@ def test_cancel_interrupts_first(qtbot, runner):
 
 def test_cancel_kills_after_the_grace_period_when_interrupt_is_ignored(qtbot, runner):
     code = "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint('stubborn', flush=True)\ntime.sleep(60)"
-    operation = Operation("env", "Stubborn", [python(code)])
+    operation = make_operation("env", "Stubborn", [python(code)])
     with qtbot.waitSignal(runner.output, timeout=10_000):
         runner.submit(operation)
     with qtbot.waitSignal(runner.finished, timeout=10_000) as finished:
@@ -96,9 +106,9 @@ def test_cancel_kills_after_the_grace_period_when_interrupt_is_ignored(qtbot, ru
 def test_operations_on_one_environment_queue_and_run_in_order(qtbot, runner):
     order = []
     runner.started.connect(lambda op: order.append(op.title))
-    first = Operation("env", "first", [python("import time; time.sleep(0.3)")])
-    second = Operation("env", "second", [python("pass")])
-    third = Operation("env", "third", [python("pass")])
+    first = make_operation("env", "first", [python("import time; time.sleep(0.3)")])
+    second = make_operation("env", "second", [python("pass")])
+    third = make_operation("env", "third", [python("pass")])
     queued = []
     runner.queued.connect(queued.append)
     with qtbot.waitSignal(runner.finished, timeout=20_000, check_params_cb=lambda o: o.operation is third):
@@ -111,8 +121,8 @@ def test_operations_on_one_environment_queue_and_run_in_order(qtbot, runner):
 
 
 def test_queued_operation_can_be_removed_before_it_starts(qtbot, runner):
-    first = Operation("env", "first", [python("import time; time.sleep(0.3)")])
-    dropped = Operation("env", "dropped", [python("open('/should-not-run', 'w')")])
+    first = make_operation("env", "first", [python("import time; time.sleep(0.3)")])
+    dropped = make_operation("env", "dropped", [python("open('/should-not-run', 'w')")])
     started = []
     runner.started.connect(started.append)
     runner.submit(first)
@@ -125,8 +135,8 @@ def test_queued_operation_can_be_removed_before_it_starts(qtbot, runner):
 
 
 def test_different_environments_run_side_by_side(qtbot, runner):
-    a = Operation("a", "a", [python("import time; time.sleep(1)")])
-    b = Operation("b", "b", [python("import time; time.sleep(1)")])
+    a = make_operation("a", "a", [python("import time; time.sleep(1)")])
+    b = make_operation("b", "b", [python("import time; time.sleep(1)")])
     runner.submit(a)
     runner.submit(b)
     assert {op.title for op in runner.running_operations()} == {"a", "b"}
@@ -135,13 +145,13 @@ def test_different_environments_run_side_by_side(qtbot, runner):
 
 def test_secrets_are_redacted_in_details(qtbot, runner):
     code = "print('Looking in indexes: https://alice:s3cret@example.invalid/simple'); raise SystemExit(1)"
-    outcome = run(qtbot, runner, Operation("env", "Secret", [python(code)]))
+    outcome = run(qtbot, runner, make_operation("env", "Secret", [python(code)]))
     assert "s3cret" not in outcome.detail()
     assert "alice:****@example.invalid" in outcome.detail()
 
 
 def test_undecodable_output_is_replaced_not_fatal(qtbot, runner):
-    outcome = run(qtbot, runner, Operation("env", "Bytes", [python("import sys; sys.stdout.buffer.write(b'caf\\xe9\\n')")]))
+    outcome = run(qtbot, runner, make_operation("env", "Bytes", [python("import sys; sys.stdout.buffer.write(b'caf\\xe9\\n')")]))
     assert outcome.ok
     assert outcome.tail == ("caf\ufffd",)
 
@@ -151,7 +161,7 @@ def test_pip_progress_lines_drive_progress_not_the_log(qtbot, runner):
     progress, chunks = [], []
     runner.progress.connect(lambda _op, done, total: progress.append((done, total)))
     runner.output.connect(lambda _op, text, _err: chunks.append(text))
-    outcome = run(qtbot, runner, Operation("env", "Download", [python(code)]))
+    outcome = run(qtbot, runner, make_operation("env", "Download", [python(code)], progress=PipBackend("/unused/python", "24.1").parse_progress))
     assert outcome.ok
     assert progress == [(100, 300), (200, 300), (300, 300)]
     assert "".join(chunks) == "Successfully installed x\n"
@@ -159,5 +169,46 @@ def test_pip_progress_lines_drive_progress_not_the_log(qtbot, runner):
 
 def test_captured_output_is_kept_whole(qtbot, runner):
     code = "print('a==1'); print('b==2')"
-    outcome = run(qtbot, runner, Operation("env", "Freeze", [python(code)], capture_output=True))
+    outcome = run(qtbot, runner, make_operation("env", "Freeze", [python(code)], capture_output=True))
     assert outcome.stdout == "a==1\nb==2\n"
+
+
+def test_a_program_that_is_not_executable_cannot_start_and_the_queue_moves_on(qtbot, runner, tmp_path):
+    not_executable = tmp_path / "python3"
+    not_executable.write_text("#!/bin/sh\necho never\n")
+    not_executable.chmod(0o644)  # exists, but cannot be run (root included: no x bit at all)
+    blocked = make_operation("env", "Blocked", [Command(str(not_executable), ("-V",), "run it")])
+    after = make_operation("env", "After", [python("print('next one ran')")])
+    outcomes = []
+    runner.finished.connect(outcomes.append)
+    with qtbot.waitSignal(runner.finished, timeout=20_000, check_params_cb=lambda o: o.operation is after):
+        runner.submit(blocked)
+        runner.submit(after)
+    assert outcomes[0].operation is blocked and outcomes[0].status is Status.FAILED_TO_START
+    assert "could not be started" in str(outcomes[0])
+    assert outcomes[1].ok
+    assert not runner.is_busy("env")
+
+
+def test_after_shutdown_nothing_new_starts(qtbot, runner, tmp_path):
+    marker = tmp_path / "started"
+    runner.shutdown()
+    started = []
+    runner.started.connect(started.append)
+    follow_up = make_operation("env", "Follow-up", [python(f"open({str(marker)!r}, 'w')")])
+    with qtbot.waitSignal(runner.finished, timeout=5_000) as finished:
+        runner.submit(follow_up)
+    assert finished.args[0].status is Status.CANCELLED and "closing" in finished.args[0].reason
+    assert runner.closing and started == [] and not runner.is_busy("env")
+    qtbot.wait(300)
+    assert not marker.exists()
+
+
+def test_standard_error_printed_just_before_exit_reaches_the_log_and_the_outcome(qtbot, runner):
+    chunks = []
+    runner.output.connect(lambda _op, text, is_error: chunks.append((text, is_error)))
+    code = "import os, sys\nsys.stderr.write('ERROR: the last words')\nsys.stderr.flush()\nos._exit(4)"
+    outcome = run(qtbot, runner, make_operation("env", "Last words", [python(code)]))
+    assert outcome.status is Status.FAILED and outcome.exit_code == 4
+    assert "".join(text for text, is_error in chunks if is_error) == "ERROR: the last words"
+    assert outcome.tail[-1] == "ERROR: the last words"

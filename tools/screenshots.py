@@ -77,12 +77,12 @@ def main(argv: list[str]) -> int:
     # 1. First start: the welcome page.
     window = MainWindow()
     window.show()
-    wait_for(window.interpreters_loaded)
+    wait_for(window.creation.interpreters_loaded)
     settle()
     shoot(window, "01-welcome.png")
 
     # 2. The New environment dialog, filled in.
-    dialog = window.new_environment()
+    dialog = window.creation.new_environment()
     dialog.name_edit.setText("data-analysis")
     settle()
     shoot(dialog, "02-new-environment-dialog.png")
@@ -117,12 +117,12 @@ def main(argv: list[str]) -> int:
     window.close()
     window = MainWindow()
     window.show()
-    wait_for(window.packages_loaded)
+    wait_for(window.current.packages_loaded)
     settle()
     shoot(window, "03-environments.png")
-    row = window.environment_model.row_of(str(envs / "old-project"))
+    row = window.environment_actions.model.row_of(str(envs / "old-project"))
     if row >= 0:
-        window.environment_list.setCurrentIndex(window.environment_model.index(row, 0))
+        window.environments_panel.list_view.setCurrentIndex(window.environment_actions.model.index(row, 0))
         settle()
         shoot(window, "04-broken-environment.png")
 
@@ -134,34 +134,35 @@ def main(argv: list[str]) -> int:
         check=True, capture_output=True,
     )
     panel = window.packages_panel
-    row = window.environment_model.row_of(str(env))
-    window.environment_list.setCurrentIndex(window.environment_model.index(row, 0))
-    wait_for(panel.latest_versions_loaded)
+    row = window.environment_actions.model.row_of(str(env))
+    window.environments_panel.list_view.setCurrentIndex(window.environment_actions.model.index(row, 0))
+    wait_for(window.current.latest_versions_loaded)
     settle()
     shoot(window, "07-packages-outdated.png")
 
     server.delay_per_chunk = 0.02
     server.chunk_size = 16384
     panel.install_edit.setText("bigdata")
-    panel.install_from_box()
+    panel.install_button.click()
     for _ in range(40):
         settle(100)
         if window.progress_bar.maximum() > 0 and window.progress_bar.value() > window.progress_bar.maximum() // 3:
             break
     shoot(window, "08-installing.png")
     server.delay_per_chunk = 0
-    wait_for(panel.checks_finished)
+    wait_for(window.operations.checks_finished)
     settle()
 
     view = panel.table
     for r in range(panel.filter_model.rowCount()):
         if panel.filter_model.data(panel.filter_model.index(r, 0)) == "tinyutil":
             view.selectRow(r)
-    panel.uninstall_selected()
+    panel.uninstall_button.click()
     settle()
-    if panel.uninstall_warning_box is not None:
-        shoot(panel.uninstall_warning_box, "09-uninstall-warning.png")
-        panel.uninstall_warning_box.reject()
+    box = window.package_actions.uninstall_warning_box
+    if box is not None:
+        shoot(box, "09-uninstall-warning.png")
+        box.reject()
 
     # 5. Find packages: results for a misspelled query, the details of one, a version chosen.
     window.show_search()
@@ -175,15 +176,15 @@ def main(argv: list[str]) -> int:
     window.package_tabs.setCurrentIndex(0)
 
     # 6. A creation in progress (ensurepip: slow enough to catch), then cancelled.
-    dialog = window.new_environment()
+    dialog = window.creation.new_environment()
     dialog.name_edit.setText("new-project")
     dialog.upgrade_deps_check.setChecked(False)
     settle(100)
     dialog.accept()
     settle(700)
     shoot(window, "05-creating.png")
-    window.cancel_current()
-    wait_for(window.creation_finished)
+    window.activity.cancel_current()
+    wait_for(window.creation.creation_finished)
     settle()
     shoot(window, "06-cancelled.png")
     window.close()

@@ -1,0 +1,219 @@
+"""What the app asks for, and how it ended: operations and their outcomes (plain Python).
+
+An :class:`Operation` is one intent (create an environment, install packages,
+save requirements, …) for one environment, carried out as a list of
+:class:`~core.commands.Command` steps that run one after another.  The intent
+is a small typed value, so whoever handles the ending recognises it by type,
+never by a string.  However an operation ends — done, a step exited non-zero,
+the program crashed or could not start, the person cancelled — it ends with
+exactly one :class:`Outcome`, whose ``str()`` is a sentence for the person.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+from core.commands import Command, redact
+
+
+class Status(enum.Enum):
+    OK = "ok"
+    FAILED = "failed"
+    CRASHED = "crashed"
+    FAILED_TO_START = "failed-to-start"
+    CANCELLED = "cancelled"
+
+
+# -- intents: one small value per thing the person can ask for --------------------------------
+
+
+@dataclass(frozen=True)
+class CreateEnvironment:
+    name: str
+    target: Path
+    # The folder existed (empty) before: after a failure it is emptied, not removed.
+    existed_before: bool = False
+    # Installed right after the environment is ready.
+    requirements: Path | None = None
+
+
+@dataclass(frozen=True)
+class InstallPackages:
+    """Install, upgrade, downgrade or reinstall validated requirement strings."""
+
+    specs: tuple[str, ...]
+    upgrade: bool = False
+    reinstall: bool = False
+
+
+@dataclass(frozen=True)
+class UninstallPackages:
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class InstallRequirements:
+    path: Path
+    # The requirements the file names (what a repair would reinstall after an interruption).
+    specs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SaveRequirements:
+    path: Path
+    overwrite: bool = False
+
+
+@dataclass(frozen=True)
+class CheckPackages:
+    """The backend's consistency check (``pip check``) after a change."""
+
+
+@dataclass(frozen=True)
+class RepairEnvironment:
+    # Requirements reinstalled without dependencies.
+    specs: tuple[str, ...] = ()
+    # pip's "~"-prefixed leftovers, by name inside site-packages.
+    leftovers: tuple[str, ...] = ()
+
+
+Intent = Union[
+    CreateEnvironment,
+    InstallPackages,
+    UninstallPackages,
+    InstallRequirements,
+    SaveRequirements,
+    CheckPackages,
+    RepairEnvironment,
+]
+
+# Intents whose operations change what is installed: every one of them gets the same ending
+# (re-read the environment, scan for half-installed files, check that packages fit together).
+PACKAGE_CHANGES = (CreateEnvironment, InstallPackages, UninstallPackages, InstallRequirements, RepairEnvironment)
+
+ProgressParser = Callable[[str], Union[tuple[int, int], None]]
+
+
+def changes_packages(intent: Intent) -> bool:
+    return isinstance(intent, PACKAGE_CHANGES)
+
+
+def reinstallable_specs(intent: Intent) -> tuple[str, ...]:
+    """What an interrupted run of ``intent`` was installing: the only names Repair may reinstall."""
+    if isinstance(intent, (InstallPackages, InstallRequirements, RepairEnvironment)):
+        return intent.specs
+    return ()
+
+
+_ids = itertools.count(1)
+
+
+@dataclass(eq=False)
+class Operation:
+    """Work for one environment (its ``key``): ``steps`` run in order, each must succeed.
+
+    A step whose index is in ``optional`` may fail without failing the operation
+    (the failure is recorded in the outcome's ``warnings``).  ``progress`` is the
+    backend's parser of its progress lines; lines it recognises become progress,
+    not log text.
+    """
+
+    key: str
+    title: str
+    steps: list[Command]
+    intent: Intent
+    optional: frozenset[int] = frozenset()
+    # Keep the whole standard output in the outcome (pip freeze, pip check).
+    capture_output: bool = False
+    progress: ProgressParser | None = None
+    id: int = field(default_factory=lambda: next(_ids))
+
+
+# How a signal that ended a program reads to a person.
+_SIGNAL_WORDS = {
+    "SIGKILL": "it was killed",
+    "SIGTERM": "it was told to stop",
+    "SIGINT": "it was interrupted",
+    "SIGSEGV": "it crashed (segmentation fault)",
+    "SIGABRT": "it aborted",
+    "SIGBUS": "it crashed (bus error)",
+    "SIGILL": "it crashed (illegal instruction)",
+    "SIGFPE": "it crashed (arithmetic error)",
+    "SIGHUP": "its terminal went away",
+    "SIGPIPE": "its output was closed",
+}
+
+
+def signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Status
+    operation: Operation
+    command: Command | None = None
+    # The exit code; for a crash on POSIX, the number of the signal that ended the program.
+    exit_code: int | None = None
+    tail: tuple[str, ...] = ()
+    reason: str = ""
+    warnings: tuple[str, ...] = ()
+    stdout: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status is Status.OK
+
+    @property
+    def interrupted(self) -> bool:
+        """Stopped part-way (cancelled or crashed): files may be half-written."""
+        return self.status in (Status.CANCELLED, Status.CRASHED)
+
+    @property
+    def intent(self) -> Intent:
+        return self.operation.intent
+
+    def crash_description(self) -> str:
+        if self.exit_code is None or self.exit_code <= 0:
+            return "it crashed or was killed"
+        name = signal_name(self.exit_code)
+        return f"{_SIGNAL_WORDS.get(name, 'it was stopped')} ({name})"
+
+    def __str__(self) -> str:
+        title = self.operation.title
+        if self.status is Status.OK:
+            if self.warnings:
+                return f"{title}: done, with a warning: {' '.join(self.warnings)}"
+            return f"{title}: done."
+        if self.status is Status.CANCELLED:
+            return f"{title}: cancelled."
+        if self.status is Status.FAILED_TO_START:
+            return f"{title}: the program could not be started ({self.reason})."
+        if self.status is Status.CRASHED:
+            return f"{title}: the program stopped unexpectedly: {self.crash_description()}."
+        return f"{title}: failed (exit code {self.exit_code})."
+
+    def detail(self) -> str:
+        """Command, exit code and last output lines: what the Details button shows."""
+        lines = []
+        if self.command is not None:
+            lines.append(f"Command: {self.command.display()}")
+        if self.status is Status.CRASHED and self.exit_code:
+            lines.append(f"Ended by: {signal_name(self.exit_code)}")
+        elif self.exit_code is not None:
+            lines.append(f"Exit code: {self.exit_code}")
+        if self.reason:
+            lines.append(f"Reason: {self.reason}")
+        if self.tail:
+            lines.append("Last output:")
+            lines.extend(redact(line) for line in self.tail)
+        return "\n".join(lines)

@@ -1,0 +1,65 @@
+"""The status bar's view of running work: what runs, how far it is, and Cancel."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton
+
+from core.operations import Operation, Outcome
+from gui import icons
+from gui.log_view import LogView
+from gui.runner import ProcessRunner
+
+
+class ActivityIndicator(QObject):
+    """Owns the label, progress bar and Cancel button the main window puts in its status bar."""
+
+    def __init__(self, runner: ProcessRunner, log_view: LogView, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.log_view = log_view
+        self._active: list[Operation] = []
+        self.label = QLabel()
+        self.label.setObjectName("activityLabel")
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setObjectName("progressBar")
+        self.progress_bar.setAccessibleName("Progress of the running operation")
+        self.progress_bar.setRange(0, 0)
+        self.progress_bar.setMaximumWidth(180)
+        self.cancel_button = QPushButton("Cancel")
+        icons.set_action_icon(self.cancel_button, "cancel")
+        self.cancel_button.setObjectName("cancelButton")
+        self.cancel_button.setAccessibleName("Cancel the running operation")
+        self.cancel_button.clicked.connect(self.cancel_current)
+        runner.started.connect(self._started)
+        runner.progress.connect(self._progress)
+        runner.finished.connect(self._finished)
+        self._update()
+
+    def cancel_current(self) -> None:
+        if self._active:
+            self.log_view.note(f"Cancelling: {self._active[-1].title}…")
+            self.runner.cancel(self._active[-1])
+
+    def _started(self, operation: Operation) -> None:
+        self._active.append(operation)
+        self.progress_bar.setRange(0, 0)  # busy until the backend reports numbers
+        self._update()
+
+    def _progress(self, operation: Operation, done: int, total: int) -> None:
+        if self._active and operation is self._active[-1] and total > 0:
+            self.progress_bar.setRange(0, total)
+            self.progress_bar.setValue(min(done, total))
+
+    def _finished(self, outcome: Outcome) -> None:
+        if outcome.operation in self._active:
+            self._active.remove(outcome.operation)
+        self.label.setText(str(outcome))
+        self._update()
+
+    def _update(self) -> None:
+        running = bool(self._active)
+        self.progress_bar.setVisible(running)
+        self.cancel_button.setVisible(running)
+        if running:
+            self.label.setText(f"{self._active[-1].title}…")

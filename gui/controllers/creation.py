@@ -1,0 +1,220 @@
+"""Creating environments: the Pythons to choose from, the dialog, the steps, and tidying up.
+
+The controller finds the base interpreters (off the UI thread), opens the
+New environment dialog, turns its request into a creation operation through
+core (``core.plans.create_environment``), and when that ends — the common
+ending aside — either lists and selects the new environment (then installs
+its requirements file) or removes the half-made folder and says so.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
+
+from core import plans, storage
+from core.environments import Environment
+from core.errors import UserFacingError
+from core.operations import CreateEnvironment, Operation, Outcome, Status
+from core.settings import Settings
+from gui import icons
+from gui.controllers import show_error
+from gui.controllers.environments import EnvironmentController
+from gui.controllers.operations import OperationsController
+from gui.controllers.packages import PackageController
+from gui.log_view import LogView
+from gui.message_bar import Level, MessageBar
+from gui.workers import run_in_background
+
+if TYPE_CHECKING:
+    from core.interpreters import Interpreter
+    from gui.dialogs.new_environment import NewEnvironmentDialog, NewEnvironmentRequest
+
+
+class CreationController(QObject):
+    interpreters_loaded = Signal()
+    creation_finished = Signal(object)  # Outcome, after any clean-up
+
+    def __init__(
+        self,
+        settings: Settings,
+        operations: OperationsController,
+        environments: EnvironmentController,
+        packages: PackageController,
+        message_bar: MessageBar,
+        log_view: LogView,
+        window: QWidget,
+    ) -> None:
+        super().__init__(window)
+        self.settings = settings
+        self.operations = operations
+        self.environments = environments
+        self.packages = packages
+        self.message_bar = message_bar
+        self.log_view = log_view
+        self.window = window
+        self.interpreters: list[Interpreter] = []
+        self.interpreters_loading = True
+        self.new_environment_dialog: NewEnvironmentDialog | None = None
+
+        self.new_action = QAction("New environment…", window)
+        self.new_action.setObjectName("newEnvironmentAction")
+        icons.set_action_icon(self.new_action, "new-environment")
+        self.new_action.setShortcut(QKeySequence.StandardKey.New)
+        self.new_action.triggered.connect(self.new_environment)
+        window.addAction(self.new_action)
+        operations.ended.connect(self._ended)
+
+    # -- the Pythons to create from ----------------------------------------------------------
+
+    def refresh_interpreters(self) -> None:
+        from core.interpreters import find_interpreters
+
+        self.interpreters_loading = True
+        run_in_background(find_interpreters, self._interpreters_found, self._discovery_failed, context=self)
+
+    def _discovery_failed(self, exc: BaseException, formatted: str) -> None:
+        self.interpreters_loading = False
+        show_error(
+            self.message_bar, self.log_view, UserFacingError("Venvdesk could not look for Python installations.", str(exc), detail=formatted)
+        )
+        self.interpreters_loaded.emit()
+
+    def _interpreters_found(self, interpreters: list[Interpreter]) -> None:
+        self.interpreters = list(interpreters)
+        self.interpreters_loading = False
+        if not any(i.can_create_venv for i in interpreters):
+            from core.interpreters import how_to_get_python
+
+            found = "; ".join(f"{i.label}: {i.problem} {i.fix}".strip() for i in interpreters)
+            self.message_bar.show_message(
+                "Venvdesk found no Python on this computer that can create environments. " + how_to_get_python(),
+                Level.WARNING,
+                f"Pythons found but not usable: {found}" if found else "No Python interpreter was found.",
+            )
+        if self.new_environment_dialog is not None:
+            self.new_environment_dialog.set_interpreters(self.interpreters, loading=False)
+        self.interpreters_loaded.emit()
+
+    def refresh_pip_wheel(self) -> None:
+        """Keep the newest pip wheel in the cache, so new environments get pip in a fraction of a second."""
+        from core import pip_wheels, pypi
+        from core.commands import redact
+
+        if not pip_wheels.needs_refresh():
+            return
+        index = pypi.configured_index_url(self.settings.index_url)
+
+        def failed(exc: BaseException, _tb: str) -> None:
+            self.log_view.note(
+                f"Could not fetch the newest pip from {redact(index)} ({exc})."
+                " New environments use the pip already kept by Venvdesk, or the one that comes with Python."
+            )
+
+        run_in_background(lambda: pip_wheels.refresh_pip_wheel(index), lambda _path: None, failed, context=self)
+
+    # -- creating ----------------------------------------------------------------------------
+
+    def new_environment(self) -> NewEnvironmentDialog:
+        from gui.dialogs.new_environment import NewEnvironmentDialog
+
+        location = self.settings.last_location or str(storage.default_environments_dir())
+        dialog = NewEnvironmentDialog(Path(location), self.window)
+        dialog.set_interpreters(self.interpreters, loading=self.interpreters_loading)
+        dialog.accepted.connect(lambda: self.create_environment(dialog.request()))
+        dialog.finished.connect(lambda _result: setattr(self, "new_environment_dialog", None))
+        self.new_environment_dialog = dialog
+        dialog.open()
+        dialog.name_edit.setFocus()
+        return dialog
+
+    def creation_operation(self, request: NewEnvironmentRequest) -> Operation:
+        from core import pip_wheels
+
+        interpreter = request.interpreter
+        intent = CreateEnvironment(request.name, request.target, request.target.exists(), request.requirements)
+        environment = Environment(request.target)
+        return plans.create_environment(
+            intent,
+            interpreter=interpreter.path,
+            python_version=interpreter.version,
+            system_site_packages=request.system_site_packages,
+            newest_pip=request.upgrade_deps,
+            prompt=request.prompt,
+            pip_wheel=pip_wheels.cached_pip_wheel(interpreter.version) if request.upgrade_deps else None,
+            # pip inside the new environment: its version is unknown until it exists.
+            backend=self.operations.backend(environment, ()),
+        )
+
+    def create_environment(self, request: NewEnvironmentRequest) -> Operation:
+        operation = self.creation_operation(request)
+        location = str(request.target.parent)
+        if location != str(storage.default_environments_dir()) and location != self.settings.last_location:
+            self.settings.last_location = location
+            self.environments.save_quietly(self.settings.save, "Your settings")
+        return self.operations.submit(operation)
+
+    def _ended(self, outcome: Outcome) -> None:
+        if isinstance(outcome.intent, CreateEnvironment):
+            if outcome.ok:
+                self._created(outcome, outcome.intent)
+            else:
+                self._tidy_up(outcome, outcome.intent)
+
+    def _created(self, outcome: Outcome, intent: CreateEnvironment) -> None:
+        if str(intent.target.parent) != str(storage.default_environments_dir()):
+            self.environments.remember(intent.target)
+        self.message_bar.show_message(f"“{intent.name}” is ready. Its packages are listed on the right.", Level.SUCCESS)
+        self.environments.refresh(select=str(intent.target))
+        if intent.requirements is not None:
+            self.packages.install_requirements_file(intent.requirements, environment=Environment.load(intent.target))
+        self.creation_finished.emit(outcome)
+
+    def _tidy_up(self, outcome: Outcome, intent: CreateEnvironment) -> None:
+        """Remove the half-made folder (empty it again if it was an empty folder before), off the UI thread."""
+
+        def clean() -> None:
+            target = intent.target
+            if not target.exists():
+                return
+            if intent.existed_before:
+                for child in target.iterdir():
+                    if child.is_dir() and not child.is_symlink():
+                        shutil.rmtree(child)
+                    else:
+                        child.unlink()
+            else:
+                shutil.rmtree(target)
+
+        def cleaned(_result: None) -> None:
+            if outcome.status is Status.CANCELLED:
+                self.message_bar.show_message(
+                    f"Creating “{intent.name}” was cancelled. The half-made folder was removed.", Level.INFO
+                )
+            else:
+                self.message_bar.show_message(
+                    f"“{intent.name}” could not be created. The half-made folder was removed; nothing else was changed.",
+                    Level.ERROR,
+                    outcome.detail(),
+                )
+            self.log_view.note(f"Removed the half-made folder {intent.target}")
+            self.creation_finished.emit(outcome)
+
+        def clean_failed(exc: BaseException, formatted: str) -> None:
+            show_error(
+                self.message_bar,
+                self.log_view,
+                UserFacingError(
+                    f"Creating “{intent.name}” stopped, and the half-made folder {intent.target} could not be removed.",
+                    "Delete it yourself, or choose it in the list and use “Move to trash”.",
+                    detail=f"{outcome.detail()}\n\n{formatted}",
+                ),
+            )
+            self.creation_finished.emit(outcome)
+
+        run_in_background(clean, cleaned, clean_failed, context=self)

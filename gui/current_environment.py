@@ -1,0 +1,241 @@
+"""The selected environment, observed by every view: what it is, what is installed, what is wrong.
+
+One object holds the selection and what the app knows about it — its packages
+(read from metadata off the UI thread), the newest versions on the index, the
+half-installed scan, the problems ``pip check`` reported — and tells observers
+when any of it changes.  Views (the Installed table, Find packages) and
+controllers read it; none of them reaches into another view.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
+
+from core import pypi
+from core.commands import redact
+from core.environments import Environment, interpreter_starts
+from core.errors import UserFacingError
+from core.packages import (
+    InstalledPackage,
+    Integrity,
+    check_integrity,
+    installed_packages,
+    installed_version,
+)
+from core.settings import Settings
+from gui.models.environments import EnvironmentEntry
+from gui.workers import run_in_background
+
+LATEST_VERSIONS_TTL = 3600
+WATCH_DEBOUNCE_MS = 700
+
+
+class LatestVersions:
+    """The newest installable version of each project, per index and Python, kept for an hour."""
+
+    def __init__(self) -> None:
+        # (index, python version, name) -> (version, fetched at)
+        self._cache: dict[tuple[str, tuple[int, ...], str], tuple[str, float]] = {}
+
+    def known(self, index: str, python: tuple[int, ...], names: list[str]) -> tuple[dict[str, str], list[str]]:
+        """What is cached and fresh, and the names still to look up."""
+        now = time.time()
+        known: dict[str, str] = {}
+        missing: list[str] = []
+        for name in names:
+            cached = self._cache.get((index, python, name))
+            if cached is not None and now - cached[1] < LATEST_VERSIONS_TTL:
+                known[name] = cached[0]
+            else:
+                missing.append(name)
+        return known, missing
+
+    def remember(self, index: str, python: tuple[int, ...], name: str, version: str) -> None:
+        self._cache[(index, python, name)] = (version, time.time())
+
+
+class CurrentEnvironment(QObject):
+    changed = Signal()  # another environment (or none) was selected
+    packages_loaded = Signal(str)  # environment path: packages and integrity are read
+    latest_versions_loaded = Signal(str)  # environment path
+    broken = Signal(str, object)  # path, Health: its Python no longer starts
+    integrity_changed = Signal()
+    problems_changed = Signal()  # what pip check reported
+    failed = Signal(object)  # UserFacingError: a background read failed
+
+    def __init__(
+        self, settings: Settings, is_busy: Callable[[str], bool], parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self._is_busy = is_busy
+        self.entry: EnvironmentEntry | None = None
+        self.packages: list[InstalledPackage] = []
+        self.integrity = Integrity()
+        self.problems: list[str] = []
+        self.latest: dict[str, str] = {}
+        self.latest_failures: list[str] = []
+        self.loaded = False
+        self._latest_versions = LatestVersions()
+        self._loading_for = ""
+        # Per environment: the requirements an interrupted run was installing (Repair reinstalls them).
+        self._interrupted: dict[str, tuple[str, ...]] = {}
+
+        self._watch_timer = QTimer(self)
+        self._watch_timer.setSingleShot(True)
+        self._watch_timer.setInterval(WATCH_DEBOUNCE_MS)
+        self._watch_timer.timeout.connect(self._changed_behind_our_back)
+        self._watcher = QFileSystemWatcher(self)
+        self._watcher.directoryChanged.connect(lambda _path: self._watch_timer.start())
+
+    # -- what is selected --------------------------------------------------------------------
+
+    @property
+    def environment(self) -> Environment | None:
+        return self.entry.environment if self.entry is not None else None
+
+    @property
+    def key(self) -> str:
+        return str(self.entry.environment.path) if self.entry is not None else ""
+
+    @property
+    def usable(self) -> bool:
+        """A working environment is selected (packages can be installed into it)."""
+        return self.entry is not None and self.entry.health.ok
+
+    def index_url(self) -> str:
+        return pypi.configured_index_url(self.settings.index_url)
+
+    def index_url_shown(self) -> str:
+        """The index, with any password hidden (for display)."""
+        return redact(self.index_url())
+
+    def installed_version(self, key: str) -> str:
+        return installed_version(self.packages, key)
+
+    def select(self, entry: EnvironmentEntry | None) -> None:
+        """Make ``entry`` the current environment and read it (off the UI thread)."""
+        previous = self.key
+        self.entry = entry
+        if self._watcher.directories():
+            self._watcher.removePaths(self._watcher.directories())
+        if previous != self.key:
+            self.packages = []
+            self.latest = {}
+            self.latest_failures = []
+            self.integrity = Integrity()
+            self.problems = []
+            self.loaded = False
+        self.changed.emit()
+        if entry is not None and entry.health.ok:
+            self.reload()
+        elif entry is not None:
+            self.packages_loaded.emit(self.key)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def reload(self, *, check_python: bool = True) -> None:
+        """Re-read packages and the half-installed scan; with ``check_python``, also that its Python starts."""
+        environment = self.environment
+        if environment is None:
+            return
+        path = self.key
+        self._loading_for = path
+
+        def read() -> tuple[object, list[InstalledPackage], object, Integrity]:
+            site_packages = environment.site_packages()
+            health = interpreter_starts(environment) if check_python else None
+            # Half-installed files from an earlier session (or another program) are offered for repair too.
+            return site_packages, installed_packages(site_packages), health, check_integrity(site_packages)
+
+        def done(result: tuple[object, list[InstalledPackage], object, Integrity]) -> None:
+            site_packages, packages, health, integrity = result
+            if self._loading_for != path or self.key != path:
+                return  # the person moved on
+            if health is not None and not getattr(health, "ok", True):
+                self.broken.emit(path, health)
+                return
+            self.packages = packages
+            self.integrity = integrity
+            self.loaded = True
+            if site_packages is not None and str(site_packages) not in self._watcher.directories():
+                self._watcher.addPath(str(site_packages))
+            self.integrity_changed.emit()
+            self.packages_loaded.emit(path)
+            self._fetch_latest_versions()
+
+        run_in_background(read, done, self._failed("read the installed packages"), context=self)
+
+    def forget_latest_versions(self) -> None:
+        """Look the newest versions up again next time (the cache is kept for an hour otherwise)."""
+        self._latest_versions = LatestVersions()
+
+    def set_integrity(self, path: str, integrity: Integrity) -> None:
+        if path == self.key:
+            self.integrity = integrity
+            self.integrity_changed.emit()
+
+    def set_problems(self, path: str, problems: list[str]) -> None:
+        if path == self.key:
+            self.problems = list(problems)
+            self.problems_changed.emit()
+
+    def _changed_behind_our_back(self) -> None:
+        """Something (a terminal pip, another program) changed site-packages: show it."""
+        if self.entry is not None and not self._is_busy(self.key):
+            self.reload(check_python=False)
+
+    def _fetch_latest_versions(self) -> None:
+        environment = self.environment
+        if environment is None:
+            return
+        index = self.index_url()
+        python = environment.python_version
+        known, missing = self._latest_versions.known(index, python, [p.key for p in self.packages])
+        self.latest = known
+        self.latest_failures = []
+        if not missing:
+            self.latest_versions_loaded.emit(self.key)
+            return
+        path = self.key
+
+        def done(results: dict[str, str | Exception]) -> None:
+            failures = []
+            for name, value in results.items():
+                if isinstance(value, Exception):
+                    failures.append(f"{name}: {value}")
+                else:
+                    self._latest_versions.remember(index, python, name, value)
+                    known[name] = value
+            if self.key != path:
+                return
+            self.latest = known
+            self.latest_failures = [redact(failure) for failure in failures]
+            self.latest_versions_loaded.emit(path)
+
+        run_in_background(
+            lambda: pypi.latest_versions(index, missing, python),
+            done,
+            self._failed("look up the newest versions"),
+            context=self,
+        )
+
+    def _failed(self, what: str) -> Callable[[BaseException, str], None]:
+        def report(exc: BaseException, formatted: str) -> None:
+            self.failed.emit(UserFacingError(f"Venvdesk could not {what}.", str(exc), detail=formatted))
+
+        return report
+
+    # -- what interrupted runs left to repair ------------------------------------------------
+
+    def interrupted_specs(self, key: str = "") -> tuple[str, ...]:
+        return self._interrupted.get(key or self.key, ())
+
+    def note_interrupted(self, key: str, specs: tuple[str, ...]) -> None:
+        self._interrupted[key] = specs
+
+    def clear_interrupted(self, key: str) -> None:
+        self._interrupted.pop(key, None)

@@ -1,0 +1,137 @@
+"""The questions the app asks before it does something that cannot be taken back lightly.
+
+Each function builds a window-modal box, opens it (never ``exec()``: the
+window keeps running) and calls ``on_…`` when the person picks that answer.
+Texts from outside (package names, file contents) are shown as plain text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
+
+
+def _box(parent: QWidget, name: str, icon: QMessageBox.Icon, title: str, text: str, informative: str) -> QMessageBox:
+    box = QMessageBox(parent)
+    box.setObjectName(name)
+    box.setIcon(icon)
+    box.setWindowTitle(title)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setText(text)
+    box.setInformativeText(informative)
+    return box
+
+
+def _on(box: QMessageBox, answers: dict[QAbstractButton, Callable[[], object]]) -> QMessageBox:
+    def clicked(button: QAbstractButton) -> None:
+        action = answers.get(button)
+        if action is not None:
+            action()
+
+    box.buttonClicked.connect(clicked)
+    box.open()
+    return box
+
+
+def uninstall_needed_packages(
+    parent: QWidget,
+    needed: dict[str, list[str]],
+    unneeded: Sequence[str],
+    *,
+    on_anyway: Callable[[], object],
+    on_only_unneeded: Callable[[], object],
+) -> QMessageBox:
+    """Some chosen packages are needed by others: keep them, uninstall only the unneeded, or all."""
+    box = _box(
+        parent,
+        "uninstallWarningBox",
+        QMessageBox.Icon.Warning,
+        "Other packages need these",
+        "Some of the packages you chose are needed by other installed packages.",
+        "\n".join(f"• {name} is needed by {', '.join(users)}" for name, users in needed.items())
+        + "\n\nUninstalling them may break those packages.",
+    )
+    answers: dict[QAbstractButton, Callable[[], object]] = {}
+    if unneeded:
+        only = box.addButton(f"Uninstall only {', '.join(unneeded)}", QMessageBox.ButtonRole.AcceptRole)
+        only.setObjectName("uninstallUnneededButton")
+        answers[only] = on_only_unneeded
+    anyway = box.addButton("Uninstall anyway", QMessageBox.ButtonRole.DestructiveRole)
+    anyway.setObjectName("uninstallAnywayButton")
+    answers[anyway] = on_anyway
+    keep = box.addButton("Keep them", QMessageBox.ButtonRole.RejectRole)
+    keep.setObjectName("keepPackagesButton")
+    box.setDefaultButton(keep)
+    return _on(box, answers)
+
+
+def requirements_change_sources(
+    parent: QWidget, path: Path, described_options: str, *, on_install: Callable[[], object]
+) -> QMessageBox:
+    box = _box(
+        parent,
+        "requirementsOptionsBox",
+        QMessageBox.Icon.Warning,
+        "Check where the code comes from",
+        f"{path.name} has lines that change where packages are downloaded from, or install local code:",
+        described_options + "\n\nInstall only if you trust this file.",
+    )
+    go = box.addButton("Install anyway", QMessageBox.ButtonRole.AcceptRole)
+    go.setObjectName("installRequirementsAnywayButton")
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    return _on(box, {go: on_install})
+
+
+def replace_file(parent: QWidget, path: Path, *, on_replace: Callable[[], object]) -> QMessageBox:
+    box = _box(
+        parent,
+        "overwriteRequirementsBox",
+        QMessageBox.Icon.Question,
+        "Replace the file?",
+        f"{path.name} already exists. Replace it?",
+        str(path),
+    )
+    replace = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
+    replace.setObjectName("replaceButton")
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    return _on(box, {replace: on_replace})
+
+
+def move_to_trash(
+    parent: QWidget, name: str, path: Path, size_text: str, foreign: list[str], *, on_trash: Callable[[], object]
+) -> QMessageBox:
+    text = f"{path}\n{size_text}\n\nYou can restore it from the trash. Projects that use it will need a new environment."
+    icon = QMessageBox.Icon.Question
+    if foreign:
+        shown = ", ".join(foreign[:8]) + (f" and {len(foreign) - 8} more" if len(foreign) > 8 else "")
+        text += (
+            f"\n\n⚠ This folder also holds things that are not part of the environment ({shown})."
+            " They would go to the trash with it. If this is your project folder, cancel and move"
+            " your files out first."
+        )
+        icon = QMessageBox.Icon.Warning
+    box = _box(parent, "confirmDeleteBox", icon, "Move environment to trash", f"Move “{name}” to the trash?", text)
+    trash = box.addButton("Move to Trash", QMessageBox.ButtonRole.DestructiveRole)
+    trash.setObjectName("confirmDeleteButton")
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    return _on(box, {trash: on_trash})
+
+
+def quit_while_busy(parent: QWidget, titles: Sequence[str], *, on_stop: Callable[[], object]) -> QMessageBox:
+    box = _box(
+        parent,
+        "confirmQuitBox",
+        QMessageBox.Icon.Warning,
+        "Quit Venvdesk?",
+        "Venvdesk is still working: " + "; ".join(titles) + ".",
+        "If you quit now, it is stopped. An environment may then have half-installed packages;"
+        " Venvdesk checks for them next time and offers to repair them.",
+    )
+    stop = box.addButton("Stop and quit", QMessageBox.ButtonRole.DestructiveRole)
+    stop.setObjectName("stopAndQuitButton")
+    box.addButton("Keep working", QMessageBox.ButtonRole.RejectRole)
+    return _on(box, {stop: on_stop})

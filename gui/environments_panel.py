@@ -1,0 +1,152 @@
+"""The left side: the list of environments, or a welcome page when there is none yet.
+
+A view over :class:`~gui.models.environments.EnvironmentListModel`: it shows
+the list and the actions it is given, and reports which entry is selected.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QStackedWidget,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui import icons, theme
+from gui.models.environments import EnvironmentEntry, EnvironmentListModel
+
+WELCOME_PAGE, LIST_PAGE = range(2)
+
+
+class EnvironmentsPanel(QWidget):
+    selection_changed = Signal()
+
+    def __init__(
+        self,
+        model: EnvironmentListModel,
+        new_action: QAction,
+        add_existing_action: QAction,
+        menu_actions: list[QAction | None],
+        delete_action: QAction,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("environmentsPanel")
+        self.model = model
+
+        title = QLabel("Environments")
+        title.setObjectName("environmentsTitle")
+        theme.set_role(title, "title")
+        self.new_environment_button = QPushButton("New…")
+        icons.set_action_icon(self.new_environment_button, "new-environment")
+        self.new_environment_button.setObjectName("newEnvironmentButton")
+        self.new_environment_button.setAccessibleName("Create a new environment")
+        self.new_environment_button.setToolTip("Create a new virtual environment")
+        self.new_environment_button.clicked.connect(new_action.trigger)
+        self.menu_button = QToolButton()
+        self.menu_button.setObjectName("environmentMenuButton")
+        self.menu_button.setAccessibleName("More environment actions")
+        self.menu_button.setText("More")
+        self.menu_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.menu = QMenu(self)
+        self.menu.setObjectName("environmentMenu")
+        for action in menu_actions:
+            if action is None:
+                self.menu.addSeparator()
+            else:
+                self.menu.addAction(action)
+        self.menu_button.setMenu(self.menu)
+        header = QHBoxLayout()
+        header.addWidget(title, 1)
+        header.addWidget(self.new_environment_button)
+        header.addWidget(self.menu_button)
+
+        self.list_view = QTreeView()
+        self.list_view.setObjectName("environmentList")
+        self.list_view.setAccessibleName("Environments")
+        self.list_view.setModel(model)
+        # Delete moves an environment to the trash only when the list has the focus: pressed in
+        # the package table it must not offer to trash the whole environment.
+        delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.list_view.addAction(delete_action)
+        self.list_view.setRootIsDecorated(False)
+        self.list_view.setUniformRowHeights(True)
+        self.list_view.setIconSize(QSize(18, 18))
+        self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list_view.customContextMenuRequested.connect(
+            lambda pos: self.menu.popup(self.list_view.viewport().mapToGlobal(pos))
+        )
+        self.list_view.header().setStretchLastSection(False)
+        self.list_view.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.list_view.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.list_view.selectionModel().selectionChanged.connect(lambda *_: self.selection_changed.emit())
+
+        welcome = QWidget()
+        welcome.setObjectName("welcomePage")
+        welcome_text = QLabel(
+            "<h3>Welcome to Venvdesk</h3>"
+            "<p>An <b>environment</b> is a private set of Python packages for one project."
+            " Create one, then install the packages your project needs into it.</p>"
+        )
+        welcome_text.setObjectName("welcomeText")
+        welcome_text.setWordWrap(True)
+        welcome_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.welcome_button = QPushButton("Create your first environment")
+        icons.set_action_icon(self.welcome_button, "new-environment")
+        self.welcome_button.setObjectName("welcomeCreateButton")
+        self.welcome_button.setAccessibleName("Create your first environment")
+        self.welcome_button.clicked.connect(new_action.trigger)
+        self.welcome_add_button = QPushButton("I already have one…")
+        self.welcome_add_button.setObjectName("welcomeAddExistingButton")
+        self.welcome_add_button.setFlat(True)
+        self.welcome_add_button.clicked.connect(add_existing_action.trigger)
+        welcome_layout = QVBoxLayout(welcome)
+        welcome_layout.addStretch(1)
+        welcome_layout.addWidget(welcome_text)
+        welcome_layout.addWidget(self.welcome_button, 0, Qt.AlignmentFlag.AlignCenter)
+        welcome_layout.addWidget(self.welcome_add_button, 0, Qt.AlignmentFlag.AlignCenter)
+        welcome_layout.addStretch(2)
+
+        list_page = QWidget()
+        list_layout = QVBoxLayout(list_page)
+        list_layout.setContentsMargins(0, 0, 0, 0)
+        list_layout.addWidget(self.list_view, 1)
+        self.pages = QStackedWidget()
+        self.pages.setObjectName("environmentPages")
+        self.pages.addWidget(welcome)
+        self.pages.addWidget(list_page)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.pages, 1)
+
+    def selected_entry(self) -> EnvironmentEntry | None:
+        rows = self.list_view.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.model.entry(rows[0].row())
+
+    def select_row(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        self.list_view.selectionModel().select(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.list_view.setCurrentIndex(index)
+
+    def clear_selection(self) -> None:
+        self.list_view.clearSelection()
+
+    def show_welcome_if_empty(self) -> None:
+        self.pages.setCurrentIndex(WELCOME_PAGE if self.model.rowCount() == 0 else LIST_PAGE)
