@@ -14,12 +14,14 @@ from __future__ import annotations
 import enum
 import itertools
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
 
 from core.commands import Command, redact
+from core.names import canonical_name
+from core.packages import InstalledPackage
 
 
 class Status(enum.Enum):
@@ -41,6 +43,11 @@ class CreateEnvironment:
     existed_before: bool = False
     # Installed right after the environment is ready.
     requirements: Path | None = None
+    # How it is made, so that a creation the app did not finish can be made again.
+    interpreter: str = ""
+    system_site_packages: bool = False
+    prompt: str = ""
+    newest_pip: bool = True
 
 
 @dataclass(frozen=True)
@@ -83,8 +90,23 @@ class RepairEnvironment:
     leftovers: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class RestorePackageSet:
+    """Return to a recorded package set: uninstall what appeared, reinstall what changed or went."""
+
+    install: tuple[str, ...] = ()
+    uninstall: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class InstallPip:
+    """Give an environment without a working pip one (``ensurepip``)."""
+
+
 Intent = Union[
     CreateEnvironment,
+    RestorePackageSet,
+    InstallPip,
     InstallPackages,
     UninstallPackages,
     InstallRequirements,
@@ -95,7 +117,15 @@ Intent = Union[
 
 # Intents whose operations change what is installed: every one of them gets the same ending
 # (re-read the environment, scan for half-installed files, check that packages fit together).
-PACKAGE_CHANGES = (CreateEnvironment, InstallPackages, UninstallPackages, InstallRequirements, RepairEnvironment)
+PACKAGE_CHANGES = (
+    CreateEnvironment,
+    InstallPackages,
+    UninstallPackages,
+    InstallRequirements,
+    RepairEnvironment,
+    RestorePackageSet,
+    InstallPip,
+)
 
 ProgressParser = Callable[[str], Union[tuple[int, int], None]]
 
@@ -108,7 +138,35 @@ def reinstallable_specs(intent: Intent) -> tuple[str, ...]:
     """What an interrupted run of ``intent`` was installing: the only names Repair may reinstall."""
     if isinstance(intent, (InstallPackages, InstallRequirements, RepairEnvironment)):
         return intent.specs
+    if isinstance(intent, RestorePackageSet):
+        return intent.install
     return ()
+
+
+def unfulfilled(intent: Intent, installed: Sequence[InstalledPackage]) -> list[str]:
+    """What a change that ended "done" should have done but the environment does not show.
+
+    An installer that says it succeeded while nothing changed (a broken ``python`` that prints
+    anything and exits 0, a wrapper script) must not be reported as done.
+    """
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    versions = {package.key: package.version for package in installed}
+    problems = []
+    if isinstance(intent, InstallPackages):
+        for spec in intent.specs:
+            try:
+                requirement = Requirement(spec)
+            except InvalidRequirement:
+                continue
+            version = versions.get(canonical_name(requirement.name))
+            if not version:
+                problems.append(f"{requirement.name} is not installed")
+            elif requirement.specifier and not requirement.specifier.contains(version, prereleases=True):
+                problems.append(f"{requirement.name} is {version}, not {requirement.specifier}")
+    elif isinstance(intent, UninstallPackages):
+        problems += [f"{name} is still installed" for name in intent.names if canonical_name(name) in versions]
+    return problems
 
 
 _ids = itertools.count(1)

@@ -52,10 +52,29 @@ class InstalledPackage:
         return names
 
 
+# A header value longer than this is cut (a 20 MB "Summary:" froze the window; nobody reads it).
+MAX_HEADER_LENGTH = 2_000
+# Past this many header bytes the rest of METADATA is not read (real headers are a few KB).
+MAX_HEADER_BYTES = 1_000_000
+
+
 def _read_headers(path: str) -> dict[str, list[str]]:
     headers: dict[str, list[str]] = {}
+    read = 0
     with open(path, encoding="utf-8", errors="replace") as handle:
-        for line in handle:
+        while read < MAX_HEADER_BYTES:
+            line = handle.readline(MAX_HEADER_LENGTH + 1)
+            if not line:
+                break
+            read += len(line)
+            if not line.endswith("\n") and len(line) > MAX_HEADER_LENGTH:
+                # A huge line: keep its start, skip the rest of it without holding it in memory.
+                rest = handle.readline(MAX_HEADER_BYTES)
+                read += len(rest)
+                while rest and not rest.endswith("\n") and read < MAX_HEADER_BYTES:
+                    rest = handle.readline(MAX_HEADER_BYTES)
+                    read += len(rest)
+                line = line[:MAX_HEADER_LENGTH] + "…\n"
             if line in ("\n", "\r\n"):
                 break  # the body (long description) starts here
             if line[:1] in (" ", "\t"):
@@ -67,7 +86,7 @@ def _read_headers(path: str) -> dict[str, list[str]]:
     return headers
 
 
-def _package_from_metadata(metadata: str, requested: bool) -> InstalledPackage | None:
+def package_from_metadata(metadata: str, requested: bool) -> InstalledPackage | None:
     try:
         headers = _read_headers(metadata)
     except OSError:
@@ -95,6 +114,8 @@ def installed_packages(site_packages: str | os.PathLike[str] | None) -> list[Ins
     except OSError:
         return []
     for entry in entries:
+        if entry.name.startswith("~"):
+            continue  # pip's backup of a package it was replacing or removing: not installed
         if entry.name.endswith(".dist-info") and entry.is_dir():
             metadata = os.path.join(entry.path, "METADATA")
             requested = os.path.exists(os.path.join(entry.path, "REQUESTED"))
@@ -103,7 +124,7 @@ def installed_packages(site_packages: str | os.PathLike[str] | None) -> list[Ins
             requested = False
         else:
             continue
-        package = _package_from_metadata(metadata, requested)
+        package = package_from_metadata(metadata, requested)
         if package is not None:
             found.setdefault(package.key, package)
     return sorted(found.values(), key=lambda p: p.key)
@@ -141,10 +162,13 @@ class Integrity:
     leftovers: tuple[str, ...] = ()
     # Distributions whose RECORD lists files that are missing.
     damaged: tuple[InstalledPackage, ...] = ()
-    # Top-level package folders no installed distribution claims (installed without metadata).
+    # Top-level folders or modules with Python code that no installed distribution claims
+    # (installed without metadata, or half-written: a namespace package imports all the same).
     orphans: tuple[str, ...] = ()
     # Set when site-packages could not be read: the scan says nothing either way.
     problem: str = ""
+    # Distributions that exist only as pip's "~" backup (name, version): the real copy is gone.
+    stashed: tuple[tuple[str, str], ...] = ()
 
     @property
     def clean(self) -> bool:
@@ -154,6 +178,10 @@ class Integrity:
         parts = [self.problem] if self.problem else []
         if self.damaged:
             parts.append("incomplete: " + ", ".join(f"{p.name} {p.version}" for p in self.damaged))
+        if self.stashed:
+            parts.append(
+                "only pip's backup is left of: " + ", ".join(f"{name} {version}" for name, version in self.stashed)
+            )
         if self.orphans:
             parts.append("files without their package record: " + ", ".join(self.orphans))
         if self.leftovers:
@@ -161,7 +189,7 @@ class Integrity:
         return "; ".join(parts)
 
 
-def _record_paths(dist_info: str) -> list[str]:
+def record_paths(dist_info: str) -> list[str]:
     import csv
 
     try:
@@ -171,8 +199,49 @@ def _record_paths(dist_info: str) -> list[str]:
         return []
 
 
-def check_integrity(site_packages: str | os.PathLike[str] | None) -> Integrity:
-    """Look for half-installed files (blocking disk scan: call from a worker)."""
+_CODE_SUFFIXES = (".py", ".so", ".pyd")
+
+
+def _holds_python_code(path: str) -> bool:
+    """A folder with Python modules in it or one level down (bounded: no deep walk)."""
+    try:
+        with os.scandir(path) as entries:
+            subfolders = []
+            for entry in entries:
+                if entry.name.endswith(_CODE_SUFFIXES) and not entry.is_dir():
+                    return True
+                if entry.is_dir() and entry.name != "__pycache__":
+                    subfolders.append(entry.path)
+        for folder in subfolders[:50]:
+            with os.scandir(folder) as entries:
+                if any(entry.name.endswith(_CODE_SUFFIXES) for entry in entries):
+                    return True
+    except OSError:
+        return False
+    return False
+
+
+# RECORDs whose files were all found, by (path, mtime_ns, size): not checked file by file again.
+_verified_records: dict[str, tuple[int, int]] = {}
+
+
+def _record_key(record: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(record)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def check_integrity(site_packages: str | os.PathLike[str] | None, *, deep: bool = True) -> Integrity:
+    """Look for half-installed files (blocking disk scan: call from a worker).
+
+    What counts is what the metadata says is installed: every top-level entry a RECORD (or an
+    egg's top_level.txt) claims, and the files each RECORD lists.  With ``deep`` every listed
+    file is looked for; without it (each time an environment is shown) only RECORDs that changed
+    since they were last found whole are checked file by file, so showing an environment costs a
+    few stats per package instead of one per file.  After an unclean end, scan deep.
+    """
     if site_packages is None:
         return Integrity()
     root = os.fspath(site_packages)
@@ -180,38 +249,57 @@ def check_integrity(site_packages: str | os.PathLike[str] | None) -> Integrity:
         names = os.listdir(root)
     except OSError as exc:
         return Integrity(problem=f"its packages folder could not be read ({exc.strerror or exc})")
+    present = set(names)
     leftovers = sorted(n for n in names if n.startswith("~"))
     claimed: set[str] = set()
     damaged = []
     packages = {p.metadata_path: p for p in installed_packages(root)}
+    installed_keys = {p.key for p in packages.values()}
+    stashed = []
     for name in names:
-        if name.endswith(".egg-info") and os.path.isdir(os.path.join(root, name)):
+        folder = os.path.join(root, name)
+        if name.endswith(".egg-info") and os.path.isdir(folder):
             # Older installs have no RECORD; their top_level.txt names what they own.
             try:
-                with open(os.path.join(root, name, "top_level.txt"), encoding="utf-8") as handle:
+                with open(os.path.join(folder, "top_level.txt"), encoding="utf-8") as handle:
                     claimed.update(line.strip() for line in handle if line.strip())
             except OSError:
                 pass
-        if not name.endswith(".dist-info") or name.startswith("~"):
+        if not name.endswith(".dist-info"):
             continue
-        folder = os.path.join(root, name)
+        if name.startswith("~"):
+            backup = package_from_metadata(os.path.join(folder, "METADATA"), False)
+            if backup is not None and backup.key not in installed_keys:
+                stashed.append((backup.name, backup.version))
+            continue
         claimed.add(name)
+        record = os.path.join(folder, "RECORD")
+        key = _record_key(record)
+        paths = record_paths(folder)
         missing = False
-        for relative in _record_paths(folder):
+        check_files = deep or key is None or _verified_records.get(record) != key
+        for relative in paths:
             top = relative.split("/", 1)[0]
             claimed.add(top)
             if top.startswith("..") or "__pycache__" in relative or relative.endswith(".pyc"):
                 continue
-            if not missing and not os.path.exists(os.path.join(root, relative)):
+            if missing:
+                continue
+            if top not in present:
+                missing = True  # a whole top-level entry is gone: no stat needed to know
+            elif check_files and not os.path.exists(os.path.join(root, relative)):
                 missing = True
         package = packages.get(os.path.join(folder, "METADATA"))
         if missing and package is not None:
             damaged.append(package)
+            _verified_records.pop(record, None)
+        elif key is not None and check_files:
+            _verified_records[record] = key
     orphans = []
     for name in names:
         if name in claimed or name in _UNOWNED_OK or name.startswith("~") or name.endswith((".dist-info", ".egg-info", ".pth")):
             continue
         path = os.path.join(root, name)
-        if os.path.isdir(path) and os.path.exists(os.path.join(path, "__init__.py")):
+        if name.endswith(_CODE_SUFFIXES) and not os.path.isdir(path) or os.path.isdir(path) and _holds_python_code(path):
             orphans.append(name)
-    return Integrity(tuple(leftovers), tuple(damaged), tuple(sorted(orphans)))
+    return Integrity(tuple(leftovers), tuple(damaged), tuple(sorted(orphans)), stashed=tuple(sorted(stashed)))

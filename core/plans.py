@@ -19,9 +19,11 @@ from core.operations import (
     CheckPackages,
     CreateEnvironment,
     InstallPackages,
+    InstallPip,
     InstallRequirements,
     Operation,
     RepairEnvironment,
+    RestorePackageSet,
     SaveRequirements,
     UninstallPackages,
 )
@@ -163,24 +165,56 @@ def repair(
     )
 
 
+def restore_package_set(
+    environment: Environment, backend: InstallerBackend, *, install: Sequence[str], uninstall: Sequence[str]
+) -> Operation | None:
+    """Back to a recorded set: uninstall what appeared, then the recorded versions without dependencies.
+
+    ``--no-deps``: the recorded set already holds the dependencies at their recorded versions;
+    letting the installer resolve again could move other packages away from it.
+    """
+    steps = []
+    if uninstall:
+        steps.append(backend.uninstall(uninstall))
+    if install:
+        steps.append(
+            backend.install(install, reinstall=True, no_deps=True, description="Reinstall the versions recorded before")
+        )
+    if not steps:
+        return None
+    return Operation(
+        str(environment.path),
+        "Undoing the interrupted change",
+        steps,
+        RestorePackageSet(tuple(install), tuple(uninstall)),
+        progress=backend.parse_progress,
+    )
+
+
+def install_pip(environment: Environment) -> Operation:
+    """``python -m ensurepip --upgrade --default-pip``: pip from the Python the environment was made with."""
+    command = commands.Command(
+        str(environment.python), ("-m", "ensurepip", "--upgrade", "--default-pip"), "Install pip with ensurepip"
+    )
+    return Operation(str(environment.path), "Installing pip", [command], InstallPip())
+
+
 def create_environment(
     intent: CreateEnvironment,
     *,
-    interpreter: str,
     python_version: tuple[int, ...],
-    system_site_packages: bool,
-    newest_pip: bool,
-    prompt: str,
     pip_wheel: Path | None,
     backend: InstallerBackend | None,
 ) -> Operation:
-    """The steps that make a ready-to-use environment.
+    """The steps that make a ready-to-use environment from ``intent.interpreter``.
 
     With a cached pip wheel (and "newest pip" chosen): ``venv --without-pip``, unpack the wheel,
     then byte-compile pip — ~0.2 s instead of ensurepip's seconds.  Without one: plain ``venv``
     (ensurepip), then, if chosen, an upgrade of pip through ``backend`` from the index, which may
     fail offline without losing the environment (an optional step).
     """
+    interpreter, newest_pip = intent.interpreter, intent.newest_pip
+    system_site_packages, prompt = intent.system_site_packages, intent.prompt
     target = intent.target
     title = f"Creating “{intent.name}”"
     layout = Layout(target)

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
 from core import pypi
-from core.commands import redact
+from core.checks import consistency_problems
+from core.commands import Command, redact
 from core.environments import Environment, interpreter_starts
 from core.errors import UserFacingError
+from core.journal import JournalEntry
 from core.packages import (
     InstalledPackage,
     Integrity,
@@ -64,6 +67,7 @@ class CurrentEnvironment(QObject):
     broken = Signal(str, object)  # path, Health: its Python no longer starts
     integrity_changed = Signal()
     problems_changed = Signal()  # what pip check reported
+    attention_changed = Signal()  # an interrupted change (of any environment) was found or settled
     failed = Signal(object)  # UserFacingError: a background read failed
 
     def __init__(
@@ -83,6 +87,11 @@ class CurrentEnvironment(QObject):
         self._loading_for = ""
         # Per environment: the requirements an interrupted run was installing (Repair reinstalls them).
         self._interrupted: dict[str, tuple[str, ...]] = {}
+        # Per environment: the journal entry of a change the app stopped in the middle of.
+        self._attention: dict[str, JournalEntry] = {}
+        self._changed_while_busy: set[str] = set()
+        # Builds the installer's check command for an environment (set by the operations controller).
+        self.check_command: Callable[[Environment], tuple[Command, Callable[[str], list[str]]]] | None = None
 
         self._watch_timer = QTimer(self)
         self._watch_timer.setSingleShot(True)
@@ -137,8 +146,12 @@ class CurrentEnvironment(QObject):
 
     # -- reading -----------------------------------------------------------------------------
 
-    def reload(self, *, check_python: bool = True) -> None:
-        """Re-read packages and the half-installed scan; with ``check_python``, also that its Python starts."""
+    def reload(self, *, check_python: bool = True, quiet_check: bool = True) -> None:
+        """Re-read packages and the half-installed scan; with ``check_python``, also that its Python starts.
+
+        With ``quiet_check``, the installer's consistency check runs in the background afterwards
+        (not after the app's own changes: those run it in the open, in the Log).
+        """
         environment = self.environment
         if environment is None:
             return
@@ -148,8 +161,9 @@ class CurrentEnvironment(QObject):
         def read() -> tuple[object, list[InstalledPackage], object, Integrity]:
             site_packages = environment.site_packages()
             health = interpreter_starts(environment) if check_python else None
-            # Half-installed files from an earlier session (or another program) are offered for repair too.
-            return site_packages, installed_packages(site_packages), health, check_integrity(site_packages)
+            # Half-installed files from an earlier session (or another program) are offered for
+            # repair too; RECORDs found whole before are not checked file by file again.
+            return site_packages, installed_packages(site_packages), health, check_integrity(site_packages, deep=False)
 
         def done(result: tuple[object, list[InstalledPackage], object, Integrity]) -> None:
             site_packages, packages, health, integrity = result
@@ -161,11 +175,14 @@ class CurrentEnvironment(QObject):
             self.packages = packages
             self.integrity = integrity
             self.loaded = True
+            self.attention_changed.emit()  # whether pip is missing may have changed
             if site_packages is not None and str(site_packages) not in self._watcher.directories():
                 self._watcher.addPath(str(site_packages))
             self.integrity_changed.emit()
             self.packages_loaded.emit(path)
             self._fetch_latest_versions()
+            if quiet_check:
+                self._check_quietly(environment, site_packages)
 
         run_in_background(read, done, self._failed("read the installed packages"), context=self)
 
@@ -185,8 +202,39 @@ class CurrentEnvironment(QObject):
 
     def _changed_behind_our_back(self) -> None:
         """Something (a terminal pip, another program) changed site-packages: show it."""
-        if self.entry is not None and not self._is_busy(self.key):
+        if self.entry is None:
+            return
+        if self._is_busy(self.key):
+            self._changed_while_busy.add(self.key)  # read again when the running change ends
+        else:
             self.reload(check_python=False)
+
+    def operation_ended(self, key: str) -> None:
+        """An operation on ``key`` ended: a change seen meanwhile is read now."""
+        if key in self._changed_while_busy and not self._is_busy(key):
+            self._changed_while_busy.discard(key)
+            if key == self.key:
+                self.reload(check_python=False)
+
+    def _check_quietly(self, environment: Environment, site_packages: object) -> None:
+        """The installer's consistency check, in the background, cached per state of site-packages."""
+        if self.check_command is None or not isinstance(site_packages, Path):
+            return
+        if not installed_version(self.packages, "pip"):
+            return  # nothing to check with; the attention bar says pip is missing
+        command, parse = self.check_command(environment)
+        path = self.key
+
+        def done(problems: list[str] | None) -> None:
+            if problems is not None:
+                self.set_problems(path, problems)
+
+        run_in_background(
+            lambda: consistency_problems(site_packages, command, parse),
+            done,
+            self._failed("check that the packages fit together"),
+            context=self,
+        )
 
     def _fetch_latest_versions(self) -> None:
         environment = self.environment
@@ -230,6 +278,21 @@ class CurrentEnvironment(QObject):
         return report
 
     # -- what interrupted runs left to repair ------------------------------------------------
+
+    def attention(self, key: str = "") -> JournalEntry | None:
+        """The change the app stopped in the middle of, for ``key`` (default: the current one)."""
+        return self._attention.get(key or self.key)
+
+    def set_attention(self, key: str, entry: JournalEntry | None) -> None:
+        if entry is None:
+            self._attention.pop(key, None)
+        else:
+            self._attention[key] = entry
+        self.attention_changed.emit()
+
+    def attention_entries(self) -> list[JournalEntry]:
+        """Every change the app was stopped in the middle of and nobody has settled yet."""
+        return list(self._attention.values())
 
     def interrupted_specs(self, key: str = "") -> tuple[str, ...]:
         return self._interrupted.get(key or self.key, ())

@@ -26,11 +26,13 @@ from core.errors import UserFacingError
 from core.settings import Settings
 from gui import icons, theme
 from gui.activity import ActivityIndicator
+from gui.attention_bar import AttentionBar
 from gui.controllers import show_error
 from gui.controllers.creation import CreationController
 from gui.controllers.environments import EnvironmentController
 from gui.controllers.operations import OperationsController
 from gui.controllers.packages import PackageController
+from gui.controllers.recovery import RecoveryController
 from gui.current_environment import CurrentEnvironment
 from gui.dialogs import confirmations
 from gui.environments_panel import EnvironmentsPanel
@@ -72,6 +74,9 @@ class MainWindow(QMainWindow):
         self.creation = CreationController(
             self.settings, self.operations, self.environment_actions, self.package_actions, self.message_bar, self.log_view, self
         )
+        self.recovery = RecoveryController(self.operations, self.current, self.message_bar, self.log_view, self)
+        self.recovery.create_again_requested.connect(self.creation.create_again)
+        self.recovery.recovered.connect(lambda _path: self.environment_actions.refresh())
         self.activity = ActivityIndicator(self.runner, self.log_view, self)
         self._build_app_actions()
         self._build_ui()
@@ -138,6 +143,7 @@ class MainWindow(QMainWindow):
             self.current, [environments.remove_action, environments.delete_action], self.package_actions.requirements_menu
         )
         self.package_actions.attach(self.packages_panel)
+        self.packages_panel.repair_requested.connect(self.recovery.repair)
         from gui.search_panel import SearchPanel
 
         self.search_panel = SearchPanel(
@@ -161,6 +167,15 @@ class MainWindow(QMainWindow):
         central_layout = QVBoxLayout(central)
         central_layout.setContentsMargins(8, 8, 8, 0)
         central_layout.addWidget(self.message_bar)
+        self.attention_bar = AttentionBar(self.current)
+        recovery = self.recovery
+        self.attention_bar.finish_requested.connect(recovery.finish_interrupted)
+        self.attention_bar.undo_requested.connect(recovery.undo_interrupted)
+        self.attention_bar.create_again_requested.connect(recovery.create_again)
+        self.attention_bar.remove_requested.connect(recovery.remove_half_made)
+        self.attention_bar.dismiss_requested.connect(recovery.dismiss_interrupted)
+        self.attention_bar.install_pip_requested.connect(recovery.install_pip)
+        central_layout.addWidget(self.attention_bar)
         central_layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
 
@@ -183,6 +198,8 @@ class MainWindow(QMainWindow):
         self.cancel_button = self.activity.cancel_button
 
     def _start_background_work(self) -> None:
+        # Once the list is read: changes a stopped Venvdesk left unfinished need attention.
+        self.environment_actions.environments_loaded.connect(self.operations.review_journal)
         self.environment_actions.refresh()
         self.creation.refresh_interpreters()
         # Not urgent, and its HTTP imports would compete with the first paint.

@@ -398,6 +398,8 @@ class SelfTest:
         window.creation.creation_finished.connect(outcomes.append)
         started = time.monotonic()
         operation = window.creation.create_environment(request)
+        if operation is None:
+            raise StepFailed("the window did not start creating the environment", window.message_bar.text())
         steps = "; ".join(step.display() for step in operation.steps)
         self.wait("creating an environment", [window.creation.creation_finished], lambda: bool(outcomes), 150)
         outcome = outcomes[0]

@@ -299,4 +299,4 @@ def test_repair_never_passes_folder_names_to_pip(qtbot, open_env):
     window.operations.show_integrity(window.current.key, check_integrity(site_packages))
     assert panel.repair_bar.isVisible() and "attr" in panel.repair_label.text()
     assert not panel.repair_button.isEnabled()
-    assert window.package_actions.repair() is None
+    assert window.recovery.repair() is None

@@ -267,7 +267,11 @@ def test_integrity_pips_tilde_leftovers_are_reported_as_leftovers(tmp_path):
     integrity = check_integrity(site)
     assert integrity.leftovers == ("~-nused.pth", "~eta", "~eta-1.0.dist-info")
     assert (integrity.damaged, integrity.orphans) == ((), ())
-    assert integrity.describe() == "pip's temporary leftovers: ~-nused.pth, ~eta, ~eta-1.0.dist-info"
+    # beta is not installed any more: its only copy is the backup, and the scan says so.
+    assert integrity.stashed == (("beta", "1.0"),)
+    assert integrity.describe() == (
+        "only pip's backup is left of: beta 1.0; pip's temporary leftovers: ~-nused.pth, ~eta, ~eta-1.0.dist-info"
+    )
 
 
 def test_integrity_of_an_unreadable_or_absent_site_packages(tmp_path):

@@ -196,12 +196,9 @@ def test_repair_never_passes_a_folder_name_and_removes_leftovers_by_path(tmp_pat
 
 def test_creation_with_a_cached_wheel_seeds_pip_and_byte_compiles_it_where_the_layout_says(tmp_path):
     target = tmp_path / "demo"
-    intent = CreateEnvironment("demo", target)
+    intent = CreateEnvironment("demo", target, interpreter="/usr/bin/python3.12")
     wheel = tmp_path / "pip-24.2-py3-none-any.whl"
-    operation = plans.create_environment(
-        intent, interpreter="/usr/bin/python3.12", python_version=(3, 12, 1), system_site_packages=False,
-        newest_pip=True, prompt="", pip_wheel=wheel, backend=pip_of(""),
-    )
+    operation = plans.create_environment(intent, python_version=(3, 12, 1), pip_wheel=wheel, backend=pip_of(""))
     if sys.platform == "win32":
         pytest.skip("Windows environments get pip from ensurepip")
     create, seed, compile_pip = operation.steps
@@ -213,11 +210,10 @@ def test_creation_with_a_cached_wheel_seeds_pip_and_byte_compiles_it_where_the_l
 
 
 def test_creation_without_a_wheel_uses_plain_venv_then_an_optional_pip_upgrade(tmp_path):
-    intent = CreateEnvironment("demo", tmp_path / "demo")
-    operation = plans.create_environment(
-        intent, interpreter="/usr/bin/python3.12", python_version=(3, 12), system_site_packages=True,
-        newest_pip=True, prompt="p", pip_wheel=None, backend=pip_of(""),
+    intent = CreateEnvironment(
+        "demo", tmp_path / "demo", interpreter="/usr/bin/python3.12", system_site_packages=True, prompt="p"
     )
+    operation = plans.create_environment(intent, python_version=(3, 12), pip_wheel=None, backend=pip_of(""))
     create, upgrade = operation.steps
     assert "--without-pip" not in create.args and "--system-site-packages" in create.args
     assert upgrade.args[len(PIP_PREFIX):] == ("install", "--upgrade", "pip")

@@ -9,6 +9,7 @@ its requirements file) or removes the half-made folder and says so.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -134,24 +135,46 @@ class CreationController(QObject):
         return dialog
 
     def creation_operation(self, request: NewEnvironmentRequest) -> Operation:
+        interpreter = request.interpreter
+        intent = CreateEnvironment(
+            request.name,
+            request.target,
+            request.target.exists(),
+            request.requirements,
+            interpreter=interpreter.path,
+            system_site_packages=request.system_site_packages,
+            prompt=request.prompt,
+            newest_pip=request.upgrade_deps,
+        )
+        return self.plan(intent, interpreter.version)
+
+    def plan(self, intent: CreateEnvironment, python_version: tuple[int, ...]) -> Operation:
         from core import pip_wheels
 
-        interpreter = request.interpreter
-        intent = CreateEnvironment(request.name, request.target, request.target.exists(), request.requirements)
-        environment = Environment(request.target)
         return plans.create_environment(
             intent,
-            interpreter=interpreter.path,
-            python_version=interpreter.version,
-            system_site_packages=request.system_site_packages,
-            newest_pip=request.upgrade_deps,
-            prompt=request.prompt,
-            pip_wheel=pip_wheels.cached_pip_wheel(interpreter.version) if request.upgrade_deps else None,
+            python_version=python_version,
+            pip_wheel=pip_wheels.cached_pip_wheel(python_version) if intent.newest_pip else None,
             # pip inside the new environment: its version is unknown until it exists.
-            backend=self.operations.backend(environment, ()),
+            backend=self.operations.backend(Environment(intent.target), ()),
         )
 
-    def create_environment(self, request: NewEnvironmentRequest) -> Operation:
+    def create_again(self, intent: CreateEnvironment) -> Operation | None:
+        """Make an environment again the way an interrupted creation was making it."""
+        wanted = os.path.realpath(intent.interpreter)
+        interpreter = next(
+            (i for i in self.interpreters if i.path == intent.interpreter or i.real_path == wanted), None
+        )
+        if interpreter is None or not interpreter.can_create_venv:
+            self.message_bar.show_message(
+                f"“{intent.name}” cannot be made again the same way: the Python it was made with"
+                f" ({intent.interpreter}) is not usable any more. Create a new environment instead.",
+                Level.WARNING,
+            )
+            return None
+        return self.operations.submit(self.plan(intent, interpreter.version))
+
+    def create_environment(self, request: NewEnvironmentRequest) -> Operation | None:
         operation = self.creation_operation(request)
         location = str(request.target.parent)
         if location != str(storage.default_environments_dir()) and location != self.settings.last_location:

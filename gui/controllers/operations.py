@@ -12,22 +12,42 @@ requirements file, tidy a half-made environment), recognising it by type.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from core import plans
 from core.backends import InstallerBackend, backend_for
+from core.commands import Command
 from core.environments import Environment
 from core.errors import UserFacingError
+from core.journal import (
+    CREATE,
+    INSTALL,
+    REPAIR,
+    REQUIREMENTS,
+    ROLLBACK,
+    UNINSTALL,
+    Journal,
+    JournalEntry,
+    package_set,
+)
 from core.operations import (
     CheckPackages,
     CreateEnvironment,
+    InstallPackages,
+    InstallRequirements,
+    Intent,
     Operation,
     Outcome,
+    RepairEnvironment,
+    RestorePackageSet,
     Status,
+    UninstallPackages,
     changes_packages,
     reinstallable_specs,
+    unfulfilled,
 )
 from core.packages import InstalledPackage, Integrity, check_integrity, installed_packages
 from core.settings import Settings
@@ -38,11 +58,30 @@ from gui.message_bar import Level, MessageBar
 from gui.runner import ProcessRunner
 from gui.workers import run_in_background
 
+WAIT_POLL_MS = 2000
+
+
+def journal_kind(intent: Intent) -> str:
+    """The stable word a journal entry uses for an intent that changes packages ("" for others)."""
+    kinds: list[tuple[type, str]] = [
+        (CreateEnvironment, CREATE),
+        (InstallPackages, INSTALL),
+        (UninstallPackages, UNINSTALL),
+        (InstallRequirements, REQUIREMENTS),
+        (RepairEnvironment, REPAIR),
+        (RestorePackageSet, ROLLBACK),
+    ]
+    for kind_type, kind in kinds:
+        if isinstance(intent, kind_type):
+            return kind
+    return REPAIR if changes_packages(intent) else ""
+
 
 class OperationsController(QObject):
     ended = Signal(object)  # Outcome, after the common ending started
     queue_changed = Signal(str)  # environment path whose queue changed
     checks_finished = Signal(str)  # environment path: the half-installed scan after a change is shown
+    interrupted_found = Signal(object)  # JournalEntry left by a run of the app that stopped mid-change
 
     def __init__(
         self,
@@ -59,6 +98,13 @@ class OperationsController(QObject):
         self.settings = settings
         self.message_bar = message_bar
         self.log_view = log_view
+        self.journal = Journal()
+        self._journaled: dict[int, JournalEntry] = {}  # operation id -> its entry
+        self._waiting: dict[str, JournalEntry] = {}  # environments another process is changing
+        self._wait_timer = QTimer(self)
+        self._wait_timer.setInterval(WAIT_POLL_MS)
+        self._wait_timer.timeout.connect(self.review_journal)
+        current.check_command = self._check_command
         runner.started.connect(self._started)
         runner.queued.connect(self._queued)
         runner.step_started.connect(lambda _op, command: log_view.command(command))
@@ -76,7 +122,20 @@ class OperationsController(QObject):
                 installed = installed_packages(environment.site_packages())  # a few ms of metadata reads
         return backend_for(environment, installed, index_url=self.settings.index_url)
 
-    def submit(self, operation: Operation) -> Operation:
+    def _check_command(self, environment: Environment) -> tuple[Command, Callable[[str], list[str]]]:
+        backend = self.backend(environment)
+        return backend.check(), backend.check_problems
+
+    def submit(self, operation: Operation) -> Operation | None:
+        """Queue ``operation``; refused while another process is changing that environment."""
+        foreign = self.journal.entry(operation.key)
+        if foreign is not None and foreign.app_pid != os.getpid() and foreign.someone_is_working():
+            self.message_bar.show_message(
+                f"Another Venvdesk (or a pip it started) is changing this environment right now"
+                f" ({foreign.title}). Wait until it has finished, then try again.",
+                Level.WARNING,
+            )
+            return None
         self.runner.submit(operation)
         self.queue_changed.emit(operation.key)
         return operation
@@ -92,7 +151,91 @@ class OperationsController(QObject):
 
     def _started(self, operation: Operation) -> None:
         self.log_view.begin_section(operation.title)
+        self._write_journal(operation)
         self.queue_changed.emit(operation.key)
+
+    # -- the journal: what survives a crash ---------------------------------------------------
+
+    def _installed(self, key: str) -> Sequence[InstalledPackage]:
+        if key == self.current.key and self.current.loaded:
+            return self.current.packages
+        return installed_packages(Environment.load(key).site_packages())
+
+    def _write_journal(self, operation: Operation) -> None:
+        """Before a change starts: what it does, and what the environment holds now."""
+        intent = operation.intent
+        kind = journal_kind(intent)
+        if not kind:
+            return
+        if isinstance(intent, CreateEnvironment):
+            entry = JournalEntry(
+                operation.key, kind, operation.title, interpreter=intent.interpreter,
+                options={
+                    "name": intent.name, "existed_before": intent.existed_before,
+                    "system_site_packages": intent.system_site_packages, "prompt": intent.prompt,
+                    "newest_pip": intent.newest_pip,
+                    "requirements": str(intent.requirements) if intent.requirements else "",
+                },
+            )
+        else:
+            specs: tuple[str, ...] = reinstallable_specs(intent)
+            if isinstance(intent, UninstallPackages):
+                specs = intent.names
+            elif isinstance(intent, RestorePackageSet):
+                specs = intent.install + intent.uninstall
+            entry = JournalEntry(
+                operation.key, kind, operation.title, specs=specs,
+                requirements_file=str(intent.path) if isinstance(intent, InstallRequirements) else "",
+                before=package_set(self._installed(operation.key)),
+            )
+        try:
+            self._journaled[operation.id] = self.journal.begin(entry)
+        except OSError as exc:
+            self.log_view.note(f"Could not record this change in Venvdesk's journal ({exc}); if Venvdesk stops now, it will not know what was running.")
+
+    def _end_journal(self, outcome: Outcome) -> None:
+        entry = self._journaled.pop(outcome.operation.id, None)
+        if entry is None:
+            return
+        if self.runner.closing and outcome.interrupted:
+            return  # the app is quitting in the middle: next start offers to finish or undo it
+        self.journal.end(entry.environment)
+        earlier = self.current.attention(entry.environment)
+        if earlier is not None:
+            if outcome.ok:
+                self.current.set_attention(entry.environment, None)
+            else:  # the way back did not work this time: keep the record of what happened first
+                self.journal.begin(earlier)
+
+    def review_journal(self) -> None:
+        """Entries left behind by a Venvdesk that stopped mid-change: needs attention, or wait for it."""
+        waiting_before = set(self._waiting)
+        self._waiting.clear()
+        for entry in self.journal.entries():
+            if entry.app_pid == os.getpid():
+                continue  # ours, running now
+            if entry.someone_is_working():
+                if entry.environment not in waiting_before:
+                    self.log_view.note(
+                        f"Another Venvdesk (or a pip it started) is changing {entry.environment} ({entry.title});"
+                        " waiting until it has finished before checking it."
+                    )
+                self._waiting[entry.environment] = entry
+                continue
+            if self.current.attention(entry.environment) is None:
+                self.current.set_attention(entry.environment, entry)
+                self.interrupted_found.emit(entry)
+        finished = waiting_before - set(self._waiting)
+        for key in finished:
+            if key == self.current.key:
+                self.current.reload()
+        if self._waiting and not self._wait_timer.isActive():
+            self._wait_timer.start()
+        elif not self._waiting:
+            self._wait_timer.stop()
+
+    def is_waiting(self, key: str) -> bool:
+        return key in self._waiting
 
     def _queued(self, operation: Operation) -> None:
         self.log_view.note(f"Queued: {operation.title} (waits for the running one)")
@@ -103,6 +246,7 @@ class OperationsController(QObject):
     def _finished(self, outcome: Outcome) -> None:
         operation = outcome.operation
         self.log_view.outcome(str(outcome), outcome.ok)
+        self._end_journal(outcome)
         self.queue_changed.emit(operation.key)
         intent = operation.intent
         if isinstance(intent, CheckPackages):
@@ -110,6 +254,7 @@ class OperationsController(QObject):
         elif changes_packages(intent) and not (isinstance(intent, CreateEnvironment) and not outcome.ok):
             # A creation that did not finish has no environment to check: its controller tidies up.
             self._change_finished(outcome)
+        self.current.operation_ended(operation.key)
         self.ended.emit(outcome)
 
     def _change_finished(self, outcome: Outcome) -> None:
@@ -130,20 +275,34 @@ class OperationsController(QObject):
             return  # nothing follows work that shutdown stopped
         environment = Environment.load(key)
         if key == self.current.key:
-            self.current.reload(check_python=False)
-        self.submit(plans.check(environment, self.backend(environment)))
+            self.current.reload(check_python=False, quiet_check=outcome.status is Status.CANCELLED)
+        if outcome.status is not Status.CANCELLED:
+            # After a cancel the person wants it to stop: the check runs quietly when the
+            # environment is shown again (a hanging python then needs no second Cancel).
+            self.submit(plans.check(environment, self.backend(environment)))
         site_packages = environment.site_packages()
+
+        def scan() -> tuple[Integrity, list[str]]:
+            integrity = check_integrity(site_packages, deep=not outcome.ok)
+            missing = unfulfilled(operation.intent, installed_packages(site_packages)) if outcome.ok else []
+            return integrity, missing
+
+        def scanned(result: tuple[Integrity, list[str]]) -> None:
+            integrity, missing = result
+            if missing:
+                self.message_bar.show_message(
+                    f"{operation.title}: the installer said it was done, but {'; '.join(missing)}."
+                    " Nothing else was changed; try again, and if it keeps happening, look at the Log.",
+                    Level.WARNING,
+                    outcome.detail(),
+                )
+            self.show_integrity(key, integrity, outcome)
 
         def failed(exc: BaseException, formatted: str) -> None:
             self.show_error(UserFacingError("Venvdesk could not check for half-installed files.", str(exc), detail=formatted))
             self.checks_finished.emit(key)
 
-        run_in_background(
-            lambda: check_integrity(site_packages),
-            lambda integrity: self.show_integrity(key, integrity, outcome),
-            failed,
-            context=self,
-        )
+        run_in_background(scan, scanned, failed, context=self)
 
     def show_integrity(self, key: str, integrity: Integrity, outcome: Outcome | None = None) -> None:
         """Show the half-installed scan of ``key``; after an interruption, say what it left behind."""

@@ -78,7 +78,6 @@ class PackageController(QObject):
             lambda names: self.install(names, f"Upgrading {len(names)} outdated package(s)", upgrade=True)
         )
         panel.uninstall_requested.connect(self.uninstall_chosen)
-        panel.repair_requested.connect(self.repair)
         panel.unqueue_requested.connect(lambda operation_id: self.operations.remove_queued(self.current.key, operation_id))
         self._queue_changed(self.current.key)
 
@@ -172,25 +171,6 @@ class PackageController(QObject):
         if environment is None or not names:
             return None
         return self.operations.submit(plans.uninstall(environment, self.operations.backend(environment), names))
-
-    def repair(self) -> Operation | None:
-        """Remove pip's leftovers; reinstall damaged distributions and what an interrupted run was installing."""
-        environment = self._environment()
-        integrity = self.current.integrity
-        if environment is None or integrity.clean:
-            return None
-        operation = plans.repair(
-            environment,
-            self.operations.backend(environment),
-            damaged_specs=[f"{p.name}=={p.version}" for p in integrity.damaged],
-            interrupted_specs=self.current.interrupted_specs(),
-            leftovers=integrity.leftovers,
-        )
-        if operation is None:
-            return None
-        if self.panel is not None:
-            self.panel.repair_bar.hide()
-        return self.operations.submit(operation)
 
     # -- requirements files ------------------------------------------------------------------
 

@@ -1,0 +1,108 @@
+"""The app is killed — with its pip — in the middle of a change; the next start says so and fixes it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+
+from conftest import REPO, base_python
+from core import storage
+from venvdesk_testing.index import build_index
+from venvdesk_testing.server import LocalIndexServer
+from venvdesk_testing.wheels import PackageSpec
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="kills a process group")
+TIMEOUT = 120_000
+
+
+def click(qtbot, widget) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+@pytest.fixture(scope="module")
+def crash_index(tmp_path_factory, pip_wheels):
+    many = {f"crashpkg/part{i}.py": f"VALUE = {i}\n" * 20 for i in range(2500)}
+    packages = [
+        PackageSpec("crashpkg", "1.0", modules={"crashpkg/__init__.py": "VERSION = '1.0'\n", "crashmod.py": "X = 1\n"}),
+        PackageSpec("crashpkg", "2.0", modules={**many, "crashpkg/__init__.py": "VERSION = '2.0'\n", "crashmod.py": "X = 2\n"}),
+    ]
+    root = build_index(tmp_path_factory.mktemp("crash-index"), packages=packages, extra_wheels=pip_wheels)
+    with LocalIndexServer(root) as server:
+        yield server
+
+
+def run_driver(*args: str) -> int:
+    """The real app in a child process, in its own session, so that it can kill itself and its pip."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "tests.support.crash_driver", *args],
+        cwd=REPO, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, start_new_session=True,
+        capture_output=True, text=True, timeout=180,
+    )
+    return completed.returncode
+
+
+def run_python(venv: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(venv / "bin" / "python"), *args], capture_output=True, text=True, timeout=120)
+
+
+def open_window(qtbot, make_main_window):
+    window = make_main_window()
+    window.show()
+    with qtbot.waitSignal(window.environment_actions.environments_loaded, timeout=30_000):
+        pass
+    return window
+
+
+def test_killed_during_an_upgrade_the_next_start_offers_undo_and_it_works(qtbot, make_venv, make_main_window, crash_index, monkeypatch):
+    monkeypatch.setenv("PIP_INDEX_URL", crash_index.simple_url)
+    venv = make_venv("upgraded")
+    from conftest import pip_install
+
+    pip_install(venv, "crashpkg==1.0", index_url=crash_index.simple_url)
+    code = run_driver("upgrade", str(venv), "crashpkg==2.0")
+    if code == 3:
+        pytest.skip("the upgrade finished before the app could be killed in the middle of it")
+    assert code == -9 or code == 137 or code < 0, code
+
+    window = open_window(qtbot, make_main_window)
+    bar = window.attention_bar
+    qtbot.waitUntil(lambda: bar.isVisible(), timeout=30_000)
+    assert "Venvdesk stopped in the middle of installing crashpkg==2.0" in bar.label.text()
+    assert "“upgraded”" in bar.label.text()
+    undo = bar.findChild(QPushButton, "undoChangeButton")
+    assert undo.isVisible() and bar.findChild(QPushButton, "finishChangeButton").isVisible()
+    with qtbot.waitSignal(window.operations.checks_finished, timeout=TIMEOUT):
+        click(qtbot, undo)
+    qtbot.waitUntil(lambda: not window.runner.is_busy(str(venv)) and not bar.isVisible(), timeout=TIMEOUT)
+    shown = run_python(venv, "-c", "import crashpkg, crashmod; print(crashpkg.VERSION, crashmod.X)")
+    assert shown.stdout.split() == ["1.0", "1"], shown.stderr
+    assert run_python(venv, "-m", "pip", "check").returncode == 0
+    assert run_python(venv, "-m", "pip", "--version").returncode == 0
+    assert not [n for n in os.listdir(next(venv.glob("lib/python*/site-packages"))) if n.startswith("~")]
+
+
+def test_killed_during_creation_the_next_start_offers_to_create_it_again(qtbot, make_main_window, crash_index, monkeypatch):
+    monkeypatch.setenv("PIP_INDEX_URL", crash_index.simple_url)
+    code = run_driver("create", "half", base_python())
+    if code == 3:
+        pytest.skip("the creation finished before the app could be killed in the middle of it")
+    target = storage.default_environments_dir() / "half"
+    assert (target / "pyvenv.cfg").exists()
+
+    window = open_window(qtbot, make_main_window)
+    bar = window.attention_bar
+    qtbot.waitUntil(lambda: bar.isVisible(), timeout=30_000)
+    assert "Venvdesk stopped while it was creating “half”" in bar.label.text()
+    qtbot.waitUntil(lambda: not window.creation.interpreters_loading, timeout=60_000)
+    with qtbot.waitSignal(window.creation.creation_finished, timeout=TIMEOUT) as finished:
+        click(qtbot, bar.findChild(QPushButton, "createAgainButton"))
+    assert finished.args[0].ok, finished.args[0].detail()
+    qtbot.waitUntil(lambda: not bar.isVisible(), timeout=30_000)
+    assert run_python(target, "-m", "pip", "--version").returncode == 0
+    assert run_python(target, "-m", "pip", "check").returncode == 0
