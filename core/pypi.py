@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
-from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 from core.names import canonical_name
 
@@ -114,6 +114,26 @@ def with_slash(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+def project_segment(project: str) -> str:
+    """``project`` as one path segment of an index URL: its canonical name, percent-quoted.
+
+    A name comes from outside (a ``METADATA`` file, what was typed): quoted with no safe
+    characters, a ``/``, ``?``, ``#``, ``:``, ``%`` or space in it cannot leave the project's
+    folder, start a query, or make the URL point to another host.  (Canonical names have no
+    ``.`` left, so no ``..`` segment either.)  Raises ``ValueError`` for an empty name, which
+    would mean the index itself.
+    """
+    segment = quote(canonical_name(project).strip(), safe="")
+    if not segment:
+        raise ValueError("a project name is needed to look it up on the index")
+    return segment
+
+
+def simple_page_url(index_url: str, project: str) -> str:
+    """``<index>/<name>/``: the simple-index page that lists ``project``'s files."""
+    return urljoin(with_slash(index_url), project_segment(project) + "/")
+
+
 class _LinkParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -186,7 +206,7 @@ def project_files(index_url: str, project: str, *, timeout: float = 30.0) -> lis
     Asks for PEP 691 JSON and falls back to reading PEP 503 HTML, which is all
     many mirrors serve.
     """
-    page_url = urljoin(with_slash(index_url), canonical_name(project) + "/")
+    page_url = simple_page_url(index_url, project)
     body, content_type = fetch(page_url, accept=f"{PEP691_JSON}, text/html;q=0.1", timeout=timeout)
     if content_type.split(";")[0].strip() == PEP691_JSON:
         files: list[dict[str, Any]] = json.loads(body.decode("utf-8")).get("files", [])
@@ -223,7 +243,7 @@ def json_api_url(index_url: str, project: str) -> str | None:
     base = with_slash(index_url)
     if not base.endswith("/simple/"):
         return None
-    return f"{base[: -len('simple/')]}pypi/{canonical_name(project)}/json"
+    return f"{base[: -len('simple/')]}pypi/{project_segment(project)}/json"
 
 
 def _version_from_filename(filename: str) -> str:
@@ -359,7 +379,7 @@ def project_details(index_url: str, project: str, *, timeout: float = 20.0) -> P
     """What the details pane shows, from ``<root>/pypi/<name>/json``, else from the simple page's files.
 
     Blocking (network): call from a worker.  Raises ``OSError`` when the index does
-    not answer or has no such project.
+    not answer or has no such project, ``ValueError`` when ``project`` is empty.
     """
     api = json_api_url(index_url, project)
     if api is not None:

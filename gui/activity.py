@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton
 
 from core.operations import Operation, Outcome
@@ -21,6 +21,7 @@ class ActivityIndicator(QObject):
         self._active: list[Operation] = []
         self.label = QLabel()
         self.label.setObjectName("activityLabel")
+        self.label.setTextFormat(Qt.TextFormat.PlainText)  # operation titles hold package names and paths
         self.progress_bar = QProgressBar()
         self.progress_bar.setObjectName("progressBar")
         self.progress_bar.setAccessibleName("Progress of the running operation")

@@ -50,14 +50,17 @@ def _install_excepthook() -> None:
         formatted = "".join(traceback.format_exception(exc_type, exc, tb))
         if sys.__stderr__ is not None:  # None in a windowed Windows build
             sys.__stderr__.write(formatted)
+        from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QApplication, QMessageBox
 
         if QApplication.instance() is None:
             return
         box = QMessageBox(QMessageBox.Icon.Critical, "Venvdesk", "Something went wrong inside Venvdesk.")
+        box.setTextFormat(Qt.TextFormat.PlainText)
         box.setInformativeText(
             "Your environments are unchanged. If this keeps happening, send the details below to the developers."
         )
+        # The traceback quotes outside text (paths, names, values): Qt shows detailed text as plain text.
         box.setDetailedText(formatted)
         box.exec()
 

@@ -101,6 +101,7 @@ class EnvironmentsPanel(QWidget):
             " Create one, then install the packages your project needs into it.</p>"
         )
         welcome_text.setObjectName("welcomeText")
+        welcome_text.setTextFormat(Qt.TextFormat.RichText)  # fixed words only; names are in the list (plain)
         welcome_text.setWordWrap(True)
         welcome_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.welcome_button = QPushButton("Create your first environment")

@@ -38,6 +38,7 @@ from gui.dialogs import confirmations
 from gui.environments_panel import EnvironmentsPanel
 from gui.log_panel import LogPanel
 from gui.message_bar import Level, MessageBar
+from gui.models.base import plain_tooltip
 from gui.packages_panel import PackagesPanel
 from gui.runner import ProcessRunner
 
@@ -188,6 +189,7 @@ class MainWindow(QMainWindow):
 
         self.index_label = QLabel()
         self.index_label.setObjectName("indexLabel")
+        self.index_label.setTextFormat(Qt.TextFormat.PlainText)  # the address comes from outside
         self.update_index_label()
         status = self.statusBar()
         status.addWidget(self.activity.label, 1)
@@ -230,7 +232,7 @@ class MainWindow(QMainWindow):
         index = redact(self.current.index_url())
         source = "Venvdesk's setting" if self.settings.index_url else "pip's configuration"
         self.index_label.setText(f"Index: {index}")
-        self.index_label.setToolTip(f"Packages come from {index} (from {source}).")
+        self.index_label.setToolTip(plain_tooltip(f"Packages come from {index} (from {source})."))
 
     def open_log_folder(self) -> None:
         folder = self.log_view.activity_log.path.parent

@@ -3,6 +3,9 @@
 Every failure arrives here as a plain sentence, with the technical detail
 (command, exit code, last output lines) behind a "Details…" button.  The bar
 never blocks the window, so work in progress keeps running while it shows.
+
+Messages carry text from outside (package names, paths, pip's output), so the bar
+and its Details box show them as plain text: nothing in a message is read as HTML.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui import theme
+from gui.dialogs.confirmations import make_plain
 
 
 class Level(enum.Enum):
@@ -41,6 +45,7 @@ class MessageBar(QFrame):
         layout.setContentsMargins(10, 6, 6, 6)
         self.text_label = QLabel()
         self.text_label.setObjectName("messageText")
+        self.text_label.setTextFormat(Qt.TextFormat.PlainText)
         self.text_label.setWordWrap(True)
         self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details_button = QPushButton("Details…")
@@ -81,6 +86,7 @@ class MessageBar(QFrame):
         box.setText(self.text_label.text())
         box.setInformativeText("The technical detail below is what to send to someone helping you.")
         box.setDetailedText(self.detail)
+        make_plain(box)
         box.setStandardButtons(QMessageBox.StandardButton.Close)
         self.details_box = box
         box.open()

@@ -4,6 +4,9 @@ A view: it shows what :class:`~gui.current_environment.CurrentEnvironment`
 knows (packages, newest versions, half-installed files, pip check's problems)
 and turns clicks into requests (signals) that the package controller carries
 out.  It builds no command and handles no outcome.
+
+Names, versions, paths and pip's words come from outside: every label that shows
+them is plain text, and the two that use markup escape each outside piece.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from core.operations import Operation
 from core.packages import InstalledPackage
 from gui import icons, theme
 from gui.current_environment import CurrentEnvironment
+from gui.models.base import plain_tooltip
 from gui.models.packages import PackageFilterModel, PackageTableModel
 
 NO_SELECTION = "Select an environment to see the packages installed in it."
@@ -74,6 +78,7 @@ class PackagesPanel(QWidget):
     def _build(self, broken_actions: list[QAction], requirements_menu: QMenu) -> None:
         self.title = QLabel("Packages")
         self.title.setObjectName("packagesTitle")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # holds the environment's name
         theme.set_role(self.title, "title")
 
         self.install_edit = QLineEdit()
@@ -99,6 +104,7 @@ class PackagesPanel(QWidget):
         install_row.addWidget(self.requirements_button)
         self.install_error = QLabel()
         self.install_error.setObjectName("installSpecError")
+        self.install_error.setTextFormat(Qt.TextFormat.PlainText)  # quotes what was typed
         self.install_error.setWordWrap(True)
         theme.set_role(self.install_error, "error")
         self.install_error.hide()
@@ -137,12 +143,14 @@ class PackagesPanel(QWidget):
 
         self.index_note = QLabel()
         self.index_note.setObjectName("indexNote")
+        self.index_note.setTextFormat(Qt.TextFormat.PlainText)
         self.index_note.setWordWrap(True)
         theme.set_role(self.index_note, "muted")
         self.index_note.hide()
 
         self.problems_label = QLabel()
         self.problems_label.setObjectName("pipCheckLabel")
+        self.problems_label.setTextFormat(Qt.TextFormat.PlainText)  # pip check's lines, as pip wrote them
         self.problems_label.setWordWrap(True)
         self.problems_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         theme.set_role(self.problems_label, "warning")
@@ -154,6 +162,7 @@ class PackagesPanel(QWidget):
         repair_layout = QHBoxLayout(self.repair_bar)
         self.repair_label = QLabel()
         self.repair_label.setObjectName("repairLabel")
+        self.repair_label.setTextFormat(Qt.TextFormat.RichText)  # bold, and escaped package names
         self.repair_label.setWordWrap(True)
         self.repair_button = QPushButton("Repair")
         icons.set_action_icon(self.repair_button, "repair")
@@ -187,7 +196,7 @@ class PackagesPanel(QWidget):
         queue_layout = QHBoxLayout(self.queue_box)
         queue_layout.setContentsMargins(0, 0, 0, 0)
         self.queue_label = QLabel("Waiting to run:")
-        self.queue_list = QListWidget()
+        self.queue_list = QListWidget()  # items show operation titles as plain text
         self.queue_list.setObjectName("queueList")
         self.queue_list.setAccessibleName("Operations waiting to run")
         self.queue_list.setMaximumHeight(70)
@@ -214,6 +223,7 @@ class PackagesPanel(QWidget):
 
         self.placeholder = QLabel("Select an environment to see the packages installed in it.")
         self.placeholder.setObjectName("packagesPlaceholder")
+        self.placeholder.setTextFormat(Qt.TextFormat.PlainText)  # rich only for a broken environment
         self.placeholder.setWordWrap(True)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.broken_actions = QWidget()
@@ -274,6 +284,7 @@ class PackagesPanel(QWidget):
             self.model.set_packages([])
         if entry is None:
             self.title.setText("Packages")
+            self.placeholder.setTextFormat(Qt.TextFormat.PlainText)
             self.placeholder.setText(NO_SELECTION)
             self.broken_actions.hide()
             self.pages.setCurrentWidget(self.message_page)
@@ -286,6 +297,8 @@ class PackagesPanel(QWidget):
         self._set_state()
 
     def show_broken(self, health: Health) -> None:
+        # The reason and hint quote paths and program output: escaped into the markup.
+        self.placeholder.setTextFormat(Qt.TextFormat.RichText)
         self.placeholder.setText(
             f"<p><b>This environment is broken.</b></p><p>{html.escape(health.reason)}</p>"
             f"<p>{html.escape(health.hint)}</p>"
@@ -314,7 +327,7 @@ class PackagesPanel(QWidget):
                 f"Newest versions unknown for {len(failures)} package(s):"
                 f" {self.current.index_url_shown()} did not answer."
             )
-            self.index_note.setToolTip("\n".join(failures[:20]))
+            self.index_note.setToolTip(plain_tooltip("\n".join(failures[:20])))
         self.index_note.setVisible(bool(failures))
         self._set_state()
 

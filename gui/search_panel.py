@@ -4,6 +4,10 @@ The project list is downloaded once a day (core.name_index) and searched in
 memory (core.search) on every keystroke.  Details come from the index's JSON
 API off the UI thread; installs go through the Packages panel, so they queue
 and log like every other pip run.
+
+Everything a project says about itself (name, summary, licence, versions, links) is
+written by whoever uploaded it: labels show it as plain text, and the ones with
+markup (the facts, the target line) escape every piece of it.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from core.packages import installed_packages
 from core.plans import install_verb
 from gui import icons, theme
 from gui.current_environment import CurrentEnvironment
+from gui.models.base import plain_tooltip
 from gui.models.search import SearchResultModel
 from gui.workers import run_in_background
 
@@ -85,8 +90,10 @@ class SearchPanel(QWidget):
         self.search_edit.returnPressed.connect(self.open_current)
         self.target_label = QLabel()
         self.target_label.setObjectName("searchTargetLabel")
+        self.target_label.setTextFormat(Qt.TextFormat.RichText)  # the environment's name in bold, escaped
         self.status_label = QLabel()
         self.status_label.setObjectName("searchStatusLabel")
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)  # index address, error texts
         self.status_label.setWordWrap(True)
 
         self.results_model = SearchResultModel(self)
@@ -105,13 +112,16 @@ class SearchPanel(QWidget):
         self.details_pane.setAccessibleName("Package details")
         self.details_title = QLabel()
         self.details_title.setObjectName("detailsTitle")
+        self.details_title.setTextFormat(Qt.TextFormat.PlainText)
         theme.set_role(self.details_title, "title")
         self.details_title.setWordWrap(True)
         self.details_summary = QLabel()
         self.details_summary.setObjectName("detailsSummary")
+        self.details_summary.setTextFormat(Qt.TextFormat.PlainText)
         self.details_summary.setWordWrap(True)
         self.details_facts = QLabel()
         self.details_facts.setObjectName("detailsFacts")
+        self.details_facts.setTextFormat(Qt.TextFormat.RichText)  # bold and links; every outside piece escaped
         self.details_facts.setWordWrap(True)
         self.details_facts.setOpenExternalLinks(True)
         self.details_facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
@@ -126,6 +136,7 @@ class SearchPanel(QWidget):
         self.install_button.clicked.connect(self.install_chosen)
         self.version_note = QLabel()
         self.version_note.setObjectName("versionNote")
+        self.version_note.setTextFormat(Qt.TextFormat.PlainText)
         self.version_note.setWordWrap(True)
         install_row = QHBoxLayout()
         install_row.addWidget(self.version_combo, 1)
@@ -142,6 +153,7 @@ class SearchPanel(QWidget):
         self.details_pane.hide()
         self.details_placeholder = QLabel("Choose a package on the left to see what it is.")
         self.details_placeholder.setObjectName("detailsPlaceholder")
+        self.details_placeholder.setTextFormat(Qt.TextFormat.PlainText)  # quotes names, addresses, errors
         self.details_placeholder.setWordWrap(True)
         self.details_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         right = QWidget()
@@ -289,7 +301,7 @@ class SearchPanel(QWidget):
         self.details_summary.setText(details.summary or "(no description)")
         facts = []
         if details.latest:
-            date = f", released {details.release_date}" if details.release_date else ""
+            date = f", released {html.escape(details.release_date)}" if details.release_date else ""
             facts.append(f"Latest version: <b>{html.escape(details.latest)}</b>{date}")
         if details.license:
             facts.append(f"License: {html.escape(details.license)}")
@@ -343,7 +355,7 @@ class SearchPanel(QWidget):
             item = model.item(row)
             if problem:
                 item.setEnabled(False)
-                item.setToolTip(f"Cannot be installed here: it {problem}.")
+                item.setToolTip(plain_tooltip(f"Cannot be installed here: it {problem}."))
             elif release.yanked:
                 item.setToolTip("Its authors withdrew this release; install it only if you need exactly this one.")
             if default is not None and release is default:
@@ -373,9 +385,9 @@ class SearchPanel(QWidget):
         if environment is None:
             self.install_button.setToolTip("Select a working environment first.")
         elif installed:
-            self.install_button.setToolTip(f"{installed} is installed in {environment.name}.")
+            self.install_button.setToolTip(plain_tooltip(f"{installed} is installed in {environment.name}."))
         else:
-            self.install_button.setToolTip(f"Install into {environment.name}.")
+            self.install_button.setToolTip(plain_tooltip(f"Install into {environment.name}."))
 
     def environment_changed(self) -> None:
         environment = self.current.environment

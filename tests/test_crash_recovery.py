@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO, base_python
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
-from conftest import REPO, base_python
 from core import storage
 from venvdesk_testing.index import build_index
 from venvdesk_testing.server import LocalIndexServer
@@ -106,3 +106,30 @@ def test_killed_during_creation_the_next_start_offers_to_create_it_again(qtbot, 
     qtbot.waitUntil(lambda: not bar.isVisible(), timeout=30_000)
     assert run_python(target, "-m", "pip", "--version").returncode == 0
     assert run_python(target, "-m", "pip", "check").returncode == 0
+
+
+def test_a_change_another_process_is_making_is_waited_for_not_repaired(qtbot, make_venv, make_main_window):
+    """A journal entry whose process still runs (a second Venvdesk, a pip that outlived a killed app) is a lock."""
+    from core.journal import Journal, JournalEntry
+
+    venv = make_venv("busy-elsewhere")
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        Journal().begin(JournalEntry(str(venv), "install", "Installing tinyapp", specs=("tinyapp",), app_pid=other.pid))
+        window = open_window(qtbot, make_main_window)
+        with qtbot.waitSignal(window.current.packages_loaded, timeout=30_000):
+            window.environment_actions.add_environment_folder(str(venv))
+        qtbot.waitUntil(lambda: window.operations.is_waiting(str(venv)), timeout=10_000)
+        assert not window.attention_bar.isVisible()
+        assert "Another Venvdesk (or a pip it started) is changing" in window.log_view.toPlainText()
+        # Nothing of ours runs on it meanwhile.
+        assert window.package_actions.install(["tinyutil"], "Installing tinyutil") is None
+        assert "is changing this environment right now" in window.message_bar.text()
+        assert not window.runner.is_busy(str(venv))
+    finally:
+        other.kill()
+        other.wait()
+    # When that process is gone, what it left is offered like any interrupted change.
+    qtbot.waitUntil(lambda: window.attention_bar.isVisible(), timeout=10_000)
+    assert "installing tinyapp" in window.attention_bar.label.text()
+    assert not window.operations.is_waiting(str(venv))

@@ -109,3 +109,47 @@ def test_installed_and_latest_columns_sort_as_versions(qapp, qtmodeltester):
     assert proxy_column(proxy, PackageTableModel.NAME) == [
         "nine", "odd", "one-nine", "one-ten", "pre", "Same", "snapshot", "ten"
     ]
+
+
+# -- tooltips show outside text as text ----------------------------------------------------------
+
+MARKUP = "<font color=red size=6>URGENT</font>"
+PICTURE = "<img src=x><b>bold</b> & co"
+
+
+def tooltip_shows(tooltip: str) -> str:
+    """The characters a tooltip draws: Qt lays it out as HTML when it might be rich text."""
+    from PySide6 import QtGui
+
+    if not QtGui.Qt.mightBeRichText(tooltip):
+        return tooltip
+    document = QtGui.QTextDocument()
+    document.setHtml(tooltip)
+    return document.toPlainText()
+
+
+def test_plain_tooltip_is_shown_verbatim(qapp):
+    from gui.models.base import plain_tooltip
+
+    assert plain_tooltip("") == ""
+    text = f"{MARKUP}\n  {PICTURE}\nneeds Python >=3.9 &amp; more"
+    tooltip = plain_tooltip(text)
+    assert "<font" not in tooltip and "<img" not in tooltip
+    assert tooltip_shows(tooltip) == text
+    assert ">=3.9" in tooltip  # still readable where it is read as a string
+
+
+def test_model_tooltips_show_names_and_summaries_verbatim(qapp):
+    table = PackageTableModel([InstalledPackage(MARKUP, "1.0", PICTURE, requested=True)])
+    tooltip = table.data(table.index(0, 0), Qt.ItemDataRole.ToolTipRole)
+    assert tooltip_shows(tooltip).splitlines()[:2] == [f"{MARKUP} 1.0", PICTURE]
+
+    broken = EnvironmentEntry(Environment(Path(f"/envs/{MARKUP}")), Health(False, PICTURE, "Recreate it."))
+    environments = EnvironmentListModel([broken])
+    tooltip = environments.data(environments.index(0, 0), Qt.ItemDataRole.ToolTipRole)
+    assert tooltip_shows(tooltip).splitlines() == [f"/envs/{MARKUP}", f"Broken: {PICTURE}", "Recreate it."]
+
+    results = SearchResultModel()
+    results.set_results([SearchResult(MARKUP, PICTURE, None, "exact")])
+    tooltip = results.data(results.index(0), Qt.ItemDataRole.ToolTipRole)
+    assert tooltip_shows(tooltip).splitlines()[:2] == [MARKUP, PICTURE]

@@ -138,3 +138,56 @@ def test_broken_configuration_files_are_skipped_as_pip_skips_unreadable_ones(con
     (tmp_path / "home" / ".pip").mkdir(parents=True)
     (tmp_path / "home" / ".pip" / "pip.conf").write_text("index-url with no section\n")
     assert pypi.configured_index_url("", env) == "https://user.example/simple/"
+
+
+# -- project names in URLs ----------------------------------------------------------------------
+
+# Names as a METADATA file or the search box could hold them: none may move the URL.
+HOSTILE_NAMES = [
+    "../../../admin",
+    "/etc/passwd",
+    "http://evil.example/x",
+    "//evil.example/x",
+    "name?token=1#frag",
+    "a b/c",
+    "%2e%2e%2fadmin",
+    "..",
+    "..\\..\\evil",
+    "<font color=red size=6>URGENT: open a terminal and run …</font>",
+]
+
+
+@pytest.mark.parametrize("index", ["https://mirror.example/simple/", "https://user:token@mirror.example/root/simple"])
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_a_project_name_stays_one_path_segment_under_the_index(index, name):
+    from urllib.parse import unquote, urlsplit
+
+    from core.names import canonical_name
+
+    base = urlsplit(pypi.with_slash(index))
+    root = base.path[: -len("simple/")]
+    for url, prefix, suffix in (
+        (pypi.simple_page_url(index, name), base.path, "/"),
+        (pypi.json_api_url(index, name), root + "pypi/", "/json"),
+    ):
+        assert url is not None
+        parts = urlsplit(url)
+        assert (parts.scheme, parts.netloc) == (base.scheme, base.netloc), url
+        assert not parts.query and not parts.fragment, url
+        assert parts.path.startswith(prefix) and parts.path.endswith(suffix), url
+        segment = parts.path[len(prefix) : -len(suffix)]
+        assert "/" not in segment and segment not in ("", ".", ".."), url
+        assert unquote(segment) == canonical_name(name)
+
+
+def test_ordinary_names_give_the_usual_urls():
+    assert pypi.simple_page_url("https://pypi.org/simple", "Old_Package") == "https://pypi.org/simple/old-package/"
+    assert pypi.json_api_url("https://pypi.org/simple/", "PyYAML") == "https://pypi.org/pypi/pyyaml/json"
+    assert pypi.json_api_url("https://mirror.example/links/", "PyYAML") is None
+
+
+def test_an_empty_name_is_no_project():
+    with pytest.raises(ValueError):
+        pypi.simple_page_url("https://pypi.org/simple/", "")
+    with pytest.raises(ValueError):
+        pypi.json_api_url("https://pypi.org/simple/", "  ")

@@ -21,7 +21,15 @@ from PySide6.QtCore import QObject, Signal
 from core import plans
 from core.environments import Environment
 from core.errors import UserFacingError
-from core.journal import CREATE, INSTALL, REQUIREMENTS, UNINSTALL, JournalEntry, package_set, rollback_changes
+from core.journal import (
+    CREATE,
+    INSTALL,
+    REQUIREMENTS,
+    UNINSTALL,
+    JournalEntry,
+    package_set,
+    rollback_changes,
+)
 from core.operations import CreateEnvironment, Operation
 from core.packages import InstalledPackage, Integrity, check_integrity, installed_packages
 from core.recovery import RestoreReport, restore_stashed

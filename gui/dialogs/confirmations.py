@@ -2,7 +2,8 @@
 
 Each function builds a window-modal box, opens it (never ``exec()``: the
 window keeps running) and calls ``on_…`` when the person picks that answer.
-Texts from outside (package names, file contents) are shown as plain text.
+Texts from outside (package names, file contents) are shown as plain text:
+:func:`make_plain` is applied to every box, the app's other boxes included.
 """
 
 from __future__ import annotations
@@ -11,7 +12,26 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
+from PySide6.QtWidgets import QAbstractButton, QLabel, QMessageBox, QWidget
+
+
+def make_plain(box: QMessageBox) -> None:
+    """Show ``box``'s text and informative text as plain text, whatever they look like.
+
+    Call it after setting the texts.  A QMessageBox guesses (``Qt::AutoText``) and would draw
+    a package named ``<font size=6>…`` big; ``setTextFormat`` covers the text, and the
+    informative label only in some Qt versions, so that label is set too.  The detailed text
+    is always plain (Qt puts it in a QTextEdit with ``setPlainText``).
+    """
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    informative = box.findChild(QLabel, "qt_msgbox_informativelabel")
+    if informative is not None:
+        informative.setTextFormat(Qt.TextFormat.PlainText)
+
+
+def button_text(text: str) -> str:
+    """``text`` (which may hold package names) as a button's label: an ``&`` is shown, not a shortcut."""
+    return text.replace("&", "&&")
 
 
 def _box(parent: QWidget, name: str, icon: QMessageBox.Icon, title: str, text: str, informative: str) -> QMessageBox:
@@ -22,6 +42,7 @@ def _box(parent: QWidget, name: str, icon: QMessageBox.Icon, title: str, text: s
     box.setTextFormat(Qt.TextFormat.PlainText)
     box.setText(text)
     box.setInformativeText(informative)
+    make_plain(box)
     return box
 
 
@@ -56,7 +77,7 @@ def uninstall_needed_packages(
     )
     answers: dict[QAbstractButton, Callable[[], object]] = {}
     if unneeded:
-        only = box.addButton(f"Uninstall only {', '.join(unneeded)}", QMessageBox.ButtonRole.AcceptRole)
+        only = box.addButton(button_text(f"Uninstall only {', '.join(unneeded)}"), QMessageBox.ButtonRole.AcceptRole)
         only.setObjectName("uninstallUnneededButton")
         answers[only] = on_only_unneeded
     anyway = box.addButton("Uninstall anyway", QMessageBox.ButtonRole.DestructiveRole)

@@ -28,6 +28,7 @@ from core.environments import validate_new_environment
 from core.errors import InvalidInput
 from core.interpreters import Interpreter, probe_interpreter
 from gui import theme
+from gui.models.base import plain_tooltip
 from gui.workers import run_in_background
 
 BROWSE_TEXT = "Browse for another Python…"
@@ -97,6 +98,7 @@ class NewEnvironmentDialog(QDialog):
         self.interpreter_combo.currentIndexChanged.connect(lambda _i: self._set_state())
         self.interpreter_note = QLabel()
         self.interpreter_note.setObjectName("interpreterNote")
+        self.interpreter_note.setTextFormat(Qt.TextFormat.PlainText)  # paths, probe errors
         self.interpreter_note.setWordWrap(True)
 
         self.prompt_edit = QLineEdit()
@@ -123,11 +125,13 @@ class NewEnvironmentDialog(QDialog):
 
         self.target_label = QLabel()
         self.target_label.setObjectName("targetPathLabel")
+        self.target_label.setTextFormat(Qt.TextFormat.PlainText)  # the typed name and folder
         # A long path must wrap anywhere rather than be cut off.
         self.target_label.setWordWrap(True)
         self.target_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label = QLabel()
         self.error_label.setObjectName("validationLabel")
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)  # quotes the typed name, requirements lines
         self.error_label.setWordWrap(True)
         theme.set_role(self.error_label, "error")
 
@@ -188,13 +192,15 @@ class NewEnvironmentDialog(QDialog):
             combo.addItem(interpreter.label, interpreter)
             item = model.item(row)
             if interpreter.can_create_venv:
-                item.setToolTip(f"{interpreter.implementation} {interpreter.version_text}, {interpreter.architecture}")
+                item.setToolTip(
+                    plain_tooltip(f"{interpreter.implementation} {interpreter.version_text}, {interpreter.architecture}")
+                )
                 if default_row < 0 or (select is not None and interpreter.real_path == select.real_path):
                     default_row = row
             else:
                 item.setEnabled(False)
                 item.setText(f"{interpreter.label}  (cannot create environments)")
-                item.setToolTip(" ".join(filter(None, [interpreter.problem, interpreter.fix])))
+                item.setToolTip(plain_tooltip(" ".join(filter(None, [interpreter.problem, interpreter.fix]))))
         if self._loading:
             combo.addItem(LOADING_TEXT)
             model.item(combo.count() - 1).setEnabled(False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -50,6 +51,7 @@ class SettingsDialog(QDialog):
         explanation.setWordWrap(True)
         self.error_label = QLabel()
         self.error_label.setObjectName("indexUrlError")
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
         theme.set_role(self.error_label, "error")
         self.error_label.setWordWrap(True)
         form = QFormLayout()

@@ -1,4 +1,7 @@
-"""The part every table model here shares: rows from a plain list, fixed column headers."""
+"""The part every table model here shares: rows from a plain list, fixed column headers.
+
+And :func:`plain_tooltip`, which every tooltip holding text from outside goes through.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,24 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 
 # What Qt hands a model's methods: a plain or a persistent index (Union: Python 3.9 runs this).
 AnyIndex = Union[QModelIndex, QPersistentModelIndex]
+
+
+def plain_tooltip(text: str) -> str:
+    """``text`` as a tooltip that shows exactly these characters ("" stays "": no tooltip).
+
+    Qt shows a tooltip as rich text whenever ``Qt::mightBeRichText`` thinks it looks like
+    HTML, so text from outside (a package's name or summary, a path, an error) could draw
+    itself large and red, or as a picture.  Escaped and wrapped in a paragraph that keeps its
+    spaces and line breaks, it is shown verbatim: tooltips only take strings, so this is the
+    one way to make one plain.  Every tooltip that can hold outside text goes through here.
+
+    Only ``&`` and ``<`` are escaped: they are all that can start markup (or an entity) in an
+    element's text; a ``>`` on its own is text, and ``>=3.9`` stays readable in ``toolTip()``.
+    """
+    if not text:
+        return ""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;")
+    return f'<p style="white-space:pre-wrap">{escaped}</p>'
 
 
 class ListTableModel(QAbstractTableModel):

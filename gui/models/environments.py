@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Qt
 
 from core.environments import Environment, Health
 from gui import icons
-from gui.models.base import AnyIndex, ListTableModel
+from gui.models.base import AnyIndex, ListTableModel, plain_tooltip
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class EnvironmentListModel(ListTableModel):
                 lines.append(f"Broken: {entry.health.reason}")
                 if entry.health.hint:
                     lines.append(entry.health.hint)
-            return "\n".join(lines)
+            return plain_tooltip("\n".join(lines))
         elif role == Qt.ItemDataRole.AccessibleTextRole and column == self.NAME:
             state = "ready" if entry.health.ok else "broken"
             return f"{entry.environment.name}, Python {entry.environment.short_version}, {state}"

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from core.packages import InstalledPackage, required_by
 from gui import theme
-from gui.models.base import AnyIndex, ListTableModel
+from gui.models.base import AnyIndex, ListTableModel, plain_tooltip
 
 if TYPE_CHECKING:
     from packaging.version import Version
@@ -132,7 +132,7 @@ class PackageTableModel(ListTableModel):
                 lines.append("Nothing installed needs it.")
             if self.is_outdated(package):
                 lines.append(f"A newer version is available: {self.latest_version(package)}")
-            return "\n".join(line for line in lines if line)
+            return plain_tooltip("\n".join(line for line in lines if line))
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == self.LATEST and self.is_outdated(package):
                 return QBrush(theme.color("outdated"))

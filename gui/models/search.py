@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt
 
-from gui.models.base import AnyIndex
+from gui.models.base import AnyIndex, plain_tooltip
 
 if TYPE_CHECKING:
     from core.search import SearchResult
@@ -38,7 +38,7 @@ class SearchResultModel(QAbstractListModel):
             return f"{result.name} — {result.summary}" if result.summary else result.name
         if role == Qt.ItemDataRole.ToolTipRole:
             popularity = f"#{result.rank:,} by downloads" if result.rank else "not among the 15,000 most downloaded"
-            return f"{result.name}\n{result.summary}\n{popularity}".replace("\n\n", "\n")
+            return plain_tooltip(f"{result.name}\n{result.summary}\n{popularity}".replace("\n\n", "\n"))
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return result.name
         if role == self.ResultRole:
