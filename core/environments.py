@@ -8,12 +8,14 @@ from that file and the folder's layout; nothing here starts a process except
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import subprocess
 import sys
+import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from core import storage
 from core.errors import InvalidInput
@@ -24,6 +26,21 @@ IS_WINDOWS = sys.platform == "win32"
 # environment made on one OS can be named the same on another.
 _ILLEGAL_NAME_CHARACTERS = set('<>:"/\\|?*')
 _MAX_NAME_LENGTH = 100
+# Characters a shell interprets inside the double quotes an environment's path is put in: by the
+# activate scripts of a Python without the CVE-2024-9287 fix (bash, zsh, fish, csh), by
+# activate.bat (cmd) and by the PowerShell activation command.  In a folder's path they make
+# activation run code ("`touch x`", "$(touch x)") or use another folder ("price$5" → "price").
+_SHELL_CHARACTERS = {
+    "$": "a shell reads it as the start of a variable or a command",
+    "`": "a shell runs what follows it as a command",
+    '"': "it ends the quotes the path is put in",
+    "\\": "a shell reads it as an escape",
+    "!": "bash and csh read it as a history command",
+    "%": "the Windows Command Prompt reads it as the start of a variable",
+    "\u201c": "PowerShell reads it as a quote",
+    "\u201d": "PowerShell reads it as a quote",
+    "\u201e": "PowerShell reads it as a quote",
+}
 # Folder names that mark a project's own environment ("myproject/.venv").
 PROJECT_ENVIRONMENT_NAMES = (".venv", "venv", "env")
 
@@ -240,6 +257,85 @@ def interpreter_starts(environment: Environment, timeout: float = 10.0) -> Healt
 # -- validating a new environment's name and place ---------------------------------------
 
 
+def _show_character(character: str) -> str:
+    names = {"\n": "a line break", "\r": "a carriage return", "\t": "a tab"}
+    if character in names:
+        return names[character]
+    if unicodedata.category(character) == "Cc":
+        return f"the control character U+{ord(character):04X}"
+    if character in "\u201c\u201d\u201e":
+        return f"the curly quotation mark {character} (U+{ord(character):04X})"
+    return f"“{character}”"
+
+
+def _visible(text: str) -> str:
+    """``text`` with control characters written as escapes (a line break would split the message)."""
+    return "".join(
+        repr(character)[1:-1] if unicodedata.category(character) == "Cc" else character for character in text
+    )
+
+
+def _why_dangerous(character: str) -> str:
+    if character in _SHELL_CHARACTERS:
+        return _SHELL_CHARACTERS[character]
+    return "it ends or garbles the command line"
+
+
+def _shell_character_in(text: str, windows: bool = True) -> str:
+    """The first character of ``text`` a shell would interpret in a quoted path ("" when none).
+
+    ``%`` only matters to the Windows Command Prompt; new names refuse it everywhere (``windows``
+    true), like the characters Windows forbids, so that a name works on every system.
+    """
+    for character in text:
+        if character == "%" and not windows:
+            continue
+        if character in _SHELL_CHARACTERS or unicodedata.category(character) == "Cc":
+            return character
+    return ""
+
+
+def shell_character_in_path(path: str | os.PathLike[str], windows: bool = True) -> tuple[str, str]:
+    """``(character, folder name)`` for the first character in ``path`` a shell would interpret.
+
+    ``("", "")`` when the path is safe to activate.  Only the folder names are looked at, not the
+    separators between them (``\\`` separates folders on Windows).
+    """
+    pure = path if isinstance(path, PurePath) else Path(path)
+    anchor = pure.anchor
+    for part in pure.parts:
+        if part == anchor:
+            continue
+        character = _shell_character_in(part, windows)
+        if character:
+            return character, part
+    return "", ""
+
+
+def activation_warning(path: str | os.PathLike[str], windows: bool = IS_WINDOWS) -> str:
+    """Why activating the environment at ``path`` in a terminal is unsafe ("" when it is safe).
+
+    Its folder's path (or the prompt in its ``pyvenv.cfg``, which activate scripts put in quotes
+    too) holds a character that a shell treats as code.
+    """
+    character, part = shell_character_in_path(path, windows)
+    if character:
+        where = f"in the folder name “{_visible(part)}” of {_visible(os.fspath(path))}"
+    else:
+        environment = Environment.load(path)
+        character = _shell_character_in(environment.prompt, windows)
+        where = f"in the prompt “{_visible(environment.prompt)}” set in its pyvenv.cfg" if character else ""
+    if not character:
+        return ""
+    shown = _show_character(character)
+    return (
+        f"{shown[0].upper()}{shown[1:]} appears {where}, and {_why_dangerous(character)}:"
+        " activating this environment in a terminal could run a command hidden in that name, or"
+        " activate another folder. Move or rename the folder so that its path has no such"
+        " character, or create a new environment and install its packages there."
+    )
+
+
 def validate_new_environment(name: str, location: str | os.PathLike[str]) -> Path:
     """The folder a new environment would be created in, or :class:`InvalidInput` saying why not."""
     name = name.strip()
@@ -253,6 +349,14 @@ def validate_new_environment(name: str, location: str | os.PathLike[str]) -> Pat
         raise InvalidInput(
             f"A name cannot contain {shown}. Use letters, digits, “-”, “_” or “.”.",
             reference="name-illegal-character",
+        )
+    character = _shell_character_in(name)
+    if character:
+        raise InvalidInput(
+            f"A name cannot contain {_show_character(character)}: {_why_dangerous(character)}, so"
+            " activating the environment in a terminal could run code or use another folder."
+            " Use letters, digits, “-”, “_” or “.”.",
+            reference="name-shell-character",
         )
     if name.startswith("-"):
         raise InvalidInput("A name cannot start with “-”.", reference="name-leading-dash")
@@ -269,6 +373,15 @@ def validate_new_environment(name: str, location: str | os.PathLike[str]) -> Pat
     folder = Path(os.path.expanduser(location_text))
     if not folder.is_absolute():
         raise InvalidInput("The location must be a full path.", reference="location-relative")
+    character, part = shell_character_in_path(folder)
+    if character:
+        raise InvalidInput(
+            f"The location cannot contain {_show_character(character)}, and it does in the folder"
+            f" name “{_visible(part)}” of {_visible(str(folder))}: {_why_dangerous(character)}, so"
+            " activating the environment in a terminal could run code or use another folder."
+            " Choose a folder whose path has no such character.",
+            reference="location-shell-character",
+        )
     target = folder / name
     text = str(target)
     if os.pathsep in text:
@@ -309,27 +422,49 @@ def validate_new_environment(name: str, location: str | os.PathLike[str]) -> Pat
 # -- deleting ------------------------------------------------------------------------------
 
 
+def _is_within(inner: str, outer: str) -> bool:
+    """True when the real path ``inner`` is ``outer`` or below it (``/`` holds everything)."""
+    inner, outer = os.path.normcase(inner), os.path.normcase(outer)
+    try:
+        return os.path.commonpath([inner, outer]) == outer
+    except ValueError:  # different drives
+        return False
+
+
+def _home_folders() -> set[str]:
+    homes = {os.path.expanduser("~")}
+    with contextlib.suppress(RuntimeError, KeyError):
+        homes.add(str(Path.home()))
+    return {os.path.realpath(home) for home in homes if home and home != "~"}
+
+
 def deletion_refusal(path: str | os.PathLike[str], *, protected_prefixes: tuple[str, ...] = ()) -> str:
     """Why ``path`` must not be deleted ("" when it may go to the trash).
 
     Only folders holding ``pyvenv.cfg`` are ever deleted; never the
-    environment the app itself runs from, nor a base interpreter's prefix.
+    environment the app itself runs from, nor a base interpreter's prefix, nor
+    the home folder or a folder holding it (a stray ``pyvenv.cfg`` there does
+    not make it an environment).
     """
     folder = Path(path)
     if not folder.is_dir() or folder.is_symlink():
         return f"{folder} is not a folder."
+    real = os.path.realpath(folder)
+    for home in _home_folders():
+        if _is_within(home, real):
+            what = "your home folder" if os.path.normcase(home) == os.path.normcase(real) else "a folder that holds your home folder"
+            return f"{folder} is {what}. Venvdesk never moves it to the trash, even if it has a pyvenv.cfg."
     if not (folder / "pyvenv.cfg").is_file():
         return (
             f"{folder} has no pyvenv.cfg, so it is not a virtual environment."
             " Venvdesk only deletes virtual environments."
         )
-    real = os.path.realpath(folder)
     protected = {sys.prefix, sys.base_prefix, getattr(sys, "real_prefix", sys.base_prefix), *protected_prefixes}
     for prefix in protected:
         prefix_real = os.path.realpath(prefix)
-        if real == prefix_real:
+        if os.path.normcase(real) == os.path.normcase(prefix_real):
             return f"{folder} is the Python installation Venvdesk itself runs from."
-        if prefix_real.startswith(real + os.sep):
+        if _is_within(prefix_real, real):
             return f"{folder} contains the Python installation Venvdesk itself runs from."
     return ""
 
@@ -348,6 +483,55 @@ def foreign_entries(path: str | os.PathLike[str]) -> list[str]:
     except OSError:
         return []
     return sorted(name for name in names if name not in _ENVIRONMENT_LAYOUT)
+
+
+@dataclass(frozen=True)
+class FolderSnapshot:
+    """What a folder was when the person was asked about it: compared again right before acting.
+
+    ``identity`` (device, inode) tells a folder swapped in under the same name from the one
+    measured; ``real_path`` tells a path that now leads elsewhere.
+    """
+
+    real_path: str
+    identity: tuple[int, int]
+    foreign: tuple[str, ...]
+
+
+def folder_snapshot(path: str | os.PathLike[str]) -> FolderSnapshot | None:
+    """The folder as it is now (``None`` when it is gone or not a folder)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    if not os.path.isdir(path):
+        return None
+    return FolderSnapshot(os.path.realpath(path), (info.st_dev, info.st_ino), tuple(foreign_entries(path)))
+
+
+def folder_change(before: FolderSnapshot | None, after: FolderSnapshot | None) -> str:
+    """How the folder changed between two snapshots, as a sentence ("" when it did not)."""
+    if before == after:
+        return ""
+    if after is None:
+        return "The folder is gone."
+    if before is None:
+        return "The folder appeared."
+    if before.real_path != after.real_path or before.identity != after.identity:
+        return "It is not the same folder any more: another folder was put in its place."
+    added = [name for name in after.foreign if name not in before.foreign]
+    removed = [name for name in before.foreign if name not in after.foreign]
+    parts = []
+    if added:
+        parts.append(f"it now also holds {_list_names(added)}")
+    if removed:
+        parts.append(f"{_list_names(removed)} {'is' if len(removed) == 1 else 'are'} no longer in it")
+    return ("The folder changed: " + " and ".join(parts) + ".") if parts else "The folder changed."
+
+
+def _list_names(names: list[str], limit: int = 8) -> str:
+    shown = ", ".join(_visible(name) for name in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def folder_size(path: str | os.PathLike[str]) -> int:
@@ -408,6 +592,14 @@ def _strings(value: object) -> list[str]:
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
+def _merged(on_disk: list[str], before: list[str], now: list[str]) -> list[str]:
+    """``on_disk`` with this instance's changes (``before`` → ``now``) applied: others' changes are kept."""
+    removed = set(before) - set(now)
+    merged = [item for item in on_disk if item not in removed]
+    merged += [item for item in now if item not in before and item not in merged]
+    return merged
+
+
 @dataclass
 class EnvironmentRegistry:
     """The environments the app shows: those in its default folder plus the ones the person added.
@@ -415,6 +607,10 @@ class EnvironmentRegistry:
     Kept as ``{"version": 1, "added": [...], "hidden": [...]}`` in the config
     folder.  ``hidden`` lists default-folder environments the person removed
     from the list without deleting them.
+
+    Another Venvdesk may change the same file: :meth:`save` reads it again under
+    a lock and applies only what this instance changed since it last read or
+    wrote it (added, removed, forgotten), so both instances' changes are kept.
     """
 
     added: list[str] = field(default_factory=list)
@@ -422,6 +618,9 @@ class EnvironmentRegistry:
     path: Path = field(default_factory=registry_path)
     # Set when the file on disk could not be read and was set aside.
     problem: str = ""
+    # The lists as last read or written (what this instance's changes are measured against).
+    _saved_added: list[str] = field(default_factory=list, repr=False, compare=False)
+    _saved_hidden: list[str] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
     def load(cls, path: Path | None = None) -> EnvironmentRegistry:
@@ -436,12 +635,41 @@ class EnvironmentRegistry:
         elif loaded.data is not None:
             registry.added = _strings(loaded.data.get("added"))
             registry.hidden = _strings(loaded.data.get("hidden"))
+        registry._remember_saved()
         return registry
 
+    def _remember_saved(self) -> None:
+        self._saved_added = list(self.added)
+        self._saved_hidden = list(self.hidden)
+
+    def _sync(self) -> None:
+        """Take what another instance saved since, unless this one has changes of its own not yet saved."""
+        if self.added != self._saved_added or self.hidden != self._saved_hidden:
+            return  # save() merges them
+        try:
+            loaded = storage.load_versioned_json(self.path, REGISTRY_VERSION)
+        except OSError:
+            return
+        if loaded.data is not None:
+            self.added = _strings(loaded.data.get("added"))
+            self.hidden = _strings(loaded.data.get("hidden"))
+            self._remember_saved()
+
     def save(self) -> None:
-        storage.write_json_atomic(
-            self.path, {"version": REGISTRY_VERSION, "added": self.added, "hidden": self.hidden}
-        )
+        """Apply this instance's changes to the file as it is now (under its lock), then take the result."""
+
+        def merge(current: dict[str, object] | None) -> dict[str, object]:
+            data = current or {}
+            return {
+                "version": REGISTRY_VERSION,
+                "added": _merged(_strings(data.get("added")), self._saved_added, self.added),
+                "hidden": _merged(_strings(data.get("hidden")), self._saved_hidden, self.hidden),
+            }
+
+        document = storage.update_json(self.path, REGISTRY_VERSION, merge)
+        self.added = _strings(document["added"])
+        self.hidden = _strings(document["hidden"])
+        self._remember_saved()
 
     def environment_paths(self) -> list[Path]:
         """Every known environment folder: the default folder's, then the added ones (may not exist)."""
@@ -477,6 +705,7 @@ class EnvironmentRegistry:
                     reference="not-an-environment",
                 )
         text = str(path.resolve())
+        self._sync()
         if text in self.hidden:
             self.hidden.remove(text)
         elif text not in self.added and not self._in_default_folder(path):
@@ -488,6 +717,7 @@ class EnvironmentRegistry:
         """Forget an environment without touching its files."""
         text = str(Path(folder))
         resolved = str(Path(folder).resolve())
+        self._sync()
         self.added = [p for p in self.added if p not in (text, resolved)]
         if self._in_default_folder(Path(folder)) and resolved not in self.hidden:
             self.hidden.append(resolved)
@@ -496,6 +726,7 @@ class EnvironmentRegistry:
     def forget_deleted(self, folder: str | os.PathLike[str]) -> None:
         """Drop a folder that was moved to the trash from every list."""
         texts = {str(Path(folder)), os.path.realpath(folder)}
+        self._sync()
         self.added = [p for p in self.added if p not in texts]
         self.hidden = [p for p in self.hidden if p not in texts]
         self.save()

@@ -16,9 +16,17 @@ folder, keyed by the interpreter's real path.  An entry is trusted only while
 the binary's size and modification time *and* its standard library folder's
 modification time are unchanged, so installing ``python3.X-venv`` (which adds
 ``ensurepip`` without touching the binary) is noticed on the next refresh.
-Probes that failed are never cached: the next refresh tries again.  Nor are
-answers for a virtual environment's python or a wrapper script browsed to by
-hand: they share the binary of their base interpreter but answer differently.
+Answers for a virtual environment's python or a wrapper script browsed to by
+hand are not cached: they share the binary of their base interpreter but
+answer differently.
+
+A probe runs in its own session (process group), reads at most
+``MAX_PROBE_OUTPUT`` bytes of each output stream, and is killed with
+everything it started when it overruns that or ``PROBE_TIMEOUT``.  A probe
+that failed after running (no answer, an error exit, a hang, a flood of
+output) is remembered by path, size and modification time for
+``FAILED_PROBE_TTL``, so a bad interpreter on PATH does not cost every
+discovery its timeout; changing the file, or ``use_cache=False``, tries again.
 """
 
 from __future__ import annotations
@@ -29,12 +37,14 @@ import json
 import os
 import re
 import shutil
+import signal
 import stat
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +54,10 @@ from core.errors import UserFacingError
 
 CACHE_VERSION = 1
 PROBE_TIMEOUT = 10.0
+# The probe prints well under 1 KB; more than this on one stream is not a Python answering.
+MAX_PROBE_OUTPUT = 64 * 1024
+# How long a failed probe is remembered (while the file is unchanged).
+FAILED_PROBE_TTL = 24 * 3600.0
 _PROBE_MARKER = "VENVDESK-PROBE:"
 
 # Runs on Python 2.7 and every Python 3.  It removes the current folder from
@@ -416,40 +430,34 @@ def probe_interpreter(
     Python comes back with ``can_create_venv=False`` and a ``problem``.
     """
     path = os.path.abspath(os.path.expanduser(path))
-    entries = _load_cache_entries() if use_cache else {}
-    interpreter, new_entry = _probe_with_cache(path, entries, timeout)
-    if use_cache and new_entry is not None:
-        _save_cache_entries({os.path.realpath(path): new_entry})
-    return interpreter
+    cache = _load_cache() if use_cache else _Cache()
+    outcome = _probe_with_cache(path, cache, timeout)
+    if use_cache:
+        _save_cache([outcome])
+    return outcome.interpreter
 
 
 def find_interpreters(*, use_cache: bool = True) -> list[Interpreter]:
     """Discover and probe every interpreter; usable first, newest first, then by path."""
     paths = candidate_paths()
-    entries = _load_cache_entries() if use_cache else {}
-    results: dict[str, tuple[Interpreter, _CacheEntry | None]] = {}
+    cache = _load_cache() if use_cache else _Cache()
+    results: dict[str, _Outcome] = {}
     misses = []
     for path in paths:
-        cached = _from_cache(path, entries)
+        cached = _from_cache(path, cache.entries) or _from_failure_cache(path, cache.failures)
         if cached is not None:
-            results[path] = (cached, None)
+            results[path] = _Outcome(path, cached)
         else:
             misses.append(path)
     if misses:
         with ThreadPoolExecutor(max_workers=min(8, len(misses))) as pool:
             for path, outcome in zip(
-                misses, pool.map(lambda p: _probe_with_cache(p, {}, PROBE_TIMEOUT), misses)
+                misses, pool.map(lambda p: _probe_with_cache(p, _Cache(), PROBE_TIMEOUT), misses)
             ):
                 results[path] = outcome
     if use_cache:
-        new_entries = {
-            os.path.realpath(path): entry
-            for path, (_, entry) in results.items()
-            if entry is not None
-        }
-        if new_entries:
-            _save_cache_entries(new_entries)
-    return sort_interpreters([results[path][0] for path in paths])
+        _save_cache(list(results.values()))
+    return sort_interpreters([results[path].interpreter for path in paths])
 
 
 def sort_interpreters(interpreters: list[Interpreter]) -> list[Interpreter]:
@@ -460,70 +468,212 @@ def sort_interpreters(interpreters: list[Interpreter]) -> list[Interpreter]:
     )
 
 
-def _probe_with_cache(
-    path: str, entries: dict[str, _CacheEntry], timeout: float
-) -> tuple[Interpreter, _CacheEntry | None]:
-    """The interpreter, plus a new cache entry when it was probed successfully just now."""
+@dataclass
+class _Cache:
+    """``interpreters.json``: answers by real path, and failed probes by path."""
+
+    entries: dict[str, _CacheEntry] = field(default_factory=dict)
+    failures: dict[str, _CacheEntry] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """One probe's interpreter, and what to record: a new answer (by real path) or a failure (by path)."""
+
+    path: str
+    interpreter: Interpreter
+    entry: _CacheEntry | None = None
+    failure: _CacheEntry | None = None
+    probed: bool = False
+
+
+def _probe_with_cache(path: str, cache: _Cache, timeout: float) -> _Outcome:
+    """The interpreter from the cache, or from running it (then with what to record about it)."""
     real = os.path.realpath(path)
     # The cache is keyed by the binary, but a venv's python (a link to its base
     # binary) and a wrapper script answer differently from the binary itself.
     cacheable = not (_is_virtual_environment_python(path) or _is_script(real))
-    cached = _from_cache(path, entries) if cacheable else None
+    cached = _from_cache(path, cache.entries) if cacheable else None
+    if cached is None:
+        cached = _from_failure_cache(path, cache.failures)
     if cached is not None:
-        return cached, None
-    info, failure, detail = _run_probe(path, timeout)
+        return _Outcome(path, cached)
+    info, failure, detail, ran = _run_probe(path, timeout)
     if info is None:
-        return _failed(path, real, failure, detail), None
+        record = _failure_record(path, real, failure, detail) if ran else None
+        return _Outcome(path, _failed(path, real, failure, detail), failure=record, probed=True)
     interpreter = _from_probe_info(path, real, info)
     if not cacheable:
-        return interpreter, None
+        return _Outcome(path, interpreter, probed=True)
     fingerprint = _fingerprint(real, info.get("stdlib", ""))
     entry = dict(fingerprint, info=info) if fingerprint is not None else None
-    return interpreter, entry
+    return _Outcome(path, interpreter, entry=entry, probed=True)
 
 
-def _run_probe(path: str, timeout: float) -> tuple[_ProbeInfo | None, str, str]:
-    """``(info, "", detail)`` on success, ``(None, short_reason, detail)`` on failure."""
+@dataclass(frozen=True)
+class _Run:
+    """What a bounded run of a program gave: at most ``limit`` bytes of each stream."""
+
+    returncode: int | None
+    stdout: bytes
+    stderr: bytes
+    timed_out: bool = False
+    overflowed: bool = False
+
+
+def _run_bounded(command: list[str], timeout: float, limit: int = MAX_PROBE_OUTPUT) -> _Run:
+    """Run ``command`` in its own session; keep at most ``limit`` bytes of stdout and of stderr.
+
+    It is stopped, together with every process it started, when it runs past ``timeout``
+    seconds or writes more than ``limit`` bytes to a stream.  When it ends on its own, anything
+    it left running in its process group is stopped too.  Raises ``OSError`` when it cannot start.
+    """
+    if sys.platform == "win32":
+        flags = getattr(subprocess, "CREATE_NO_WINDOW", 0) | getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_probe_environment(),
+            creationflags=flags,
+        )
+    else:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_probe_environment(),
+            start_new_session=True,  # its own process group: killed as a whole
+        )
+    buffers = (bytearray(), bytearray())
+    finished = threading.Event()  # both streams ended, or one overflowed
+    overflowed = threading.Event()
+    open_streams = [2]
+    lock = threading.Lock()
+
+    def pump(stream: Any, buffer: bytearray) -> None:
+        try:
+            fd = stream.fileno()
+            while True:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                room = limit - len(buffer)
+                if len(chunk) > room:
+                    buffer += chunk[:room]
+                    overflowed.set()
+                    finished.set()
+                    break
+                buffer += chunk
+        except (OSError, ValueError):
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                stream.close()
+            with lock:
+                open_streams[0] -= 1
+                if open_streams[0] == 0:
+                    finished.set()
+
+    readers = [
+        threading.Thread(target=pump, args=(process.stdout, buffers[0]), name="probe-stdout", daemon=True),
+        threading.Thread(target=pump, args=(process.stderr, buffers[1]), name="probe-stderr", daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    ended = finished.wait(timeout)
+    overflow = overflowed.is_set()
+    # Whatever happened, nothing it started outlives the probe.  (A process whose streams
+    # reached their end is exiting: its exit status is already decided.)
+    _stop_process_tree(process, forceful=not ended or overflow)
+    try:
+        returncode: int | None = process.wait(timeout=5)
+    except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL is not refused
+        process.kill()
+        returncode = process.wait()
+    for reader in readers:
+        reader.join(timeout=1.0)
+    return _Run(
+        None if not ended or overflow else returncode,
+        bytes(buffers[0]),
+        bytes(buffers[1]),
+        timed_out=not ended,
+        overflowed=overflow,
+    )
+
+
+def _stop_process_tree(process: subprocess.Popen[bytes], *, forceful: bool) -> None:
+    """Kill ``process``'s whole process group (POSIX), or its tree (Windows, when ``forceful``)."""
+    if sys.platform == "win32":
+        if forceful and process.poll() is None:
+            with contextlib.suppress(OSError, subprocess.SubprocessError):
+                subprocess.run(
+                    ["taskkill", "/F", "/T", "/PID", str(process.pid)],
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    timeout=10,
+                    creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
+                )
+            with contextlib.suppress(OSError):
+                process.kill()
+        return
+    # start_new_session made the probe the leader of a group numbered by its pid; the
+    # group outlives the leader while anything it started is still in it.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _run_probe(path: str, timeout: float) -> tuple[_ProbeInfo | None, str, str, bool]:
+    """``(info, "", detail, True)`` on success, ``(None, short_reason, detail, ran)`` on failure.
+
+    ``ran`` tells that the program started (so the failure is its answer, worth remembering).
+    """
     attempts = (["-I"], ["-E", "-s"])  # Python 2.7 has no -I and exits with code 2
     failure, detail = "", ""
     for flags in attempts:
         command = [path, *flags, "-c", PROBE_SCRIPT]
         shown = f"{path} {' '.join(flags)} -c <probe script>"
         try:
-            completed = subprocess.run(
-                command,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                timeout=timeout,
-                env=_probe_environment(),
-                creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
-            )
+            run = _run_bounded(command, timeout)
         except FileNotFoundError:
-            return None, "the file does not exist.", f"Command: {shown}"
+            return None, "the file does not exist.", f"Command: {shown}", False
         except PermissionError:
-            return None, "it is not allowed to run (permission denied).", f"Command: {shown}"
-        except subprocess.TimeoutExpired:
-            return None, f"it did not answer within {timeout:g} seconds.", f"Command: {shown}"
+            return None, "it is not allowed to run (permission denied).", f"Command: {shown}", False
         except OSError as exc:
             reason = exc.strerror or str(exc)
             return (
                 None,
                 f"it is not a program this computer can run ({reason}).",
                 f"Command: {shown}",
+                False,
             )
-        stdout = completed.stdout.decode("utf-8", errors="replace")
-        stderr = completed.stderr.decode("utf-8", errors="replace")
-        detail = f"Command: {shown}\nExit code: {completed.returncode}\n{_tail(stderr)}".rstrip()
+        stderr = run.stderr.decode("utf-8", errors="replace")
+        if run.overflowed:
+            detail = f"Command: {shown}\nStopped after {MAX_PROBE_OUTPUT:,} bytes of output\n{_tail(stderr)}"
+            return (
+                None,
+                f"it wrote more than {MAX_PROBE_OUTPUT // 1024} KB instead of a short answer"
+                " (is it really a Python interpreter?).",
+                detail.rstrip(),
+                True,
+            )
+        if run.timed_out:
+            detail = f"Command: {shown}\n{_tail(stderr)}"
+            return None, f"it did not answer within {timeout:g} seconds.", detail.rstrip(), True
+        stdout = run.stdout.decode("utf-8", errors="replace")
+        detail = f"Command: {shown}\nExit code: {run.returncode}\n{_tail(stderr)}".rstrip()
         info = _parse_probe_output(stdout)
         if info is not None:
-            return info, "", detail
-        if completed.returncode == 0:
+            return info, "", detail, True
+        if run.returncode == 0:
             failure = "it gave no answer (is it really a Python interpreter?)."
         else:
-            failure = f"it stopped with exit code {completed.returncode}."
-        if completed.returncode != 2:
+            failure = f"it stopped with exit code {run.returncode}."
+        if run.returncode != 2:
             break
-    return None, failure, detail
+    return None, failure, detail, True
 
 
 def _parse_probe_output(stdout: str) -> _ProbeInfo | None:
@@ -688,28 +838,94 @@ def _from_cache(path: str, entries: dict[str, _CacheEntry]) -> Interpreter | Non
         return None
 
 
-def _load_cache_entries() -> dict[str, _CacheEntry]:
+def _file_fingerprint(path: str) -> dict[str, object] | None:
+    """The file ``path`` runs (links followed): where it is, its size and modification time."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return {"real": os.path.realpath(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def _failure_record(path: str, real: str, reason: str, detail: str) -> _CacheEntry | None:
+    fingerprint = _file_fingerprint(path)
+    if fingerprint is None:
+        return None
+    return dict(fingerprint, time=time.time(), reason=reason, detail=detail)
+
+
+def _failure_is_current(path: str, record: object, now: float) -> bool:
+    if not isinstance(record, dict):
+        return False
+    recorded = record.get("time")
+    if not isinstance(recorded, (int, float)) or not (now - FAILED_PROBE_TTL < recorded <= now + 60):
+        return False
+    current = _file_fingerprint(path)
+    return current is not None and all(record.get(key) == value for key, value in current.items())
+
+
+def _from_failure_cache(path: str, failures: dict[str, _CacheEntry]) -> Interpreter | None:
+    """The remembered failure of ``path``, while the file is unchanged and the memory is fresh."""
+    record = failures.get(path) if failures else None
+    if record is None or not _failure_is_current(path, record, time.time()):
+        return None
+    reason, detail = record.get("reason"), record.get("detail")
+    if not isinstance(reason, str) or not isinstance(detail, str):
+        return None
+    remembered = (
+        f"{detail}\n(Remembered from a check at {time.strftime('%Y-%m-%d %H:%M', time.localtime(record['time']))};"
+        " it is checked again when the file changes.)"
+    )
+    return _failed(path, os.path.realpath(path), reason, remembered)
+
+
+def _load_cache() -> _Cache:
     try:
         loaded = storage.load_versioned_json(interpreter_cache_path(), version=CACHE_VERSION)
     except OSError:
-        return {}
-    entries = (loaded.data or {}).get("entries")
-    return entries if isinstance(entries, dict) else {}
+        return _Cache()
+    data = loaded.data or {}
+    entries, failures = data.get("entries"), data.get("failures")
+    return _Cache(
+        entries if isinstance(entries, dict) else {},
+        failures if isinstance(failures, dict) else {},
+    )
 
 
-def _save_cache_entries(new_entries: dict[str, _CacheEntry]) -> None:
-    """Merge ``new_entries`` into the cache file; entries for deleted interpreters are dropped."""
+def _load_cache_entries() -> dict[str, _CacheEntry]:
+    return _load_cache().entries
+
+
+def _save_cache(outcomes: list[_Outcome]) -> None:
+    """Merge what ``outcomes`` learnt into the cache file; entries for deleted files are dropped."""
+    new_entries = {
+        os.path.realpath(outcome.path): outcome.entry for outcome in outcomes if outcome.entry is not None
+    }
+    new_failures = {outcome.path: outcome.failure for outcome in outcomes if outcome.failure is not None}
+    # A probe that ran and did not fail clears what was remembered about that path.
+    cleared = {outcome.path for outcome in outcomes if outcome.probed and outcome.failure is None}
+    if not (new_entries or new_failures or cleared):
+        return
     with _cache_lock:
+        cache = _load_cache()
+        now = time.time()
         entries = {
             real: entry
-            for real, entry in _load_cache_entries().items()
+            for real, entry in cache.entries.items()
             if real not in new_entries and os.path.exists(real)
         }
         entries.update(new_entries)
+        failures = {
+            path: record
+            for path, record in cache.failures.items()
+            if path not in new_failures and path not in cleared and _failure_is_current(path, record, now)
+        }
+        failures.update(new_failures)
         # The cache only saves time: a read-only cache folder is not an error.
         with contextlib.suppress(OSError):
             storage.write_json_atomic(
-                interpreter_cache_path(), {"version": CACHE_VERSION, "entries": entries}
+                interpreter_cache_path(),
+                {"version": CACHE_VERSION, "entries": entries, "failures": failures},
             )
 
 

@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import gc
 import os
 import re
 import shlex
+import stat
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,6 +61,13 @@ _PIP_COMMAND = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _EXAMPLE = "“requests”, or “requests==2.31.0” for a particular version"
+
+# Longer text typed (or pasted) into the Install box is refused before any parsing: the longest
+# real requirement of one package with a few version conditions is well under this.
+MAX_INSTALL_SPEC_LENGTH = 1_000
+# A requirements file larger than this is refused before it is read (pip freeze of a thousand
+# packages is about 30 KB; checking 1 MB takes 1-2 s, off the UI thread).
+MAX_REQUIREMENTS_FILE_BYTES = 1_000_000
 
 
 def _quote(text: str, limit: int = 60) -> str:
@@ -138,6 +148,11 @@ def _version_hint(name: str, version: str) -> str:
     return f"To choose a version, write “{name}=={version}”."
 
 
+# Words looked at by the "several packages" analysis of text that is not one requirement: each
+# step parses the piece so far again, so the work grows with the square of the words.
+_MAX_SEVERAL_PIECES = 40
+
+
 def _split_several(text: str) -> list[str]:
     """The requirements in ``text`` when it holds more than one ("requests flask"), else ``[]``.
 
@@ -147,8 +162,10 @@ def _split_several(text: str) -> list[str]:
     name is not a bare version (``flask 2.0`` is one package with a typo, not two).
     """
     chunks: list[tuple[int, int]] = []
-    for match in re.finditer(r"[^\s,]+", text):
+    for count, match in enumerate(re.finditer(r"[^\s,]+", text)):
         start, end = match.span()
+        if count >= _MAX_SEVERAL_PIECES:
+            return []
         if chunks:
             first, last = chunks[-1]
             current_ok = _try_parse(text[first:last]) is not None
@@ -179,6 +196,13 @@ def parse_install_spec(text: str) -> Requirement:
             "Type the name of a package to install.",
             hint=f"For example {_EXAMPLE}.",
             reference="spec-empty",
+        )
+    if len(spec) > MAX_INSTALL_SPEC_LENGTH:
+        raise InvalidInput(
+            f"That is too long to be a package name ({len(spec):,} characters; at most"
+            f" {MAX_INSTALL_SPEC_LENGTH:,}).",
+            hint=f"Type one package, for example {_EXAMPLE}. To install many, use a requirements file.",
+            reference="spec-too-long",
         )
 
     command = _PIP_COMMAND.match(spec)
@@ -273,8 +297,30 @@ def normalise_spec_for_pip(requirement: Requirement) -> str:
 
 # -- requirements files --------------------------------------------------------------------------
 
-# pip's own rule (pip/_internal/req/req_file.py): "#" at the start or after whitespace.
-_COMMENT = re.compile(r"(^|\s+)#.*$")
+# pip's own rule (pip/_internal/req/req_file.py), COMMENT_RE = r"(^|\s+)#.*$": a comment starts
+# at "#" at the start of a line or after whitespace.  Done with str.find below: the regular
+# expression takes quadratic time on a long run of spaces without "#".
+
+
+def _comment_start(line: str) -> int:
+    """Where a comment starts in ``line`` (-1 when it has none)."""
+    index = line.find("#")
+    while index > 0 and not line[index - 1].isspace():
+        index = line.find("#", index + 1)
+    return index
+
+
+def _is_comment_line(line: str) -> bool:
+    """pip's ``COMMENT_RE.match(line)``: only whitespace before the first "#"."""
+    return line.lstrip().startswith("#")
+
+
+# pip's ENV_VAR_RE: only ${NAME} with NAME of capitals, digits and "_" is expanded; $NAME and
+# %NAME% stay as written, and so does a variable that is unset or empty.
+_VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)\}")
+# Bounds on what expansion may do to one line (pip has none; a line beyond them is refused).
+_MAX_VARIABLES_PER_LINE = 100
+_MAX_EXPANDED_LINE = 100_000
 
 _PER_REQUIREMENT = "per-requirement"
 
@@ -310,6 +356,18 @@ _FILE_OPTIONS: dict[str, tuple[str, bool]] = {
 }
 _LONG_OPTIONS = sorted(name for name in _FILE_OPTIONS if name.startswith("--"))
 
+# At most this many malformed lines are reported: reading stops there (a file of nothing but
+# errors would otherwise take long to read and give a message of megabytes).
+MAX_LINE_ERRORS = 100
+# At most this many lines are listed for confirmation, each shortened to MAX_DESCRIBED_LENGTH.
+MAX_DESCRIBED_LINES = 50
+MAX_DESCRIBED_LENGTH = 300
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= MAX_DESCRIBED_LENGTH else text[: MAX_DESCRIBED_LENGTH - 1] + "…"
+
+
 # Kinds that change where code comes from: shown for confirmation before installing.
 SOURCE_KINDS = frozenset(
     {
@@ -341,12 +399,14 @@ class OptionLine:
 
     ``kind``: "index-url", "extra-index-url", "find-links", "editable", "url",
     "include" (-r), "constraint" (-c), "trusted-host", "no-index" or "other".
-    ``text`` is the line as written (secrets included; show it through ``redact``).
+    ``text`` is the line as pip reads it, ``${VARIABLES}`` expanded (secrets included; show it
+    through ``redact``); ``written`` is the line as written in the file when expansion changed it.
     """
 
     line: int
     text: str
     kind: str
+    written: str = ""
 
 
 @dataclass(frozen=True)
@@ -362,6 +422,8 @@ class RequirementsFile:
     options: tuple[OptionLine, ...]
     errors: tuple[LineError, ...]
     source: str = "requirements.txt"
+    # Reading stopped at the last error: there were too many to go on (see MAX_LINE_ERRORS).
+    stopped_early: bool = False
 
     @property
     def ok(self) -> bool:
@@ -374,16 +436,34 @@ class RequirementsFile:
 
     def describe_errors(self) -> str:
         """``line 7: …`` for each malformed line, one per line."""
-        return "\n".join(f"line {error.line}: {error.message}" for error in self.errors)
+        described = "\n".join(f"line {error.line}: {error.message}" for error in self.errors)
+        if self.stopped_early and self.errors:
+            described += (
+                f"\nVenvdesk stopped reading after line {self.errors[-1].line}: the file has too many"
+                " lines it cannot read."
+            )
+        return described
 
     def describe_options(self) -> str:
-        """``line 2: --index-url https://user:****@host/simple`` for each line that changes sources."""
+        """``line 2: --index-url https://user:****@host/simple`` for each line that changes sources.
+
+        A line with ``${VARIABLES}`` is shown as pip reads it, then as written:
+        ``line 2: --pre --index-url=http://x (written as “--pre ${EXTRA}”, with your environment variables)``.
+        """
         shown: list[str] = []
         seen: set[int] = set()
         for option in self.options:
             if option.kind in SOURCE_KINDS and option.line not in seen:
                 seen.add(option.line)
-                shown.append(f"line {option.line}: {redact(option.text)}")
+                if len(shown) == MAX_DESCRIBED_LINES:
+                    continue  # counted below
+                text = f"line {option.line}: {redact(_shortened(option.text))}"
+                if option.written:
+                    written = redact(_shortened(option.written))
+                    text += f" (written as “{written}”, with your environment variables)"
+                shown.append(text)
+        if len(seen) > len(shown):
+            shown.append(f"… and {len(seen) - len(shown)} more lines like these")
         return "\n".join(shown)
 
 
@@ -399,8 +479,8 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
     pending: list[str] = []
     first_number = 0
     for number, line in enumerate(text.splitlines(), start=1):
-        if not line.endswith("\\") or _COMMENT.match(line):
-            if _COMMENT.match(line):
+        if not line.endswith("\\") or _is_comment_line(line):
+            if _is_comment_line(line):
                 line = " " + line  # so the comment is still seen as one once joined
             if pending:
                 pending.append(line)
@@ -416,10 +496,33 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
         joined.append((first_number, "".join(pending)))
     result = []
     for number, line in joined:
-        line = _COMMENT.sub("", line).strip()
+        comment = _comment_start(line)
+        line = (line if comment < 0 else line[:comment]).strip()
         if line:
             result.append((number, line))
     return result
+
+
+def _expand_variables(line: str, environ: Mapping[str, str]) -> str:
+    """pip's ``expand_env_variables`` for one logical line (the same replacements, in the same order)."""
+    references = _VARIABLE.findall(line)
+    if not references:
+        return line
+    if len(references) > _MAX_VARIABLES_PER_LINE:
+        raise _LineProblem(
+            f"the line uses ${{…}} variables {len(references)} times (Venvdesk reads at most"
+            f" {_MAX_VARIABLES_PER_LINE} per line)"
+        )
+    for name in references:
+        value = environ.get(name)
+        if not value:
+            continue  # pip leaves an unset or empty variable as written
+        line = line.replace(f"${{{name}}}", value)
+        if len(line) > _MAX_EXPANDED_LINE:
+            raise _LineProblem(
+                f"with the value of ${{{name}}} the line grows beyond {_MAX_EXPANDED_LINE:,} characters"
+            )
+    return line
 
 
 def _split_arguments_and_options(line: str) -> tuple[str, str]:
@@ -444,6 +547,8 @@ def _resolve_option(word: str) -> str:
 
 def _parse_options(text: str) -> list[tuple[str, str]]:
     """(kind, value) for each option in ``text``, the way pip's option parser reads them."""
+    if not text:
+        return []
     try:
         words = shlex.split(text)
     except ValueError as error:
@@ -501,40 +606,57 @@ def _classify_requirement(arguments: str) -> Requirement | None:
     return requirement
 
 
-def parse_requirements_file(text: str, source: str = "requirements.txt") -> RequirementsFile:
+def parse_requirements_file(
+    text: str, source: str = "requirements.txt", *, environ: Mapping[str, str] | None = None
+) -> RequirementsFile:
     """Read requirements-file ``text`` with pip's rules; nothing is fetched and no included file is read.
 
     ``requirements`` holds what the file installs, in order: named requirements,
     and (with ``requirement=None``) URL, path and editable lines.  ``options``
     holds option lines and, again, URL, path and editable lines (kind "url" or
-    "editable").  ``${VARIABLES}`` are left as written.
+    "editable").  ``${VARIABLES}`` are expanded from ``environ`` (default: this
+    process's environment, which pip inherits) before anything else, as pip
+    does: a line ``--pre ${EXTRA}`` can set another index, and is then listed
+    for confirmation as pip will read it.
     """
+    environ = os.environ if environ is None else environ
     requirements: list[RequirementLine] = []
     options: list[OptionLine] = []
     errors: list[LineError] = []
-    for number, line in _logical_lines(text.lstrip("\ufeff")):
-        arguments, option_text = _split_arguments_and_options(line)
+    for number, written in _logical_lines(text.lstrip("\ufeff")):
         try:
+            line = _expand_variables(written, environ)
+        except _LineProblem as problem:
+            errors.append(LineError(number, written, problem.message))
+            if len(errors) >= MAX_LINE_ERRORS:
+                break
+            continue
+        original = written if line != written else ""
+        try:
+            arguments, option_text = _split_arguments_and_options(line)
             parsed_options = _parse_options(option_text)
             if arguments:
                 # pip uses only --hash / --config-settings from a requirement's own line.
                 requirement = _classify_requirement(arguments)
                 if requirement is None:
-                    options.append(OptionLine(number, line, "url"))
+                    options.append(OptionLine(number, line, "url", original))
                 requirements.append(RequirementLine(number, line, requirement))
                 continue
         except _LineProblem as problem:
             errors.append(LineError(number, line, problem.message))
+            if len(errors) >= MAX_LINE_ERRORS:
+                break
             continue
         kinds = [kind for kind, _value in parsed_options if kind != _PER_REQUIREMENT]
         if "editable" in kinds:
             # pip treats the line as the editable requirement and ignores its other options.
-            options.append(OptionLine(number, line, "editable"))
+            options.append(OptionLine(number, line, "editable", original))
             requirements.append(RequirementLine(number, line, None))
             continue
         for kind in kinds:
-            options.append(OptionLine(number, line, kind))
-    return RequirementsFile(tuple(requirements), tuple(options), tuple(errors), source)
+            options.append(OptionLine(number, line, kind, original))
+    stopped_early = len(errors) >= MAX_LINE_ERRORS
+    return RequirementsFile(tuple(requirements), tuple(options), tuple(errors), source, stopped_early)
 
 
 # Longest first: the UTF-32 LE mark starts with the UTF-16 LE one.
@@ -556,16 +678,48 @@ def _unreadable(message: str, detail: str) -> InvalidInput:
     )
 
 
-def read_requirements_file(path: str | os.PathLike[str]) -> RequirementsFile:
+def _too_big(path: Path, size: str) -> InvalidInput:
+    from core.environments import human_size
+
+    return InvalidInput(
+        f"“{path.name}” is {size}; Venvdesk reads requirements files of at most"
+        f" {human_size(MAX_REQUIREMENTS_FILE_BYTES)}, so nothing was read or installed.",
+        hint="Check that this is the requirements file you meant: a list of packages is a few kilobytes.",
+        reference="requirements-too-big",
+        detail=f"{path}: more than {MAX_REQUIREMENTS_FILE_BYTES:,} bytes",
+    )
+
+
+def read_requirements_file(
+    path: str | os.PathLike[str], *, environ: Mapping[str, str] | None = None
+) -> RequirementsFile:
     """Read and parse a requirements file: UTF-8, or any Unicode text that starts with a byte-order mark.
 
-    (Windows PowerShell's ``pip freeze > requirements.txt`` writes UTF-16 with a mark.)
+    (Windows PowerShell's ``pip freeze > requirements.txt`` writes UTF-16 with a mark.)  A file
+    over ``MAX_REQUIREMENTS_FILE_BYTES`` is refused from its size, before it is read; one that is
+    not a regular file (a folder, a pipe, a device) is refused too.  ``environ``: see
+    :func:`parse_requirements_file`.  Blocking (up to a few seconds near the limit): call it
+    off the UI thread.
     """
+    from core.environments import human_size
+
     path = Path(path)
+
+    def check(info: os.stat_result) -> None:
+        if not stat.S_ISREG(info.st_mode):
+            raise _unreadable(f"“{path}” is not a file Venvdesk can read.", f"{path}: not a regular file")
+        if info.st_size > MAX_REQUIREMENTS_FILE_BYTES:
+            raise _too_big(path, human_size(info.st_size))
+
     try:
-        data = path.read_bytes()
+        check(os.stat(path))  # before opening: opening a named pipe would wait for a writer
+        with open(path, "rb") as handle:
+            check(os.fstat(handle.fileno()))  # the file opened, not one swapped in since
+            data = handle.read(MAX_REQUIREMENTS_FILE_BYTES + 1)  # it may have grown since
     except OSError as error:
         raise _unreadable(f"Venvdesk could not read “{path}”.", str(error)) from None
+    if len(data) > MAX_REQUIREMENTS_FILE_BYTES:
+        raise _too_big(path, f"more than {human_size(MAX_REQUIREMENTS_FILE_BYTES)}")
     encoding = "utf-8"
     for mark, name in _BYTE_ORDER_MARKS:
         if data.startswith(mark):
@@ -579,7 +733,51 @@ def read_requirements_file(path: str | os.PathLike[str]) -> RequirementsFile:
             f"“{path.name}” is not a text file Venvdesk can read (line {line} is not valid {encoding.upper()}).",
             f"{path}: {error}",
         ) from None
-    return parse_requirements_file(text, source=str(path))
+    with _without_collection_pauses():
+        return parse_requirements_file(text, source=str(path), environ=environ)
+
+
+@contextlib.contextmanager
+def _without_collection_pauses() -> Iterator[None]:
+    """Parsing a large file makes hundreds of thousands of objects and no reference cycles.
+
+    Each full collection the allocations trigger stops every thread, the UI's included, for
+    ~100 ms (measured near the size limit); with collection paused for the parse the window
+    keeps its 10 ms rhythm.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@dataclass(frozen=True)
+class CheckedRequirements:
+    """What the GUI needs of a checked file, in a few strings (the parsed lines stay in the worker)."""
+
+    ok: bool
+    errors: str
+    changes_sources: bool
+    options: str
+    specs: tuple[str, ...]
+
+
+def check_requirements_file(
+    path: str | os.PathLike[str], *, environ: Mapping[str, str] | None = None
+) -> CheckedRequirements:
+    """:func:`read_requirements_file`, reduced to its verdict (blocking: call it off the UI thread)."""
+    parsed = read_requirements_file(path, environ=environ)
+    with _without_collection_pauses():
+        return CheckedRequirements(
+            ok=parsed.ok,
+            errors=parsed.describe_errors() if not parsed.ok else "",
+            changes_sources=parsed.changes_sources,
+            options=parsed.describe_options() if parsed.changes_sources else "",
+            specs=tuple(str(line.requirement) for line in parsed.requirements if line.requirement is not None),
+        )
 
 
 def write_requirements_file(path: str | os.PathLike[str], text: str, *, overwrite: bool) -> None:

@@ -1,9 +1,16 @@
-"""The app's own settings: one versioned JSON file under the platformdirs config folder."""
+"""The app's own settings: one versioned JSON file under the platformdirs config folder.
+
+The file can hold a password (an index URL with credentials), so it is written
+owner-only (0600).  Two running instances do not undo each other's changes:
+:meth:`Settings.save` writes only the values this instance changed since it
+read the file, onto what the file holds at that moment (see ``storage.update_json``).
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from core import storage
 
@@ -21,22 +28,49 @@ class Settings:
     # Folder the New environment dialog offers; "" means the app's default folder.
     last_location: str = ""
     problem: str = ""
+    # The stored values as last read or written; None: nothing read, every value is this instance's.
+    _saved: dict[str, str] | None = field(default=None, repr=False, compare=False)
+
+    @staticmethod
+    def stored_names() -> list[str]:
+        """The settings kept in the file (not ``problem``, not the bookkeeping)."""
+        return [item.name for item in fields(Settings) if item.name != "problem" and not item.name.startswith("_")]
+
+    def _values(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in self.stored_names()}
+
+    def _take(self, data: dict[str, Any] | None) -> None:
+        for name in self.stored_names():
+            value = (data or {}).get(name)
+            if isinstance(value, str):
+                setattr(self, name, value)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
         loaded = storage.load_versioned_json(path or settings_path(), SETTINGS_VERSION)
         if loaded.recovered_to is not None:
-            return cls(
+            settings = cls(
                 problem=f"Your settings could not be read ({loaded.problem}); they were set aside as"
                 f" {loaded.recovered_to} and defaults are used."
             )
-        settings = cls()
-        for item in fields(cls):
-            value = (loaded.data or {}).get(item.name)
-            if item.name != "problem" and isinstance(value, str):
-                setattr(settings, item.name, value)
+        else:
+            settings = cls()
+            settings._take(loaded.data)
+        settings._saved = settings._values()
         return settings
 
     def save(self, path: Path | None = None) -> None:
-        document = {k: v for k, v in asdict(self).items() if k != "problem"}
-        storage.write_json_atomic(path or settings_path(), {"version": SETTINGS_VERSION, **document})
+        """Write the values changed here onto the file as it is now; take the others from the file."""
+        mine = self._values()
+        changed = {name: value for name, value in mine.items() if self._saved is None or self._saved.get(name) != value}
+
+        def merge(current: dict[str, Any] | None) -> dict[str, Any]:
+            merged = Settings()
+            merged._take(current)
+            for name, value in changed.items():
+                setattr(merged, name, value)
+            return {"version": SETTINGS_VERSION, **merged._values()}
+
+        document = storage.update_json(path or settings_path(), SETTINGS_VERSION, merge, mode=storage.PRIVATE_MODE)
+        self._take(document)
+        self._saved = self._values()

@@ -71,7 +71,7 @@ class MainWindow(QMainWindow):
         self.environment_actions = EnvironmentController(
             self.registry, self.runner, self.current, self.message_bar, self.log_view, self
         )
-        self.package_actions = PackageController(self.operations, self.current, self.message_bar, self)
+        self.package_actions = PackageController(self.operations, self.current, self.message_bar, self.log_view, self)
         self.creation = CreationController(
             self.settings, self.operations, self.environment_actions, self.package_actions, self.message_bar, self.log_view, self
         )

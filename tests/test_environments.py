@@ -8,6 +8,8 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import textwrap
+import time
 from pathlib import Path, PureWindowsPath
 
 import pytest
@@ -17,8 +19,11 @@ from core.environments import (
     Environment,
     EnvironmentRegistry,
     activation_command,
+    activation_warning,
     deletion_refusal,
+    folder_change,
     folder_size,
+    folder_snapshot,
     human_size,
     interpreter_starts,
     read_pyvenv_cfg,
@@ -696,3 +701,266 @@ def test_corrupt_settings_are_set_aside_and_defaults_used(content):
     assert settings.problem.startswith("Your settings could not be read (")
     assert str(backup) in settings.problem
     assert settings.problem.endswith("defaults are used.")
+
+
+# ------------------------------------------------------------------ names a shell would run
+
+
+SHELL_NAMES = [
+    ("`touch PWNED`", "“`”"),
+    ("$(touch PWNED)", "“$”"),
+    ("price$5", "“$”"),
+    ("wow!", "“!”"),
+    ("100%", "“%”"),
+    ("smart\u201cquote", "U+201C"),
+    ("low\u201equote", "U+201E"),
+]
+
+
+@pytest.mark.parametrize(("name", "shown"), SHELL_NAMES)
+def test_new_environment_name_a_shell_would_interpret_is_refused(tmp_path, name, shown):
+    with pytest.raises(InvalidInput) as refused:
+        validate_new_environment(name, tmp_path)
+    assert refused.value.reference == "name-shell-character"
+    assert refused.value.message.startswith("A name cannot contain ")
+    assert shown in refused.value.message.split(":")[0]
+    assert "terminal" in refused.value.message
+
+
+@pytest.mark.parametrize(("name", "shown"), [*SHELL_NAMES, ("back\\slash", "“\\”"), ("quo\"te", "“\"”")])
+def test_new_environment_location_a_shell_would_interpret_is_refused(tmp_path, name, shown):
+    if sys.platform == "win32" and name in ('back\\slash', 'quo"te'):
+        pytest.skip("not a possible folder name on Windows")
+    location = tmp_path / name / "envs"
+    with pytest.raises(InvalidInput) as refused:
+        validate_new_environment("demo", location)
+    assert refused.value.reference == "location-shell-character"
+    message = refused.value.message
+    assert message.startswith("The location cannot contain ")
+    assert shown in message.split(", and")[0]
+    assert f"in the folder name “{name}”" in message, "names where the character is"
+
+
+@posix_only
+def test_new_environment_location_with_a_line_break_is_refused_and_shown_escaped(tmp_path):
+    with pytest.raises(InvalidInput) as refused:
+        validate_new_environment("demo", tmp_path / "two\nlines")
+    assert refused.value.reference == "location-shell-character"
+    assert "a line break" in refused.value.message
+    assert "“two\\nlines”" in refused.value.message
+    assert "\n" not in refused.value.message
+
+
+@pytest.mark.parametrize("name", ["my env", "Bob's env", "a&b", "x(1)", "semi;colon", "ünïcödé", "a+b=c"])
+def test_new_environment_names_that_are_safe_in_quotes_are_accepted(tmp_path, name):
+    assert validate_new_environment(name, tmp_path / "fine place") == tmp_path / "fine place" / name
+    assert activation_warning(tmp_path / "fine place" / name) == ""
+
+
+def test_activation_warning_names_the_character_and_the_folder():
+    warning = activation_warning(Path("/home/me/price$5/env"), windows=False)
+    assert warning.startswith("“$” appears in the folder name “price$5” of /home/me/price$5/env")
+    assert "another folder" in warning
+    # "%" only matters to the Windows Command Prompt.
+    assert activation_warning(Path("/home/me/100%/env"), windows=False) == ""
+    assert "“%”" in activation_warning(PureWindowsPath(r"C:\Users\me\100%\env"), windows=True)  # type: ignore[arg-type]
+
+
+def test_activation_warning_looks_at_the_prompt_in_pyvenv_cfg_too(tmp_path):
+    venv = fake_environment(tmp_path / "plain", prompt="'$(touch PWNED)'")
+    warning = activation_warning(venv, windows=False)
+    assert "in the prompt “$(touch PWNED)” set in its pyvenv.cfg" in warning
+
+
+ACTIVATE_CHECK = textwrap.dedent(
+    """\
+    cd "$1" || exit 9
+    source "$2/bin/activate" >/dev/null 2>&1
+    printf '%s' "$VIRTUAL_ENV"
+    """
+)
+
+
+def activate_in_bash(venv: Path, workdir: Path) -> str:
+    """``$VIRTUAL_ENV`` after sourcing the real activate script in bash, from ``workdir``."""
+    result = subprocess.run(
+        ["bash", "-c", ACTIVATE_CHECK, "bash", str(workdir), str(venv)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    return result.stdout
+
+
+@posix_only
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_activation_warning_covers_what_real_activate_scripts_get_wrong(tmp_path):
+    """Make real environments with this Python's venv and source their activate script.
+
+    A name whose activation ran a command or set another folder must have a warning; a name
+    with characters that are safe in quotes must activate correctly and have none.
+    """
+    from tests.conftest import base_python
+
+    names = ["`touch PWNED`", "$(touch PWNED)", "price$5", "safe (it's) & fine; ok"]
+    misbehaving = []
+    for number, name in enumerate(names):
+        venv = tmp_path / name / "env"
+        subprocess.run([base_python(), "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+        workdir = tmp_path / f"work-{number}"
+        workdir.mkdir()
+        activated = activate_in_bash(venv, workdir)
+        ran_code = (workdir / "PWNED").exists()
+        if ran_code or activated != str(venv):
+            misbehaving.append(name)
+            assert activation_warning(venv, windows=False), f"no warning for {name!r}"
+        else:
+            assert activation_warning(venv, windows=False) == "", f"a false warning for {name!r}"
+    assert "safe (it's) & fine; ok" not in misbehaving
+    # The releases that quote the path safely (CVE-2024-9287); before them, the premise must hold.
+    fixed_in = {(3, 9): (3, 9, 21), (3, 10): (3, 10, 16), (3, 11): (3, 11, 11), (3, 12): (3, 12, 8), (3, 13): (3, 13, 1)}
+    if sys.version_info[:3] < fixed_in.get(sys.version_info[:2], (0,)):
+        assert misbehaving == names[:3], "this Python's activate script runs code from the path"
+
+
+# ------------------------------------------------------------------ deleting: the home folder
+
+
+@posix_only
+def test_deletion_refused_for_the_home_folder_and_every_folder_holding_it(tmp_path, monkeypatch):
+    home = tmp_path / "people" / "me"
+    home.mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    for folder in (home, home.parent, tmp_path):
+        fake_environment(folder)  # a stray pyvenv.cfg does not make it an environment
+        refusal = deletion_refusal(folder)
+        assert refusal, folder
+        assert "home folder" in refusal
+        assert "even if it has a pyvenv.cfg" in refusal
+    assert "is your home folder" in deletion_refusal(home)
+    assert "holds your home folder" in deletion_refusal(home.parent)
+    # Inside the home folder is fine.
+    assert deletion_refusal(fake_environment(home / "envs" / "demo")) == ""
+
+
+# ------------------------------------------------------------------ what the trash confirmation showed
+
+
+def test_folder_snapshot_notices_a_file_added_after_the_question(tmp_path):
+    venv = fake_environment(tmp_path / "env")
+    (venv / "bin").mkdir()
+    before = folder_snapshot(venv)
+    assert before is not None and before.foreign == ()
+    assert folder_change(before, folder_snapshot(venv)) == ""
+    (venv / "thesis.docx").write_text("four years of work")
+    change = folder_change(before, folder_snapshot(venv))
+    assert change == "The folder changed: it now also holds thesis.docx."
+
+
+def test_folder_snapshot_notices_a_folder_swapped_in_under_the_same_name(tmp_path):
+    venv = fake_environment(tmp_path / "env")
+    before = folder_snapshot(venv)
+    venv.rename(tmp_path / "elsewhere")
+    fake_environment(tmp_path / "env")  # same name, same contents, another folder
+    assert "not the same folder" in folder_change(before, folder_snapshot(tmp_path / "env"))
+    shutil.rmtree(tmp_path / "env")
+    assert folder_change(before, folder_snapshot(tmp_path / "env")) == "The folder is gone."
+
+
+# ------------------------------------------------------------------ two instances of the app
+
+
+def test_two_instances_adding_environments_keep_both(tmp_path):
+    first, second = EnvironmentRegistry.load(), EnvironmentRegistry.load()
+    one = fake_environment(tmp_path / "one")
+    two = fake_environment(tmp_path / "two")
+    first.add(one)
+    second.add(two)  # does not know about "one": must not drop it
+    assert EnvironmentRegistry.load().added == [str(one.resolve()), str(two.resolve())]
+    assert second.added == [str(one.resolve()), str(two.resolve())], "it took the other's change too"
+
+
+def test_a_removal_in_one_instance_and_an_addition_in_another_both_last(tmp_path):
+    one = fake_environment(tmp_path / "one")
+    two = fake_environment(tmp_path / "two")
+    EnvironmentRegistry.load().add(one)
+    first, second = EnvironmentRegistry.load(), EnvironmentRegistry.load()
+    first.remove(one)
+    second.added.append(str(two.resolve()))  # changed, not saved yet: a stale list of its own
+    second.save()
+    assert EnvironmentRegistry.load().added == [str(two.resolve())], "the removal was not undone"
+    hidden = fake_environment(default_folder() / "hidden")
+    first.remove(hidden)
+    second.forget_deleted(two)
+    loaded = EnvironmentRegistry.load()
+    assert (loaded.added, loaded.hidden) == ([], [str(hidden.resolve())])
+
+
+REGISTRY_WORKER = textwrap.dedent(
+    """\
+    import sys, time
+    from pathlib import Path
+    from core.environments import EnvironmentRegistry
+    root, label, go = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+    registry = EnvironmentRegistry.load()  # one long-lived instance, as the app keeps
+    folders = []
+    for number in range(20):
+        folder = root / f"{label}-{number}"
+        folder.mkdir(parents=True)
+        (folder / "pyvenv.cfg").write_text("home = /usr/bin\\n")
+        folders.append(folder)
+    while not go.exists():
+        time.sleep(0.001)
+    for folder in folders:
+        registry.add(folder)
+    """
+)
+
+
+@pytest.mark.slow
+def test_two_processes_adding_at_the_same_time_lose_nothing(tmp_path):
+    go = tmp_path / "go"
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", REGISTRY_WORKER, str(tmp_path / "envs"), label, str(go)],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for label in ("left", "right")
+    ]
+    time.sleep(0.5)  # both started and waiting
+    go.touch()
+    for worker in workers:
+        _out, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err.decode()
+    added = EnvironmentRegistry.load().added
+    expected = {str((tmp_path / "envs" / f"{label}-{n}").resolve()) for label in ("left", "right") for n in range(20)}
+    assert len(added) == 40
+    assert set(added) == expected
+
+
+def test_stale_temporary_files_are_removed_when_the_list_is_read():
+    path = registry_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    old = path.with_name(".environments.json.ab12_x9z.tmp")
+    fresh = path.with_name(".environments.json.cd34_y8w.tmp")
+    not_ours = [path.with_name(".environments.json.notmine.tmp"), path.with_name("notes.tmp"), path.with_name(".settings.json.zz")]
+    for file in (old, fresh, *not_ours):
+        file.write_text("{half a docu")
+    an_hour_ago = time.time() - 3600
+    for file in (old, *not_ours):
+        os.utime(file, (an_hour_ago, an_hour_ago))
+    EnvironmentRegistry.load()
+    assert not old.exists(), "left by an instance killed mid-write: removed"
+    assert fresh.exists(), "may be another instance writing right now: kept"
+    assert all(file.exists() for file in not_ours), "only the app's own temporary files are removed"
+
+
+def test_adding_back_what_another_instance_hid_works(tmp_path):
+    venv = fake_environment(default_folder() / "demo")
+    first, second = EnvironmentRegistry.load(), EnvironmentRegistry.load()
+    first.remove(venv)  # hidden by one window
+    second.add(venv)  # added back in the other, which had not seen it hidden
+    assert EnvironmentRegistry.load().environment_paths() == [venv]

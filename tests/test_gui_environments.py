@@ -375,3 +375,57 @@ def test_delete_warns_about_files_that_are_not_part_of_the_environment(qtbot, op
     qtbot.waitUntil(lambda: window.environment_actions.confirm_delete_box is not None and window.environment_actions.confirm_delete_box.isVisible())
     assert "also holds things that are not part of the environment (main.py)" in window.environment_actions.confirm_delete_box.informativeText()
     window.environment_actions.confirm_delete_box.reject()
+
+
+# ------------------------------------------------------------------ hostile names, a folder changed under the question
+
+
+def test_copy_activation_of_an_environment_whose_path_runs_code_warns_instead(qtbot, open_window, make_venv):
+    from PySide6.QtGui import QGuiApplication
+
+    from gui.message_bar import Level
+
+    target = make_venv("$(touch PWNED)")
+    window = open_window()
+    add_and_select(qtbot, window, target)  # an existing environment may be added: it is not made here
+    QGuiApplication.clipboard().setText("what was there before")
+    assert window.environment_actions.copy_activation_command() == ""
+    assert QGuiApplication.clipboard().text() == "what was there before", "nothing unsafe to paste"
+    text = window.message_bar.text()
+    assert window.message_bar.level is Level.WARNING
+    assert "unsafe to paste" in text
+    assert "“$” appears in the folder name “$(touch PWNED)”" in text
+
+    window.environment_actions.open_terminal_action.trigger()
+    assert window.message_bar.level is Level.WARNING
+    assert window.message_bar.text().startswith("No terminal was opened.")
+    assert QGuiApplication.clipboard().text() == "what was there before"
+
+
+def test_trash_asks_again_when_the_folder_changed_while_the_question_was_open(qtbot, open_window, make_venv):
+    from gui.message_bar import Level
+
+    target = make_venv("old-env")
+    window = open_window()
+    add_and_select(qtbot, window, target)
+    actions = window.environment_actions
+    actions.delete_action.trigger()
+    qtbot.waitUntil(lambda: actions.confirm_delete_box is not None and actions.confirm_delete_box.isVisible())
+    first_box = actions.confirm_delete_box
+    assert "not part of the environment" not in first_box.informativeText()
+
+    (target / "thesis.docx").write_text("four years of work")  # while the question is open
+    click(qtbot, first_box.findChild(QPushButton, "confirmDeleteButton"))
+    assert (target / "thesis.docx").read_text() == "four years of work", "nothing was moved"
+    assert (target / "pyvenv.cfg").is_file()
+    assert window.message_bar.level is Level.WARNING
+    assert "was not moved to the trash: the folder changed" in window.message_bar.text()
+    assert "it now also holds thesis.docx" in window.message_bar.text()
+
+    # Asked again, with the new warning; confirming that moves what it now shows.
+    qtbot.waitUntil(lambda: actions.confirm_delete_box is not first_box and actions.confirm_delete_box.isVisible())
+    second_box = actions.confirm_delete_box
+    assert "also holds things that are not part of the environment (thesis.docx)" in second_box.informativeText()
+    with qtbot.waitSignal(actions.environment_deleted, timeout=10_000):
+        click(qtbot, second_box.findChild(QPushButton, "confirmDeleteButton"))
+    assert not target.exists()

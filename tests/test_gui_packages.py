@@ -176,7 +176,8 @@ def test_malformed_requirements_line_is_reported_with_its_number(qtbot, open_env
     window, panel, _target = open_env()
     requirements = tmp_path / "requirements.txt"
     requirements.write_text("# my project\ntinyutil==1.1\ntinyapp==\n")
-    assert window.package_actions.install_requirements_file(requirements) is None
+    with qtbot.waitSignal(window.package_actions.requirements_read, timeout=30_000):  # read off the UI thread
+        window.package_actions.install_requirements_file(requirements)
     assert "line 3" in window.message_bar.text()
     assert not window.runner.is_busy(window.current.key)
 
@@ -185,7 +186,8 @@ def test_requirements_lines_that_change_the_source_need_confirmation(qtbot, open
     window, panel, _target = open_env()
     requirements = tmp_path / "requirements.txt"
     requirements.write_text(f"--index-url {local_index.simple_url}\ntinyutil==1.0\n")
-    assert window.package_actions.install_requirements_file(requirements) is None
+    with qtbot.waitSignal(window.package_actions.requirements_read, timeout=30_000):
+        window.package_actions.install_requirements_file(requirements)
     box = window.package_actions.requirements_options_box
     assert box.isVisible() and "line 1: --index-url" in box.informativeText()
     run_change(qtbot, window, lambda: click(qtbot, box.findChild(QPushButton, "installRequirementsAnywayButton")))
@@ -300,3 +302,52 @@ def test_repair_never_passes_folder_names_to_pip(qtbot, open_env):
     assert panel.repair_bar.isVisible() and "attr" in panel.repair_label.text()
     assert not panel.repair_button.isEnabled()
     assert window.recovery.repair() is None
+
+
+def test_a_large_requirements_file_is_checked_without_freezing_the_window(qtbot, open_env, tmp_path):
+    """Just under the size limit: read and checked off the UI thread (a 10 ms timer never gaps > 100 ms)."""
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    from core.requirements import MAX_REQUIREMENTS_FILE_BYTES
+    from tests.test_requirements import freeze_lines_of
+
+    window, _panel, _target = open_env()
+    requirements = tmp_path / "requirements.txt"
+    # An option line first, so the check ends in the confirmation and nothing is installed.
+    head = b"--index-url http://127.0.0.1:9/simple/\n"
+    requirements.write_bytes(head + freeze_lines_of(MAX_REQUIREMENTS_FILE_BYTES - len(head)))
+    assert requirements.stat().st_size == MAX_REQUIREMENTS_FILE_BYTES
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    with qtbot.waitSignal(window.package_actions.requirements_read, timeout=120_000):
+        window.package_actions.install_requirements_file(requirements)
+    read_at = time.perf_counter()
+    qtbot.wait(200)
+    timer.stop()
+    box = window.package_actions.requirements_options_box
+    assert box is not None and box.isVisible() and "line 1: --index-url" in box.informativeText()
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    worst = max(range(len(gaps)), key=gaps.__getitem__)
+    assert len(ticks) > 20 and gaps[worst] < 0.1, (
+        f"longest gap {gaps[worst] * 1000:.0f} ms over {len(ticks)} ticks,"
+        f" ending {(ticks[worst + 1] - read_at) * 1000:.0f} ms after the check ended"
+    )
+    box.reject()
+
+
+def test_a_requirements_file_over_the_limit_is_refused_in_plain_words(qtbot, open_env, tmp_path):
+    from core.requirements import MAX_REQUIREMENTS_FILE_BYTES
+
+    window, _panel, _target = open_env()
+    requirements = tmp_path / "requirements.txt"
+    with open(requirements, "wb") as handle:
+        handle.truncate(MAX_REQUIREMENTS_FILE_BYTES + 1)
+    with qtbot.waitSignal(window.package_actions.requirements_read, timeout=30_000):
+        window.package_actions.install_requirements_file(requirements)
+    assert "requirements.txt" in window.message_bar.text() and "nothing was read or installed" in window.message_bar.text()
+    assert not window.runner.is_busy(window.current.key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -314,3 +315,167 @@ def test_a_corrupt_cache_is_replaced():
     assert find_interpreters() == find_interpreters(use_cache=False)
     loaded = interpreters.storage.load_versioned_json(cache, version=1)
     assert loaded.data is not None and loaded.data["entries"]
+
+
+# ------------------------------------------------------------------ hostile "interpreters"
+
+
+def fake_interpreter(folder: Path, name: str, body: str) -> Path:
+    """A shell script posing as a Python: it counts its runs in ``<name>.runs`` next to it."""
+    script = folder / name
+    runs = folder / f"{name}.runs"
+    script.write_text(f"#!/bin/sh\necho run >> '{runs}'\n{body}")
+    script.chmod(0o755)
+    return script
+
+
+def runs_of(script: Path) -> int:
+    runs = script.with_name(script.name + ".runs")
+    return len(runs.read_text().splitlines()) if runs.exists() else 0
+
+
+def is_gone(pid: int) -> bool:
+    """True once ``pid`` has exited (a zombie waiting for its new parent counts as gone)."""
+    stat_file = Path(f"/proc/{pid}/stat")
+    if stat_file.parent.parent.is_dir() and Path("/proc/self").exists():
+        try:
+            return stat_file.read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@posix_only
+def test_an_interpreter_that_floods_its_output_is_stopped_with_bounded_memory(tmp_path):
+    import tracemalloc
+
+    flood = fake_interpreter(tmp_path, "python3", "exec yes 'a line of flood output'\n")
+    tracemalloc.start()
+    try:
+        started = time.perf_counter()
+        interpreter = probe_interpreter(str(flood))
+        elapsed = time.perf_counter() - started
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert not interpreter.can_create_venv
+    assert "wrote more than 64 KB" in interpreter.problem
+    assert elapsed < 3, f"stopped when its output passed the limit, not at the timeout ({elapsed:.1f} s)"
+    assert peak < 2_000_000, f"{peak:,} bytes held while reading it"
+
+
+@posix_only
+def test_a_hanging_interpreter_and_the_child_it_started_are_both_stopped(tmp_path):
+    child_pid = tmp_path / "child.pid"
+    forker = fake_interpreter(
+        tmp_path, "python3", f"sleep 300 &\necho $! > '{child_pid}'\nsleep 300\n"
+    )
+    started = time.perf_counter()
+    interpreter = probe_interpreter(str(forker), timeout=1)
+    assert time.perf_counter() - started < 5
+    assert "did not answer within 1 seconds" in interpreter.problem
+    pid = int(child_pid.read_text())
+    deadline = time.monotonic() + 5
+    while not is_gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert is_gone(pid), f"the probe's child {pid} is still running"
+
+
+@posix_only
+def test_a_child_left_running_by_an_interpreter_that_exits_is_stopped_too(tmp_path):
+    child_pid = tmp_path / "child.pid"
+    leaver = fake_interpreter(
+        tmp_path, "python3", f"sleep 300 >/dev/null 2>&1 &\necho $! > '{child_pid}'\nexit 0\n"
+    )
+    interpreter = probe_interpreter(str(leaver), timeout=5)
+    assert "gave no answer" in interpreter.problem
+    pid = int(child_pid.read_text())
+    deadline = time.monotonic() + 5
+    while not is_gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert is_gone(pid)
+
+
+@posix_only
+def test_a_failed_probe_is_remembered_until_the_file_changes(tmp_path):
+    bad = fake_interpreter(tmp_path, "python3", "echo 'not python' >&2\nexit 3\n")
+    first = probe_interpreter(str(bad))
+    assert "exit code 3" in first.problem and runs_of(bad) == 1
+    second = probe_interpreter(str(bad))
+    assert runs_of(bad) == 1, "not run again"
+    assert second.problem == first.problem
+    assert "Remembered from a check" in second.detail
+
+    # Changed (say, reinstalled): run again.
+    stat_before = bad.stat()
+    os.utime(bad, ns=(stat_before.st_atime_ns, stat_before.st_mtime_ns + 1_000_000_000))
+    probe_interpreter(str(bad))
+    assert runs_of(bad) == 2
+    # Asked not to use the cache: run again.
+    probe_interpreter(str(bad), use_cache=False)
+    assert runs_of(bad) == 3
+
+
+@posix_only
+@pytest.mark.skipif(shutil.which("false") is None, reason="needs false(1)")
+def test_discovery_remembers_a_failed_interpreter_too(tmp_path, monkeypatch):
+    # Discovery skips scripts, so the bad interpreter here is a real program: a copy of false(1).
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    bad = folder / "python3.96"
+    shutil.copy2(shutil.which("false"), bad)
+    prepend_to_path(monkeypatch, folder)
+    listed = [i for i in find_interpreters() if i.path == str(bad)]
+    assert len(listed) == 1 and "exit code 1" in listed[0].problem
+    recorded = json.loads(interpreter_cache_path().read_text())["failures"][str(bad)]
+    again = [i for i in find_interpreters() if i.path == str(bad)]
+    assert [i.problem for i in again] == [listed[0].problem]
+    assert "Remembered from a check" in again[0].detail
+    # A new probe would have recorded its own time: the remembered answer was used.
+    assert json.loads(interpreter_cache_path().read_text())["failures"][str(bad)] == recorded
+
+
+@posix_only
+def test_a_hang_is_remembered_so_discovery_does_not_wait_for_it_every_time(tmp_path):
+    hanging = fake_interpreter(tmp_path, "python3", "exec sleep 30\n")
+    probe_interpreter(str(hanging), timeout=0.5)
+    started = time.perf_counter()
+    again = probe_interpreter(str(hanging), timeout=0.5)
+    assert time.perf_counter() - started < 0.3
+    assert "did not answer within 0.5 seconds" in again.problem
+    assert runs_of(hanging) == 1
+
+
+@posix_only
+def test_a_remembered_failure_expires(tmp_path):
+    bad = fake_interpreter(tmp_path, "python3", "exit 3\n")
+    probe_interpreter(str(bad))
+    cache = interpreter_cache_path()
+    document = json.loads(cache.read_text())
+    document["failures"][str(bad)]["time"] -= interpreters.FAILED_PROBE_TTL + 1
+    cache.write_text(json.dumps(document))
+    probe_interpreter(str(bad))
+    assert runs_of(bad) == 2
+
+
+@posix_only
+def test_a_program_that_could_not_start_is_not_remembered(tmp_path):
+    # Nothing ran, so nothing was slow: made runnable (chmod changes no modification time),
+    # it is tried again at once.
+    script = tmp_path / "python3"
+    script.write_text("#!/bin/sh\necho 'not python'\n")
+    script.chmod(0o644)
+    assert "permission denied" in probe_interpreter(str(script)).problem
+    script.chmod(0o755)
+    assert "gave no answer" in probe_interpreter(str(script)).problem
+
+
+def test_a_good_interpreter_is_still_answered_and_cached(found):
+    usable = a_usable_interpreter(found)
+    fresh = probe_interpreter(usable.path, use_cache=False)
+    assert fresh == usable
+    assert fresh.can_create_venv

@@ -6,12 +6,17 @@ import codecs
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
 from core import storage
 from core.errors import InvalidInput, UserFacingError
 from core.requirements import (
+    MAX_DESCRIBED_LINES,
+    MAX_INSTALL_SPEC_LENGTH,
+    MAX_LINE_ERRORS,
+    MAX_REQUIREMENTS_FILE_BYTES,
     LineError,
     OptionLine,
     RequirementsFile,
@@ -585,3 +590,233 @@ def test_write_requirements_file_refuses_a_folder(tmp_path):
     with pytest.raises(InvalidInput) as caught:
         write_requirements_file(tmp_path, "requests\n", overwrite=True)
     assert caught.value.reference == "file-exists"
+
+
+# ------------------------------------------------------------------ ${VARIABLES}, as pip expands them
+
+
+def test_variable_that_expands_to_an_index_option_is_confirmed_as_pip_reads_it():
+    # pip expands ${NAME} before it reads options: this line switches the index.
+    parsed = parse_requirements_file(
+        "requests\n--pre ${EVIL}\n", environ={"EVIL": "--index-url=https://user:hunter2@evil.example/simple"}
+    )
+    assert parsed.ok, parsed.describe_errors()
+    kinds = {option.kind: option for option in parsed.options}
+    assert set(kinds) == {"other", "index-url"}
+    assert kinds["index-url"].text == "--pre --index-url=https://user:hunter2@evil.example/simple"
+    assert kinds["index-url"].written == "--pre ${EVIL}"
+    assert parsed.changes_sources
+    described = parsed.describe_options()
+    assert described == (
+        "line 2: --pre --index-url=https://user:****@evil.example/simple"
+        " (written as “--pre ${EVIL}”, with your environment variables)"
+    )
+    assert "hunter2" not in described
+
+
+def test_variable_that_expands_to_a_url_makes_the_requirement_a_url_line():
+    parsed = parse_requirements_file("${PKG}\n", environ={"PKG": "pkg @ https://evil.example/pkg.whl"})
+    assert parsed.requirements[0].requirement is None
+    assert [option.kind for option in parsed.options] == ["url"]
+    assert "https://evil.example/pkg.whl" in parsed.describe_options()
+
+
+def test_variables_default_to_this_process_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("VENVDESK_TEST_EXTRA", "--extra-index-url http://127.0.0.1:9/extra/")
+    assert parse_requirements_file("--pre ${VENVDESK_TEST_EXTRA}\n").changes_sources
+    path = tmp_path / "requirements.txt"
+    path.write_text("--pre ${VENVDESK_TEST_EXTRA}\n")
+    assert read_requirements_file(path).changes_sources
+    # An explicit environment is the one used.
+    assert not read_requirements_file(path, environ={}).changes_sources
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "--pre ${UNSET}",  # not set: left as written, as pip does
+        "--pre ${EMPTY}",  # empty: left as written too
+        "--pre ${evil}",  # pip expands only capitals, digits and "_"
+        "--pre $EVIL",  # only the ${...} form
+        "--pre %EVIL%",
+        "--pre # ${EVIL}",  # comments go before expansion
+    ],
+)
+def test_what_pip_does_not_expand_stays_as_written(line):
+    environ = {"EVIL": "--index-url=http://evil.example/", "evil": "--index-url=http://evil.example/", "EMPTY": ""}
+    parsed = parse_requirements_file(line + "\n", environ=environ)
+    assert not parsed.changes_sources, parsed.options
+    assert all(option.written == "" for option in parsed.options)
+
+
+def test_replacements_follow_pips_order():
+    # pip replaces each reference in turn on the whole line, so a value that names a variable
+    # found later on the line is replaced too.
+    parsed = parse_requirements_file("${A} ${B}\n", environ={"A": "${B}", "B": "--no-index"})
+    assert [option.kind for option in parsed.options] == ["no-index", "no-index"]
+    assert parsed.options[0].text == "--no-index --no-index"
+
+
+def test_a_line_whose_variables_explode_is_refused_not_expanded():
+    parsed = parse_requirements_file("${A}${A}${A}${A}\nrequests\n", environ={"A": "x" * 40_000})
+    assert [error.line for error in parsed.errors] == [1]
+    assert "100,000 characters" in parsed.errors[0].message
+    many = parse_requirements_file("${A}" * 101 + "\n", environ={"A": "a"})
+    assert "101 times" in many.errors[0].message
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX venv layout")
+def test_pip_itself_switches_the_index_from_a_variable(template_venv, tmp_path, local_index):
+    # The premise, with the real pip: the default index is dead (hermetic), the package is only
+    # on the index the variable names; pip finds it, so the variable did switch the index.
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("--pre ${VENVDESK_EVIL}\ntinyapp==2.0\n")
+    evil = f"--index-url={local_index.simple_url}"
+    env = hermetic_pip_env() | {"PIP_INDEX_URL": "http://127.0.0.1:9/dead/", "VENVDESK_EVIL": evil}
+    result = subprocess.run(
+        [str(template_venv / "bin" / "python"), "-m", "pip", "install", "--dry-run", "--requirement", str(requirements)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Would install" in result.stdout and "tinyapp-2.0" in result.stdout
+    parsed = read_requirements_file(requirements, environ=env)
+    assert [option.kind for option in parsed.options] == ["other", "index-url"]
+    assert local_index.simple_url in parsed.describe_options()
+
+
+# ------------------------------------------------------------------ size limits and timing
+
+
+def test_a_file_over_the_limit_is_refused_from_its_size_without_being_read(tmp_path):
+    path = tmp_path / "huge.txt"
+    with open(path, "wb") as handle:  # sparse: 2 GB that cost nothing, and would take long to read
+        handle.truncate(2_000_000_000)
+    started = time.perf_counter()
+    with pytest.raises(InvalidInput) as caught:
+        read_requirements_file(path)
+    assert time.perf_counter() - started < 0.5, "refused from its size, not read"
+    assert caught.value.reference == "requirements-too-big"
+    assert "“huge.txt” is 2.0 GB" in caught.value.message
+    assert f"at most {MAX_REQUIREMENTS_FILE_BYTES / 1_000_000:.1f} MB" in caught.value.message
+    assert caught.value.hint
+
+
+def test_a_file_one_byte_over_the_limit_is_refused(tmp_path):
+    path = tmp_path / "requirements.txt"
+    path.write_bytes(b"# " + b"x" * (MAX_REQUIREMENTS_FILE_BYTES - 3) + b"\n" + b"a")
+    assert path.stat().st_size == MAX_REQUIREMENTS_FILE_BYTES + 1
+    with pytest.raises(InvalidInput) as caught:
+        read_requirements_file(path)
+    assert caught.value.reference == "requirements-too-big"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="named pipes")
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "requirements.txt"
+    os.mkfifo(fifo)
+    with pytest.raises(InvalidInput) as caught:
+        read_requirements_file(fifo)
+    assert caught.value.reference == "requirements-unreadable"
+    assert "not a regular file" in caught.value.detail
+
+
+def freeze_lines_of(size: int) -> bytes:
+    """A ``pip freeze``-like file of exactly ``size`` bytes, every line a different package."""
+    lines = []
+    total = 0
+    number = 0
+    while True:
+        line = f"package-number-{number:07d}==1.{number % 50}.{number % 7}\n".encode()
+        if total + len(line) > size:
+            break
+        lines.append(line)
+        total += len(line)
+        number += 1
+    padding = size - total
+    return b"".join(lines) + (b"#" * (padding - 1) + b"\n" if padding else b"")
+
+
+@pytest.mark.slow
+def test_a_file_just_under_the_limit_is_read_and_its_time_reported(tmp_path, capsys):
+    path = tmp_path / "requirements.txt"
+    path.write_bytes(freeze_lines_of(MAX_REQUIREMENTS_FILE_BYTES))
+    assert path.stat().st_size == MAX_REQUIREMENTS_FILE_BYTES
+    started = time.perf_counter()
+    parsed = read_requirements_file(path)
+    elapsed = time.perf_counter() - started
+    assert parsed.ok, parsed.describe_errors()[:500]
+    assert len(parsed.requirements) > MAX_REQUIREMENTS_FILE_BYTES // 40
+    assert parsed.requirements[-1].requirement.name.startswith("package-number-")
+    with capsys.disabled():
+        print(f"\n[timing] read_requirements_file of {len(parsed.requirements):,} lines, "
+              f"{MAX_REQUIREMENTS_FILE_BYTES:,} bytes: {elapsed:.2f} s (blocking: run it off the UI thread)")
+    assert elapsed < 60
+
+
+def test_a_file_of_nothing_but_errors_stops_early_with_a_short_message():
+    parsed = parse_requirements_file("not valid ===\n" * 100_000)
+    assert len(parsed.errors) == MAX_LINE_ERRORS
+    assert parsed.stopped_early
+    described = parsed.describe_errors()
+    assert described.count("\n") == MAX_LINE_ERRORS  # one line each, and the note
+    assert described.endswith(f"stopped reading after line {MAX_LINE_ERRORS}: the file has too many lines it cannot read.")
+
+
+def test_confirmation_lists_at_most_a_screenful_of_lines():
+    parsed = parse_requirements_file("".join(f"-e ./project{n}\n" for n in range(500)))
+    described = parsed.describe_options().splitlines()
+    assert len(described) == MAX_DESCRIBED_LINES + 1
+    assert described[-1] == f"… and {500 - MAX_DESCRIBED_LINES} more lines like these"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "a" + " " * 200_000 + "b",  # pip's comment pattern takes quadratic time on this
+        "a" + " \t" * 100_000 + "#",
+        "x" + "#" * 200_000,
+    ],
+)
+def test_long_lines_are_read_in_linear_time(line):
+    started = time.perf_counter()
+    parse_requirements_file(line + "\n")
+    assert time.perf_counter() - started < 2  # the quadratic pattern takes minutes here
+
+
+# ------------------------------------------------------------------ the Install box: long text
+
+
+def test_install_box_refuses_very_long_text_at_once():
+    parse_install_spec("requests")  # packaging imported: not part of the timing
+    for text in ("a" * 100_000, "requests " * 12_000, "x[" + "a," * 50_000):
+        started = time.perf_counter()
+        with pytest.raises(InvalidInput) as refused:
+            parse_install_spec(text)
+        elapsed = time.perf_counter() - started
+        assert elapsed < 0.05, f"{elapsed * 1000:.1f} ms for {text[:12]!r}…"
+        assert refused.value.reference == "spec-too-long"
+        assert "too long to be a package name" in refused.value.message
+        assert f"{len(text.strip()):,} characters" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x[" + "a," * 495,  # an unclosed extra: each word was parsed again with all before it
+        "a " * 500,
+        "a>=1, " * 166,
+        "pip install " + "a " * 490,
+        "1 a " * 250,
+    ],
+)
+def test_install_box_text_at_the_limit_is_checked_quickly(text):
+    assert len(text.strip()) <= MAX_INSTALL_SPEC_LENGTH
+    parse_install_spec("requests")
+    started = time.perf_counter()
+    with pytest.raises(InvalidInput):
+        parse_install_spec(text)
+    assert time.perf_counter() - started < 0.05

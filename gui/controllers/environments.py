@@ -18,11 +18,14 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from core.environments import (
     Environment,
     EnvironmentRegistry,
+    FolderSnapshot,
     Health,
     activation_command,
+    activation_warning,
     deletion_refusal,
+    folder_change,
     folder_size,
-    foreign_entries,
+    folder_snapshot,
     human_size,
 )
 from core.errors import UserFacingError
@@ -199,9 +202,23 @@ class EnvironmentController(QObject):
         if entry and not QDesktopServices.openUrl(QUrl.fromLocalFile(str(entry.environment.path))):
             self.message_bar.show_message(f"No file manager could be opened for {entry.environment.path}.", Level.WARNING)
 
+    def _unsafe_to_activate(self, entry: EnvironmentEntry, what: str) -> bool:
+        """Warn instead of leading the person to activate a path a shell would read as code."""
+        warning = activation_warning(entry.environment.path)
+        if warning:
+            self.message_bar.show_message(
+                f"{what} The activation command for “{entry.environment.name}” is unsafe to paste"
+                f" into a terminal. {warning}",
+                Level.WARNING,
+                detail=f"Folder: {entry.environment.path}",
+            )
+        return bool(warning)
+
     def copy_activation_command(self) -> str:
         entry = self._require_selection()
         if entry is None:
+            return ""
+        if self._unsafe_to_activate(entry, "Nothing was copied."):
             return ""
         line = activation_command(entry.environment)
         QGuiApplication.clipboard().setText(line)
@@ -216,6 +233,8 @@ class EnvironmentController(QObject):
             return
         from core.terminal import terminal_command
 
+        if self._unsafe_to_activate(entry, "No terminal was opened."):
+            return
         command = terminal_command(entry.environment)
         if command is None or not self.runner.start_detached(command):
             self.message_bar.show_message(
@@ -279,29 +298,51 @@ class EnvironmentController(QObject):
         if self.runner.is_busy(str(path)):
             self.message_bar.show_message("Wait until the running operation on it has finished.", Level.INFO)
             return
+        self._measure_and_confirm(entry)
+
+    def _measure_and_confirm(self, entry: EnvironmentEntry) -> None:
+        path = entry.environment.path
         run_in_background(
-            lambda: (folder_size(path), foreign_entries(path)),
+            lambda: (folder_size(path), folder_snapshot(path)),
             lambda result: self._confirm_trash(entry, *result),
             self._background_failed("measure the folder"),
             context=self,
         )
 
-    def _confirm_trash(self, entry: EnvironmentEntry, size: int, foreign: list[str]) -> None:
+    def _confirm_trash(self, entry: EnvironmentEntry, size: int, snapshot: FolderSnapshot | None) -> None:
+        """Ask, showing what the folder holds now; the move checks that it still holds just that."""
         environment = entry.environment
+        if snapshot is None:
+            self.show_error(
+                UserFacingError(f"{environment.path} is not a folder any more.", "Nothing was deleted.", reference="delete-refused")
+            )
+            return
         self.confirm_delete_box = confirmations.move_to_trash(
             self.window,
             environment.name,
             environment.path,
             human_size(size),
-            foreign,
-            on_trash=lambda: self._move_to_trash(entry),
+            list(snapshot.foreign),
+            on_trash=lambda: self._move_to_trash(entry, snapshot),
         )
 
-    def _move_to_trash(self, entry: EnvironmentEntry) -> None:
+    def _move_to_trash(self, entry: EnvironmentEntry, snapshot: FolderSnapshot) -> None:
+        """Move the folder, if it is still what the confirmation showed (``snapshot``); else ask again."""
         path = entry.environment.path
         refusal = deletion_refusal(path)  # the folder may have changed while the box was open
         if refusal:
             self.show_error(UserFacingError(refusal, "Nothing was deleted.", reference="delete-refused"))
+            return
+        change = folder_change(snapshot, folder_snapshot(path))
+        if change:
+            self.log_view.note(f"Did not move {path} to the trash: {change}")
+            self.message_bar.show_message(
+                f"“{entry.environment.name}” was not moved to the trash: the folder changed while you"
+                f" were asked. {change} Check what it holds now and confirm again.",
+                Level.WARNING,
+                detail=f"Folder: {path}",
+            )
+            self._measure_and_confirm(entry)
             return
         folder = QFile(str(path))
         if not folder.moveToTrash():

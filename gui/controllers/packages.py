@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
@@ -23,27 +24,36 @@ from core.names import canonical_name
 from core.operations import Operation, Outcome, SaveRequirements
 from core.packages import InstalledPackage
 from gui import icons
+from gui.controllers import show_error
 from gui.controllers.operations import OperationsController
 from gui.current_environment import CurrentEnvironment
 from gui.dialogs import confirmations
+from gui.log_view import LogView
 from gui.message_bar import Level, MessageBar
 from gui.packages_panel import PackagesPanel
+from gui.workers import run_in_background
+
+if TYPE_CHECKING:
+    from core.requirements import CheckedRequirements
 
 
 class PackageController(QObject):
     requirements_saved = Signal(str)  # file path
+    requirements_read = Signal(str)  # file path: checked (and either refused, asked about, or submitted)
 
     def __init__(
         self,
         operations: OperationsController,
         current: CurrentEnvironment,
         message_bar: MessageBar,
+        log_view: LogView,
         parent_widget: QWidget,
     ) -> None:
         super().__init__(parent_widget)
         self.operations = operations
         self.current = current
         self.message_bar = message_bar
+        self.log_view = log_view
         self.parent_widget = parent_widget
         self.panel: PackagesPanel | None = None
         self.uninstall_warning_box: QMessageBox | None = None
@@ -210,39 +220,54 @@ class PackageController(QObject):
         if path:
             self.install_requirements_file(Path(path))
 
-    def install_requirements_file(
-        self, path: Path, *, options_confirmed: bool = False, environment: Environment | None = None
-    ) -> Operation | None:
-        """Check the file line by line, confirm lines that change where code comes from, then install it."""
-        from core.requirements import read_requirements_file
+    def install_requirements_file(self, path: Path, *, environment: Environment | None = None) -> None:
+        """Read and check the file (off the UI thread), confirm lines that change where code comes from, then install it.
 
-        environment = environment or self._environment()
-        if environment is None:
-            return None
-        try:
-            parsed = read_requirements_file(path)
-        except InvalidInput as error:
-            self.message_bar.show_message(str(error), Level.ERROR, error.detail)
-            return None
-        if not parsed.ok:
+        ``requirements_read`` is emitted once the file is checked (whatever the verdict).
+        """
+        from core.requirements import check_requirements_file
+
+        target = environment or self._environment()
+        if target is None:
+            return
+
+        def failed(exc: BaseException, formatted: str) -> None:
+            if isinstance(exc, UserFacingError):
+                self.message_bar.show_message(str(exc), Level.ERROR, exc.detail)
+            else:
+                show_error(
+                    self.message_bar,
+                    self.log_view,
+                    UserFacingError(f"Venvdesk could not read {path.name}.", str(exc), detail=formatted),
+                )
+            self.requirements_read.emit(str(path))
+
+        run_in_background(
+            lambda: check_requirements_file(path), lambda checked: self._requirements_checked(path, checked, target), failed,
+            context=self,
+        )
+
+    def _requirements_checked(self, path: Path, checked: CheckedRequirements, environment: Environment) -> None:
+        if not checked.ok:
             self.message_bar.show_message(
-                f"{path.name} has lines Venvdesk cannot read, so nothing was installed. {parsed.describe_errors()}",
+                f"{path.name} has lines Venvdesk cannot read, so nothing was installed. {checked.errors}",
                 Level.ERROR,
-                parsed.describe_errors(),
+                checked.errors,
             )
-            return None
-        if parsed.changes_sources and not options_confirmed:
-            target = environment
+        elif checked.changes_sources:
             self.requirements_options_box = confirmations.requirements_change_sources(
                 self.parent_widget,
                 path,
-                parsed.describe_options(),
-                on_install=lambda: self.install_requirements_file(path, options_confirmed=True, environment=target),
+                checked.options,
+                on_install=lambda: self._install_checked(path, checked, environment),
             )
-            return None
-        specs = [str(line.requirement) for line in parsed.requirements if line.requirement is not None]
+        else:
+            self._install_checked(path, checked, environment)
+        self.requirements_read.emit(str(path))
+
+    def _install_checked(self, path: Path, checked: CheckedRequirements, environment: Environment) -> Operation | None:
         backend = self.operations.backend(environment)
-        return self.operations.submit(plans.install_requirements(environment, backend, path, specs))
+        return self.operations.submit(plans.install_requirements(environment, backend, path, checked.specs))
 
     # -- outcomes that are this controller's to finish ---------------------------------------
 
