@@ -231,7 +231,7 @@ def instrument(window, instruments: Instruments) -> None:
     instruments.patch(runner, "_read", "ProcessRunner._read (+ log_view.output, progress bar)")
     instruments.patch(runner, "_on_finished", "ProcessRunner._on_finished (+ finished slots)")
     instruments.patch(runner, "_start_step", "ProcessRunner._start_step (QProcess.start)")
-    for name in ("output", "begin_section", "command", "outcome", "note", "_append", "_ensure_new_line"):
+    for name in ("output", "begin_section", "command", "outcome", "note", "_insert"):
         instruments.patch(log, name, f"LogView.{name}")
     instruments.patch(log.activity_log, "write", "ActivityLog.write")
     for name in ("_change_finished", "_check_finished", "show_integrity"):

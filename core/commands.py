@@ -22,20 +22,38 @@ from core.errors import InvalidInput
 _PRIVATE_VARIABLES = ("PYTHONHOME", "PYTHONPATH", "PYTHONEXECUTABLE", "__PYVENV_LAUNCHER__")
 _FROZEN_PRIVATE_PREFIXES = ("QT_", "PYINSTALLER_", "_MEI")
 
-# A scheme is only tried where a run of scheme characters begins (the look-behind), so a long
-# run of letters is scanned once, not once from every letter in it: linear, not quadratic.
-_URL_CREDENTIALS = re.compile(
-    r"(?<![A-Za-z0-9+.-])(?P<lead>[0-9+.-]*)(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@"
-)
+# Credentials sit between "://" and the next "@", with no "/", "@" or white space in between.  The
+# search starts from the literal "://" (found by a fast substring search, not tried at every
+# position), and each candidate's scan stops at the next "/", so the cost is linear in the text.
+_URL_CREDENTIALS = re.compile(r"://(?P<userinfo>[^/@\s]+)@")
+_SCHEME_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+.-"
+_NOT_LETTERS = "0123456789+.-"
+_SCHEME_LOOK_BACK = 256  # a longer run of scheme characters counts as a scheme (hidden, to be safe)
+
+
+def _is_url_scheme(text: str, end: int) -> bool:
+    """Whether the run of scheme characters just before ``text[end]`` holds a letter (a URL scheme)."""
+    if end and text[end - 1].isascii() and text[end - 1].isalpha():
+        return True  # "https", "git+ssh": the common case, decided by one character
+    before = text[max(0, end - _SCHEME_LOOK_BACK) : end]
+    run = before[len(before.rstrip(_SCHEME_CHARACTERS)) :]
+    return bool(run.strip(_NOT_LETTERS)) or len(run) == _SCHEME_LOOK_BACK
 
 
 def redact(text: str) -> str:
-    """Hide passwords and tokens in URLs (``https://user:token@host`` → ``https://user:****@host``)."""
+    """Hide passwords and tokens in URLs (``https://user:token@host`` → ``https://user:****@host``).
+
+    Linear in the length of ``text``; text without both "://" and "@" is returned after two
+    substring searches.
+    """
+    if "@" not in text or "://" not in text:
+        return text
 
     def _hide(match: re.Match[str]) -> str:
+        if not _is_url_scheme(text, match.start()):
+            return match.group(0)
         user, sep, _secret = match.group("userinfo").partition(":")
-        shown = f"{user}:****" if sep else "****"
-        return f"{match.group('lead')}{match.group('scheme')}{shown}@"
+        return f"://{user}:****@" if sep else "://****@"
 
     return _URL_CREDENTIALS.sub(_hide, text)
 

@@ -226,6 +226,8 @@ class Outcome:
     reason: str = ""
     warnings: tuple[str, ...] = ()
     stdout: str = ""
+    # The captured standard output was longer than the runner keeps: ``stdout`` is its start only.
+    stdout_cut: bool = False
 
     @property
     def ok(self) -> bool:

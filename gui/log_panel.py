@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVB
 from core import storage
 from core.errors import UserFacingError
 from gui.controllers import show_error
-from gui.log_view import LogView
+from gui.log_view import LINE_CHARS_SHOWN, MAX_BLOCKS, LogView
 from gui.message_bar import Level, MessageBar
 
 
@@ -30,7 +30,12 @@ class LogPanel(QWidget):
         save_log.clicked.connect(self.save_log)
         self.file_label = QLabel()
         self.file_label.setObjectName("logFileLabel")
-        self.file_label.setText(f"Also kept in {self.log_view.activity_log.path}")
+        self.file_label.setTextFormat(Qt.TextFormat.PlainText)  # a path: any folder name is shown as it is
+        self.file_label.setText(f"Also kept, every line whole, in {self.log_view.activity_log.path}")
+        self.file_label.setToolTip(
+            f"This view keeps the last {MAX_BLOCKS:,} lines and shows {LINE_CHARS_SHOWN:,} characters of a line;"
+            " the log file has everything (its three previous files too, when it grows past 1 MB)."
+        )
         self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.log_view.file_problem.connect(self._file_problem)
         buttons = QHBoxLayout()
@@ -45,6 +50,7 @@ class LogPanel(QWidget):
 
     def _file_problem(self, problem: str) -> None:
         self.file_label.setText("Kept on screen only (the log file cannot be written).")
+        self.file_label.setToolTip(f"This view keeps the last {MAX_BLOCKS:,} lines.")
         self.message_bar.show_message(problem, Level.WARNING)
 
     def copy_log(self) -> None:

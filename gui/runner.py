@@ -19,11 +19,15 @@ from collections import deque
 
 from PySide6.QtCore import QDeadlineTimer, QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
-from core.commands import Command, child_environment
+from core.commands import Command, child_environment, redact
 from core.operations import Operation, Outcome, Status
 
 TAIL_LINES = 25
 CANCEL_GRACE_MS = 3000
+# What one runaway program can make Venvdesk hold in memory.
+TAIL_LINE_CHARS = 1_000  # each of the last lines kept for the failure's details
+MAX_CAPTURED_CHARS = 20_000_000  # standard output kept for the outcome (pip freeze, pip check)
+MAX_LINE_CHARS = 1_000_000  # a line longer than this is passed on in parts (a program that never says "\n")
 
 
 class _Running:
@@ -39,9 +43,13 @@ class _Running:
         self.decoders = {
             stream: codecs.getincrementaldecoder("utf-8")(errors="replace") for stream in ("out", "err")
         }
-        self.partial = {"out": "", "err": ""}
+        # The unfinished last line of each stream, in pieces (joined once, when it ends).
+        self.partial: dict[str, list[str]] = {"out": [], "err": []}
+        self.partial_chars = {"out": 0, "err": 0}
         self.warnings: list[str] = []
         self.captured: list[str] = []
+        self.captured_chars = 0
+        self.captured_cut = False
 
 
 class ProcessRunner(QObject):
@@ -50,13 +58,23 @@ class ProcessRunner(QObject):
     step_started = Signal(object, object)  # Operation, Command
     output = Signal(object, str, bool)  # Operation, text (whole lines), is_stderr
     progress = Signal(object, int, int)  # Operation, done, total (from the backend's progress lines)
+    process_started = Signal(object, int)  # Operation, the process id of the step that now runs
     finished = Signal(object)  # Outcome
 
-    def __init__(self, parent: QObject | None = None, *, cancel_grace_ms: int = CANCEL_GRACE_MS) -> None:
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        cancel_grace_ms: int = CANCEL_GRACE_MS,
+        max_captured_chars: int = MAX_CAPTURED_CHARS,
+        max_line_chars: int = MAX_LINE_CHARS,
+    ) -> None:
         super().__init__(parent)
         self._queues: dict[str, deque[Operation]] = {}
         self._running: dict[str, _Running] = {}
         self._cancel_grace_ms = cancel_grace_ms
+        self._max_captured_chars = max_captured_chars
+        self._max_line_chars = max_line_chars
         self._closing = False
 
     # -- public API ----------------------------------------------------------------------
@@ -184,33 +202,119 @@ class ProcessRunner(QObject):
         process.readyReadStandardError.connect(lambda: self._read(running, "err"))
         process.errorOccurred.connect(lambda error: self._on_error(running, process, error))
         process.finished.connect(lambda code, status: self._on_finished(running, process, code, status))
+        process.started.connect(lambda: self.process_started.emit(running.operation, int(process.processId())))
         process.start()
 
     def _read(self, running: _Running, stream: str, final: bool = False) -> None:
-        """Decode what arrived, emit whole lines; lines the operation's progress parser knows become progress."""
+        """Decode what arrived, emit whole lines; lines the operation's progress parser knows become progress.
+
+        Linear in what arrived (one read is at most a pipe's worth, ~64 KB): an unfinished line is
+        kept in pieces, not joined again on every read, and is passed on in parts once it is longer
+        than ``max_line_chars``.
+        """
         process = running.process
         if process is None:
             return
         raw = process.readAllStandardOutput() if stream == "out" else process.readAllStandardError()
         text = running.decoders[stream].decode(bytes(raw.data()), final=final).replace("\r\n", "\n")
         if stream == "out" and running.operation.capture_output:
-            running.captured.append(text)
-        lines = (running.partial[stream] + text).split("\n")
-        running.partial[stream] = "" if final else lines.pop()
-        shown = []
+            self._capture(running, text)
+        pieces = running.partial[stream]
+        if final:
+            complete = "".join(pieces) + text
+            pieces.clear()
+        else:
+            end = text.rfind("\n") + 1
+            if end:
+                complete = "".join(pieces) + text[:end]
+                pieces.clear()
+                if end < len(text):
+                    pieces.append(text[end:])
+                running.partial_chars[stream] = len(text) - end
+            else:
+                if text:
+                    pieces.append(text)
+                    running.partial_chars[stream] += len(text)
+                if running.partial_chars[stream] < self._max_line_chars:
+                    return
+                complete = self._split_long_line(running, stream)
+        if not complete:
+            return
+        lines = complete.split("\n")
+        if lines[-1] == "":
+            lines.pop()  # after the last line break
         parse_progress = running.operation.progress
+        if parse_progress is None:
+            self._keep_tail(running, lines)
+            self.output.emit(running.operation, complete, stream == "err")
+            return
+        shown = []
         for line in lines:
-            progress = parse_progress(line) if parse_progress is not None else None
+            progress = parse_progress(line)
             if progress is not None:
                 self.progress.emit(running.operation, *progress)
                 continue
-            if line.strip():
-                running.tail.append(line.rsplit("\r", 1)[-1])
             shown.append(line)
-        if final and shown and shown[-1] == "":
-            shown.pop()
+        self._keep_tail(running, shown)
         if shown:
-            self.output.emit(running.operation, "\n".join(shown) + ("" if final and not text.endswith("\n") else "\n"), stream == "err")
+            ending = "\n" if complete.endswith("\n") or parse_progress(lines[-1]) is not None else ""
+            self.output.emit(running.operation, "\n".join(shown) + ending, stream == "err")
+
+    def _split_long_line(self, running: _Running, stream: str) -> str:
+        """The first part of an over-long unfinished line, as a line of its own; the rest stays unfinished.
+
+        The cut is made before a URL whose credentials may not have ended yet (so redaction sees them
+        whole), else after the last space, else where the limit falls (in the second half either way).
+        """
+        pieces = running.partial[stream]
+        whole = "".join(pieces)
+        pieces.clear()
+        cut = len(whole)
+        scheme = whole.rfind("://")
+        if scheme > 0 and not any(mark in whole[scheme + 3 :] for mark in ("/", "@", " ", "\t")):
+            start = len(whole[:scheme].rstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+.-"))
+            if start > len(whole) // 2:
+                cut = start
+        if cut == len(whole):
+            space = max(whole.rfind(" "), whole.rfind("\t"))
+            if space > len(whole) // 2:  # at least half is passed on: linear, however often this runs
+                cut = space + 1
+        if cut < len(whole):
+            pieces.append(whole[cut:])
+        running.partial_chars[stream] = len(whole) - cut
+        return whole[:cut] + "\n"
+
+    @staticmethod
+    def _keep_tail(running: _Running, lines: list[str]) -> None:
+        """Remember the last non-blank lines (each at most TAIL_LINE_CHARS, secrets hidden before the cut)."""
+        kept: list[str] = []
+        for line in reversed(lines):
+            if not line.strip():
+                continue
+            line = line.rsplit("\r", 1)[-1]
+            if len(line) > TAIL_LINE_CHARS:
+                line = redact(line)
+                if len(line) > TAIL_LINE_CHARS:
+                    line = f"{line[:TAIL_LINE_CHARS]}… ({len(line) - TAIL_LINE_CHARS:,} more characters)"
+            kept.append(line)
+            if len(kept) == TAIL_LINES:
+                break
+        running.tail.extend(reversed(kept))
+
+    def _capture(self, running: _Running, text: str) -> None:
+        """Keep standard output for the outcome, up to ``max_captured_chars`` (whole lines), then say it was cut."""
+        if running.captured_cut:
+            return
+        room = self._max_captured_chars - running.captured_chars
+        if len(text) > room:
+            text = text[: text.rfind("\n", 0, room) + 1]
+            running.captured_cut = True
+            running.warnings.append(
+                f"The output was longer than {self._max_captured_chars:,} characters; only the first"
+                f" {running.captured_chars + len(text):,} were kept."
+            )
+        running.captured.append(text)
+        running.captured_chars += len(text)
 
     def _on_error(self, running: _Running, process: QProcess, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart and self._running.get(running.operation.key) is running:
@@ -237,7 +341,7 @@ class ProcessRunner(QObject):
             if exit_code != 0:
                 running.warnings.append(f"“{command.description}” failed (exit code {exit_code}).")
             running.step += 1
-            process.deleteLater()
+            _dispose(process)
             self._start_step(running)
         else:
             if exit_code != 0:
@@ -258,7 +362,7 @@ class ProcessRunner(QObject):
         if running.kill_timer is not None:
             running.kill_timer.stop()
         if running.process is not None:
-            running.process.deleteLater()
+            _dispose(running.process)
         self.finished.emit(
             Outcome(
                 status,
@@ -269,6 +373,7 @@ class ProcessRunner(QObject):
                 reason,
                 tuple(running.warnings),
                 "".join(running.captured),
+                stdout_cut=running.captured_cut,
             )
         )
         queue = self._queues.get(key)
@@ -276,6 +381,16 @@ class ProcessRunner(QObject):
             self._start(queue.popleft())
         elif queue is not None:
             del self._queues[key]
+
+
+def _dispose(process: QProcess) -> None:
+    """Delete a finished process once control is back in the event loop.
+
+    It leaves the runner first: its connections hold the runner (through the slots), so a runner
+    with no parent is freed only when the process is, and must not then delete it a second time.
+    """
+    process.setParent(None)
+    process.deleteLater()
 
 
 def _process_environment(command: Command) -> QProcessEnvironment:

@@ -133,3 +133,23 @@ def test_a_change_another_process_is_making_is_waited_for_not_repaired(qtbot, ma
     qtbot.waitUntil(lambda: window.attention_bar.isVisible(), timeout=10_000)
     assert "installing tinyapp" in window.attention_bar.label.text()
     assert not window.operations.is_waiting(str(venv))
+
+
+def test_the_journal_names_the_running_installer_so_a_survivor_is_waited_for(qtbot, make_venv, make_main_window, index_root, monkeypatch):
+    from core.journal import Journal, process_alive
+
+    with LocalIndexServer(index_root, delay_per_chunk=0.3) as slow:
+        monkeypatch.setenv("PIP_INDEX_URL", slow.simple_url)
+        venv = make_venv("slow-install")
+        window = open_window(qtbot, make_main_window)
+        with qtbot.waitSignal(window.current.packages_loaded, timeout=30_000):
+            window.environment_actions.add_environment_folder(str(venv))
+        with qtbot.waitSignal(window.runner.process_started, timeout=30_000):
+            operation = window.package_actions.install(["tinyapp==2.0"], "Installing tinyapp==2.0")
+        entry = Journal().entry(venv)
+        assert entry is not None and entry.app_pid == os.getpid() and entry.title == "Installing tinyapp==2.0"
+        assert entry.child_pid > 0 and process_alive(entry.child_pid)
+        assert "pip" in entry.before  # what the environment held before: what Undo returns to
+        with qtbot.waitSignal(window.operations.checks_finished, timeout=TIMEOUT):
+            window.runner.cancel(operation)
+    assert Journal().entry(venv) is None  # ended (cancelled in the app): nothing left to recover

@@ -212,3 +212,81 @@ def test_standard_error_printed_just_before_exit_reaches_the_log_and_the_outcome
     assert outcome.status is Status.FAILED and outcome.exit_code == 4
     assert "".join(text for text, is_error in chunks if is_error) == "ERROR: the last words"
     assert outcome.tail[-1] == "ERROR: the last words"
+
+
+# -- what a runaway program can make the runner keep ----------------------------------------
+
+
+def test_a_very_long_last_line_is_cut_in_the_details_with_its_secret_hidden_before_the_cut(qtbot, runner):
+    from gui.runner import TAIL_LINE_CHARS
+
+    # The secret straddles the cut: cutting first and redacting after would show its first letters.
+    code = (
+        f"import sys; sys.stdout.write('x' * {TAIL_LINE_CHARS - 15} + ' https://u:s3cret@host.example/'"
+        " + 'y' * 300_000 + '\\n'); sys.exit(2)"
+    )
+    outcome = run(qtbot, runner, make_operation("env", "Runaway", [python(code)]))
+    assert outcome.status is Status.FAILED
+    last = outcome.tail[-1]
+    assert last.startswith("x" * (TAIL_LINE_CHARS - 15) + " https://u:****…")
+    assert len(last) < TAIL_LINE_CHARS + 60 and last.endswith(" more characters)")
+    assert "s3c" not in outcome.detail()
+
+
+def test_captured_output_is_cut_at_its_limit_on_a_line_boundary_and_the_outcome_says_so(qtbot):
+    runner = ProcessRunner(max_captured_chars=1_000)
+    try:
+        code = "for n in range(500): print(f'pkg{n:03d}==1.0')"  # 12 characters a line, 6,000 in all
+        outcome = run(qtbot, runner, make_operation("env", "Freeze", [python(code)], capture_output=True))
+    finally:
+        runner.shutdown()
+    assert outcome.ok
+    assert outcome.stdout == "".join(f"pkg{n:03d}==1.0\n" for n in range(83))  # 996 characters: whole lines
+    assert outcome.warnings == ("The output was longer than 1,000 characters; only the first 996 were kept.",)
+    assert "with a warning" in str(outcome)
+
+
+def test_a_line_that_never_ends_is_passed_on_in_parts_without_splitting_a_url(qtbot):
+    runner = ProcessRunner(max_line_chars=100_000)
+    chunks = []
+    runner.output.connect(lambda _op, text, _err: chunks.append(text))
+    code = (
+        "import sys\n"
+        "sys.stdout.write('x' * 99_990 + ' https://user:s3cret@host.example/ ')\n"
+        "for _ in range(30): sys.stdout.write('y' * 10_000); sys.stdout.flush()\n"
+    )
+    try:
+        outcome = run(qtbot, runner, make_operation("env", "Endless", [python(code)]))
+    finally:
+        runner.shutdown()
+    assert outcome.ok
+    assert len(chunks) >= 2  # passed on before the program ended
+    assert all(len(chunk) <= 200_000 for chunk in chunks)
+    assert "".join(chunks).replace("\n", "") == "x" * 99_990 + " https://user:s3cret@host.example/ " + "y" * 300_000
+    assert sum("https://user:s3cret@host.example/" in chunk for chunk in chunks) == 1  # whole, so redaction sees it
+
+
+def test_a_flood_of_output_costs_the_ui_thread_little_per_read(qtbot, runner):
+    from tests.test_log import Heartbeat
+
+    received = []
+    runner.output.connect(lambda _op, text, _err: received.append(len(text)))
+    code = "import sys\nfor n in range(200_000): sys.stdout.write(f'line {n}\\n')"
+    with Heartbeat() as heartbeat:
+        outcome = run(qtbot, runner, make_operation("env", "Flood", [python(code)]))
+    assert outcome.ok
+    assert sum(received) == sum(len(f"line {n}\n") for n in range(200_000))
+    assert heartbeat.max_gap_ms <= 100, heartbeat.describe()
+    assert outcome.tail[-1] == "line 199999" and len(outcome.tail) == 25
+
+
+def test_a_runner_freed_right_after_its_outcome_takes_its_finished_process_with_it(qtbot):
+    import gc
+
+    def run_once() -> Status:
+        own = ProcessRunner()  # no parent: freed when this returns, its finished process not yet deleted
+        return run(qtbot, own, make_operation("env", "Once", [python("print('once')")])).status
+
+    assert run_once() is Status.OK
+    gc.collect()
+    qtbot.wait(50)  # the process's deferred deletion runs here: it used to delete it twice and crash

@@ -106,6 +106,7 @@ class OperationsController(QObject):
         self._wait_timer.timeout.connect(self.review_journal)
         current.check_command = self._check_command
         runner.started.connect(self._started)
+        runner.process_started.connect(self._process_started)
         runner.queued.connect(self._queued)
         runner.step_started.connect(lambda _op, command: log_view.command(command))
         runner.output.connect(lambda _op, text, is_error: log_view.output(text, is_error))
@@ -192,6 +193,15 @@ class OperationsController(QObject):
             self._journaled[operation.id] = self.journal.begin(entry)
         except OSError as exc:
             self.log_view.note(f"Could not record this change in Venvdesk's journal ({exc}); if Venvdesk stops now, it will not know what was running.")
+
+    def _process_started(self, operation: Operation, pid: int) -> None:
+        """Record the installer's process: one that outlives a killed app is waited for, not repaired under."""
+        entry = self._journaled.get(operation.id)
+        if entry is not None and pid > 0:
+            try:
+                self._journaled[operation.id] = self.journal.update(entry, child_pid=pid)
+            except OSError as exc:
+                self.log_view.note(f"Could not update Venvdesk's journal ({exc}).")
 
     def _end_journal(self, outcome: Outcome) -> None:
         entry = self._journaled.pop(outcome.operation.id, None)

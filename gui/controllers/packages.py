@@ -283,6 +283,13 @@ class PackageController(QObject):
                 f"Could not list the installed packages for {intent.path.name}.", Level.ERROR, outcome.detail()
             )
             return
+        if outcome.stdout_cut:
+            self.message_bar.show_message(
+                f"The list of installed packages was too long to keep whole, so {intent.path.name} was not written.",
+                Level.ERROR,
+                outcome.detail(),
+            )
+            return
         try:
             write_requirements_file(intent.path, outcome.stdout, overwrite=intent.overwrite)
         except UserFacingError as error:  # exists already, or cannot be written
