@@ -7,6 +7,7 @@ hundred packages (see ``benchmarks/bench_package_listing.py``).
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,9 +27,9 @@ class InstalledPackage:
     requested: bool = False
     metadata_path: str = field(default="", compare=False)
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
-        """PEP 503 normalised name: how pip matches names."""
+        """PEP 503 normalised name: how pip matches names (worked out once: sorting asks often)."""
         return canonical_name(self.name)
 
     def dependency_names(self) -> set[str]:

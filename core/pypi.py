@@ -269,6 +269,10 @@ def latest_version(index_url: str, project: str, python_version: tuple[int, ...]
     return release.version if release is not None else ""
 
 
+# Connections that fail one after another before an index counts as unreachable.
+UNREACHABLE_AFTER = 8
+
+
 def latest_versions(
     index_url: str,
     projects: list[str],
@@ -281,14 +285,34 @@ def latest_versions(
 
     Each value is the version (``""`` when the index has none installable), or the
     exception that project's request raised, so one failure does not hide the rest.
+    When the index cannot be reached at all (no network, a dead mirror: the connection
+    itself fails, again and again), the remaining projects are not tried: each gets that
+    same error, instead of thousands of doomed connections hogging the interpreter.
     """
+    import threading
+    import urllib.error
     from concurrent.futures import ThreadPoolExecutor
 
+    unreachable: list[Exception] = []
+    failures = [0]
+    lock = threading.Lock()
+
     def one(project: str) -> str | Exception:
+        if len(unreachable) > 0:
+            return unreachable[0]
         try:
-            return latest_version(index_url, project, python_version, timeout=timeout)
+            version = latest_version(index_url, project, python_version, timeout=timeout)
+        except urllib.error.HTTPError as exc:
+            return exc  # the index answered: this project only
         except (OSError, ValueError) as exc:
+            with lock:
+                failures[0] += 1
+                if failures[0] >= UNREACHABLE_AFTER and not unreachable and isinstance(exc, OSError):
+                    unreachable.append(exc)
             return exc
+        with lock:
+            failures[0] = 0
+        return version
 
     if not projects:
         return {}

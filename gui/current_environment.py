@@ -27,6 +27,7 @@ from core.packages import (
     check_integrity,
     installed_packages,
     installed_version,
+    required_by,
 )
 from core.settings import Settings
 from gui.models.environments import EnvironmentEntry
@@ -78,6 +79,8 @@ class CurrentEnvironment(QObject):
         self._is_busy = is_busy
         self.entry: EnvironmentEntry | None = None
         self.packages: list[InstalledPackage] = []
+        # Which installed packages need each one (normalised name -> names), read with the packages.
+        self.dependents: dict[str, list[str]] = {}
         self.integrity = Integrity()
         self.problems: list[str] = []
         self.latest: dict[str, str] = {}
@@ -133,6 +136,7 @@ class CurrentEnvironment(QObject):
             self._watcher.removePaths(self._watcher.directories())
         if previous != self.key:
             self.packages = []
+            self.dependents = {}
             self.latest = {}
             self.latest_failures = []
             self.integrity = Integrity()
@@ -158,21 +162,24 @@ class CurrentEnvironment(QObject):
         path = self.key
         self._loading_for = path
 
-        def read() -> tuple[object, list[InstalledPackage], object, Integrity]:
+        def read() -> tuple[object, list[InstalledPackage], object, Integrity, dict[str, list[str]]]:
             site_packages = environment.site_packages()
             health = interpreter_starts(environment) if check_python else None
+            packages = installed_packages(site_packages)
             # Half-installed files from an earlier session (or another program) are offered for
             # repair too; RECORDs found whole before are not checked file by file again.
-            return site_packages, installed_packages(site_packages), health, check_integrity(site_packages, deep=False)
+            integrity = check_integrity(site_packages, deep=False)
+            return site_packages, packages, health, integrity, required_by(packages)
 
-        def done(result: tuple[object, list[InstalledPackage], object, Integrity]) -> None:
-            site_packages, packages, health, integrity = result
+        def done(result: tuple[object, list[InstalledPackage], object, Integrity, dict[str, list[str]]]) -> None:
+            site_packages, packages, health, integrity, dependents = result
             if self._loading_for != path or self.key != path:
                 return  # the person moved on
             if health is not None and not getattr(health, "ok", True):
                 self.broken.emit(path, health)
                 return
             self.packages = packages
+            self.dependents = dependents
             self.integrity = integrity
             self.loaded = True
             self.attention_changed.emit()  # whether pip is missing may have changed

@@ -189,6 +189,9 @@ class PackagesPanel(QWidget):
         for column in (PackageTableModel.NAME, PackageTableModel.VERSION, PackageTableModel.LATEST):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
+        # Fit the columns to the rows on screen only: measuring every row of a few thousand
+        # packages (Qt's default samples 1,000) froze the window for seconds.
+        header.setResizeContentsPrecision(0)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._set_state())
 
         self.queue_box = QFrame()
@@ -311,7 +314,7 @@ class PackagesPanel(QWidget):
     def _packages_loaded(self, path: str) -> None:
         if path != self.current.key or not self.current.usable:
             return
-        self.model.set_packages(self.current.packages)
+        self.model.set_packages(self.current.packages, self.current.dependents)
         self.model.set_latest_versions(self.current.latest)
         self.pages.setCurrentWidget(self.table_page)
         self._set_state()

@@ -279,3 +279,30 @@ def test_integrity_of_an_unreadable_or_absent_site_packages(tmp_path):
     missing = check_integrity(tmp_path / "missing")
     assert not missing.clean
     assert "could not be read" in missing.problem
+
+
+def test_integrity_a_half_written_namespace_package_is_an_orphan(tmp_path):
+    # A full disk stopped pip after 501 of 1,501 files: no metadata, no __init__.py (stored last),
+    # and "import bigpkg" works all the same (a namespace package). The scan must flag it.
+    site = tmp_path / "site-packages"
+    install_by_hand(site, "alpha", "1.0", {"alpha/__init__.py": ""})
+    (site / "bigpkg" / "sub").mkdir(parents=True)
+    for number in range(5):
+        (site / "bigpkg" / "sub" / f"part{number}.py").write_text("")
+    (site / "lonely.py").write_text("")  # a module without its metadata
+    (site / "data-only").mkdir()
+    (site / "data-only" / "table.csv").write_text("")
+    integrity = check_integrity(site)
+    assert integrity.orphans == ("bigpkg", "lonely.py")
+    assert "files without their package record: bigpkg, lonely.py" in integrity.describe()
+
+
+def test_integrity_shown_again_checks_only_changed_records_file_by_file(tmp_path):
+    site = tmp_path / "site-packages"
+    install_by_hand(site, "alpha", "1.0", {"alpha/__init__.py": "", "alpha/util.py": ""})
+    assert check_integrity(site, deep=False).clean  # first time: every file looked at
+    (site / "alpha" / "util.py").unlink()  # inside a package, RECORD untouched
+    assert check_integrity(site, deep=False).clean  # trusted: only RECORD's own stat changed nothing
+    assert [p.name for p in check_integrity(site, deep=True).damaged] == ["alpha"]  # after an unclean end
+    (site / "alpha").rename(site / "gone")  # a whole top-level entry missing is seen without stats
+    assert [p.name for p in check_integrity(site, deep=False).damaged] == ["alpha"]

@@ -191,3 +191,18 @@ def test_an_empty_name_is_no_project():
         pypi.simple_page_url("https://pypi.org/simple/", "")
     with pytest.raises(ValueError):
         pypi.json_api_url("https://pypi.org/simple/", "  ")
+
+
+def test_an_unreachable_index_is_not_asked_about_every_project(monkeypatch):
+    """No network or a dead mirror: after a few refused connections the rest get the same answer at once."""
+    import time
+
+    from core import pypi
+
+    projects = [f"project{number}" for number in range(3000)]
+    started = time.perf_counter()
+    results = pypi.latest_versions("http://127.0.0.1:9/simple/", projects)
+    elapsed = time.perf_counter() - started
+    assert set(results) == set(projects)
+    assert all(isinstance(value, OSError) for value in results.values())
+    assert elapsed < 5, f"{elapsed:.1f} s for an index that refuses every connection"

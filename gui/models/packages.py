@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Union
 
 from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt
@@ -48,15 +49,6 @@ def version_sort_key(text: str) -> VersionSortKey:
         return (1, None, text.lower())
 
 
-def _version_less_than(left: str, right: str) -> bool:
-    left_key, right_key = version_sort_key(left), version_sort_key(right)
-    if left_key[0] != right_key[0]:
-        return left_key[0] < right_key[0]
-    if left_key[1] is not None and right_key[1] is not None:
-        return left_key[1] < right_key[1]
-    return left_key[2] < right_key[2]
-
-
 class PackageTableModel(ListTableModel):
     NAME, VERSION, LATEST, SUMMARY = range(4)
     HEADERS = ("Package", "Installed", "Latest", "Description")
@@ -70,16 +62,45 @@ class PackageTableModel(ListTableModel):
         self._required_by: dict[str, list[str]] = {}
         self._latest: dict[str, str] = {}
         self._outdated: set[str] = set()
+        self._sort_column, self._sort_order = self.NAME, Qt.SortOrder.AscendingOrder
         self.set_packages(packages or [])
 
     # -- core-facing API ---------------------------------------------------------------------
 
-    def set_packages(self, packages: list[InstalledPackage]) -> None:
+    def set_packages(
+        self, packages: list[InstalledPackage], dependents: dict[str, list[str]] | None = None
+    ) -> None:
+        """Show ``packages``; ``dependents`` (``core.packages.required_by``) when already worked out off the UI thread."""
         self.beginResetModel()
         self._rows = list(packages)
-        self._required_by = required_by(self._rows)
+        self._required_by = required_by(self._rows) if dependents is None else dependents
         self._outdated = self._compute_outdated()
+        self._rows.sort(key=self._sort_key(self._sort_column), reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
         self.endResetModel()
+
+    # -- sorting: done here, in one Python sort with a key per row --------------------------
+    # (The proxy's own sort asks data() twice per comparison: seconds for a few thousand packages.)
+
+    def _sort_key(self, column: int) -> Callable[[InstalledPackage], Any]:
+        if column == self.VERSION:
+            return lambda p: (version_sort_key(p.version), p.key)  # 9.1 before 10.0
+        if column == self.LATEST:
+            return lambda p: (version_sort_key(self.latest_version(p)), p.key)
+        if column == self.SUMMARY:
+            return lambda p: (p.summary.lower(), p.key)
+        return lambda p: p.key
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Reorder the rows; selections and other persistent indexes follow their package."""
+        self._sort_column, self._sort_order = column, order
+        self.layoutAboutToBeChanged.emit()
+        before = list(self._rows)
+        self._rows.sort(key=self._sort_key(column), reverse=order == Qt.SortOrder.DescendingOrder)
+        new_rows = {id(package): row for row, package in enumerate(self._rows)}
+        moved_from = self.persistentIndexList()
+        moved_to = [self.index(new_rows[id(before[index.row()])], index.column()) for index in moved_from]
+        self.changePersistentIndexList(moved_from, moved_to)
+        self.layoutChanged.emit()
 
     def _compute_outdated(self) -> set[str]:
         return {p.key for p in self._rows if self._latest.get(p.key) and is_newer(self._latest[p.key], p.version)}
@@ -89,8 +110,12 @@ class PackageTableModel(ListTableModel):
 
     def set_latest_versions(self, latest: dict[str, str]) -> None:
         """Latest versions by normalised name (filled in the background; blank until known)."""
+        if latest == self._latest:
+            return  # nothing to repaint (an index that does not answer gives {} again and again)
         self._latest = dict(latest)
         self._outdated = self._compute_outdated()
+        if self._sort_column == self.LATEST and self._rows:
+            self.sort(self._sort_column, self._sort_order)
         if self._rows:
             # Name (dependency colouring aside) does not change; only the Latest column and tooltips do.
             self.dataChanged.emit(self.index(0, self.LATEST), self.index(len(self._rows) - 1, self.LATEST))
@@ -152,7 +177,7 @@ class PackageTableModel(ListTableModel):
 
 
 class PackageFilterModel(QSortFilterProxyModel):
-    """The filter box (name or description), the "only outdated" toggle, and sorting versions as versions."""
+    """The filter box (name or description) and the "only outdated" toggle; the source model sorts."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -177,6 +202,8 @@ class PackageFilterModel(QSortFilterProxyModel):
         self._change_filter("_outdated_only", outdated_only)
 
     def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:  # noqa: N802 - Qt
+        if not self._text and not self._outdated_only:
+            return True  # nothing to filter: no Python work per row
         model = self.sourceModel()
         index = model.index(source_row, 0, source_parent)
         package = model.data(index, PackageTableModel.PackageRole)
@@ -188,20 +215,10 @@ class PackageFilterModel(QSortFilterProxyModel):
             return self._text in package.name.lower() or self._text in package.summary.lower()
         return True
 
-    def lessThan(self, source_left: AnyIndex, source_right: AnyIndex) -> bool:  # noqa: N802 - Qt
-        """Installed and Latest sort as versions (10.0 after 9.1); equal versions by name."""
-        model = self.sourceModel()
-        column = source_left.column()
-        if isinstance(model, PackageTableModel) and column in (model.VERSION, model.LATEST):
-            left, right = model.row_at(source_left), model.row_at(source_right)
-            if left is not None and right is not None:
-                if column == model.VERSION:
-                    left_version, right_version = left.version, right.version
-                else:
-                    left_version, right_version = model.latest_version(left), model.latest_version(right)
-                if _version_less_than(left_version, right_version):
-                    return True
-                if _version_less_than(right_version, left_version):
-                    return False
-                return left.key < right.key
-        return super().lessThan(source_left, source_right)
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sorting is the package model's (one key per row); the proxy keeps its order."""
+        source = self.sourceModel()
+        if isinstance(source, PackageTableModel) and column >= 0:
+            source.sort(column, order)
+        else:
+            super().sort(column, order)
