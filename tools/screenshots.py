@@ -189,6 +189,22 @@ def main(argv: list[str]) -> int:
     shoot(window, "06-cancelled.png")
     window.close()
     app.processEvents()
+
+    # 7. The next start after Venvdesk was killed in the middle of an upgrade (its journal entry).
+    from core.environments import Environment
+    from core.journal import Journal, JournalEntry, package_set
+    from core.packages import installed_packages
+
+    env = envs / "data-analysis"
+    before = package_set(installed_packages(Environment.load(env).site_packages()))
+    Journal().begin(JournalEntry(str(env), "install", "Upgrading tinyutil", specs=("tinyutil",), before=before, app_pid=1 << 22))  # no such process: a Venvdesk that was killed
+    window = MainWindow()
+    window.show()
+    wait_for(window.current.packages_loaded)
+    settle()
+    shoot(window, "11-interrupted.png")
+    window.close()
+    app.processEvents()
     server.__exit__(None, None, None)
     from PySide6.QtCore import QThreadPool
 
