@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bench screenshots system-libraries clean bundle bundle-test
+.PHONY: run test lint bench stress screenshots system-libraries clean bundle bundle-test
 
 $(STAMP): pyproject.toml tools/qt_system_libraries.sh
 	@bash tools/qt_system_libraries.sh $(PYTHON)
@@ -38,6 +38,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; QT_QPA_PLATFORM=offscreen $(BIN)/python $$script || exit 1; echo; done
+
+# The app killed (and cancelled) at random moments of real changes; not part of make test or make bench.
+# STRESS_ARGS="--tries 3" for a short run.
+stress: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_reliability.py $(STRESS_ARGS)
 
 # Light at 100% (every state, shown in the README), then dark and 200% of the main states.
 screenshots: $(STAMP)
