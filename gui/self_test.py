@@ -25,27 +25,24 @@ window's own signals (no polling), under one overall time limit.
 
 from __future__ import annotations
 
-import contextlib
-import glob
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import traceback
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gui.display import has_display
+from gui.self_test_harness import StepFailed, StepRunner, report
 from venvdesk_testing.index import build_index
 from venvdesk_testing.isolation import isolate_state, use_hermetic_pip
+from venvdesk_testing.pip_wheels import pip_wheels_of
 from venvdesk_testing.server import LocalIndexServer
 from venvdesk_testing.wheels import PackageSpec, wheel_filename
 
 if TYPE_CHECKING:  # Qt and the window are imported once the app's state is isolated
-    from PySide6.QtCore import QEventLoop
 
     from core.interpreters import Interpreter
     from gui.main_window import MainWindow
@@ -62,14 +59,6 @@ PACKAGE = PackageSpec(
     summary="A tiny package written by Venvdesk's self-test.",
     modules={f"{MODULE_NAME}/__init__.py": f'__version__ = "{PACKAGE_VERSION}"\n'},
 )
-
-
-class StepFailed(Exception):
-    """A step did not pass; the message says why, ``detail`` adds technical lines."""
-
-    def __init__(self, message: str, detail: str = "") -> None:
-        super().__init__(message)
-        self.detail = detail
 
 
 def is_this_program(path: str) -> bool:
@@ -107,55 +96,14 @@ def no_interpreter_message(interpreters: list) -> tuple[str, str]:
         dialog.deleteLater()
 
 
-def bundled_pip_wheels(python: str) -> list[Path]:
-    """pip wheels that ``python`` carries (ensurepip's, or Debian's python-wheels), for a quick pip."""
-    from core.commands import child_environment
-
-    folders = []
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
-        completed = subprocess.run(
-            [python, "-I", "-c", "import ensurepip, os; print(os.path.dirname(ensurepip.__file__))"],
-            capture_output=True,
-            timeout=20,
-            stdin=subprocess.DEVNULL,
-            env=child_environment(),
-            creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
-        )
-        if completed.returncode == 0:
-            folders.append(os.path.join(completed.stdout.decode("utf-8", "replace").strip(), "_bundled"))
-    folders.append("/usr/share/python-wheels")
-    found: list[Path] = []
-    for folder in folders:
-        found += [Path(p) for p in sorted(glob.glob(os.path.join(glob.escape(folder), "pip-*-py3-none-any.whl")))]
-    return found
-
-
 # --------------------------------------------------------------------------- the run
 
-# A windowed Windows build has no console (sys.stdout is None): the report then goes to a file.
-REPORT_FILE = Path(tempfile.gettempdir()) / "venvdesk-self-test.txt"
-_report_stream = None
-
-
-def report(line: str) -> None:
-    global _report_stream
-    if _report_stream is None:
-        _report_stream = sys.stdout if sys.stdout is not None else open(REPORT_FILE, "w", encoding="utf-8")  # noqa: SIM115
-    _report_stream.write(line + "\n")
-    _report_stream.flush()
-
-
-class SelfTest:
+class SelfTest(StepRunner):
     def __init__(self, folder: Path, time_limit: float = TIME_LIMIT_SECONDS) -> None:
+        super().__init__(time_limit)
         self.folder = folder
-        self.time_limit = time_limit
-        self.started = time.monotonic()
-        self.deadline = self.started + time_limit
-        self.passed = 0
         self.index: LocalIndexServer | None = None
         self._window: MainWindow | None = None
-        self._loop: QEventLoop | None = None
-        self._unexpected: str = ""
         self._interpreter: Interpreter | None = None
         self.upgrade_deps = False
         self._target: Path | None = None
@@ -183,54 +131,6 @@ class SelfTest:
             raise StepFailed("no environment was created")
         return self._target
 
-    # -- reporting and waiting
-
-    def ok(self, text: str) -> None:
-        self.passed += 1
-        report(f"ok: {text}")
-
-    def wait(self, what: str, signals: list, done: Callable[[], bool], limit: float) -> None:
-        """Run the event loop until ``done()`` (checked whenever one of ``signals`` fires), or fail."""
-        from PySide6.QtCore import QEventLoop, QTimer
-
-        if done():
-            return
-        remaining = self.deadline - time.monotonic()
-        limit = min(limit, remaining)
-        if limit <= 0:
-            raise StepFailed(f"{what}: the self-test ran out of time (limit {self.time_limit:.0f} s)")
-        loop = QEventLoop()
-        timer = QTimer()
-        timer.setSingleShot(True)
-        timer.timeout.connect(loop.quit)
-
-        def check(*_args) -> None:
-            if done():
-                loop.quit()
-
-        for signal in signals:
-            signal.connect(check)
-        self._loop = loop
-        timer.start(int(limit * 1000))
-        try:
-            loop.exec()
-        finally:
-            self._loop = None
-            timer.stop()
-            for signal in signals:
-                with contextlib.suppress(RuntimeError, TypeError):
-                    signal.disconnect(check)
-        if self._unexpected:
-            raise StepFailed(f"{what}: an unexpected error happened inside Venvdesk", self._unexpected)
-        if not done():
-            overall = " (the self-test's overall limit)" if limit >= remaining else ""
-            raise StepFailed(f"{what}: nothing happened within {limit:.0f} s{overall}")
-
-    def excepthook(self, exc_type, exc, tb) -> None:
-        self._unexpected = "".join(traceback.format_exception(exc_type, exc, tb))
-        if self._loop is not None:
-            self._loop.quit()
-
     # -- steps
 
     def run(self) -> bool:
@@ -247,29 +147,7 @@ class SelfTest:
             self.check_listed,
             self.check_importable,
         ]
-        step = steps[0]
-        try:
-            for step in steps:
-                step()
-                if self._unexpected:
-                    raise StepFailed("an unexpected error happened inside Venvdesk", self._unexpected)
-        except StepFailed as failure:
-            self._report_failure(str(failure), failure.detail)
-            return False
-        except Exception as exc:  # a missing module in a bundle, a bug: say where, with the traceback
-            what = step.__name__.replace("_", " ")
-            self._report_failure(f"{what}: {type(exc).__name__}: {exc}", traceback.format_exc())
-            return False
-        finally:
-            self.close()
-        report(f"self-test passed: {self.passed} steps in {time.monotonic() - self.started:.1f} s")
-        return True
-
-    def _report_failure(self, message: str, detail: str) -> None:
-        report(f"FAILED: {message}")
-        for line in detail.strip().splitlines():
-            report(f"    {line}")
-        report(f"self-test failed after {self.passed} passed steps ({time.monotonic() - self.started:.1f} s)")
+        return self.run_steps(steps)
 
     def isolate(self) -> None:
         """Check that ``isolate_state`` (already run) really moved every folder."""
@@ -361,13 +239,14 @@ class SelfTest:
     def prepare_pip(self) -> None:
         """Put the interpreter's own pip wheel in the app's cache, as the background refresh would."""
         from core import pip_wheels
+        from core.commands import child_environment
 
         self.upgrade_deps = False
         if sys.platform == "win32":
             self.ok("on Windows new environments get pip from ensurepip (no pip wheel needed)")
             return
         cache = pip_wheels.pip_wheel_dir()
-        for wheel in bundled_pip_wheels(self.interpreter.path):
+        for wheel in pip_wheels_of(self.interpreter.path, child_environment()):
             shutil.copy2(wheel, cache / wheel.name)
         chosen = pip_wheels.cached_pip_wheel(self.interpreter.version)
         if chosen is None:
