@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import unicodedata
@@ -436,6 +437,21 @@ def _home_folders() -> set[str]:
     with contextlib.suppress(RuntimeError, KeyError):
         homes.add(str(Path.home()))
     return {os.path.realpath(home) for home in homes if home and home != "~"}
+
+
+def remove_half_made(target: Path, *, existed_before: bool) -> None:
+    """Take away what an unfinished creation made in ``target``: the folder, or (when it was an empty
+    folder before) only what is in it now.  Only for folders the app itself was creating."""
+    if not target.exists():
+        return
+    if existed_before:
+        for child in target.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+    else:
+        shutil.rmtree(target)
 
 
 def deletion_refusal(path: str | os.PathLike[str], *, protected_prefixes: tuple[str, ...] = ()) -> str:

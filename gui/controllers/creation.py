@@ -10,7 +10,6 @@ its requirements file) or removes the half-made folder and says so.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +18,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
 from core import plans, storage
-from core.environments import Environment
+from core.environments import Environment, remove_half_made
 from core.errors import UserFacingError
 from core.operations import CreateEnvironment, Operation, Outcome, Status
 from core.settings import Settings
@@ -202,17 +201,7 @@ class CreationController(QObject):
         """Remove the half-made folder (empty it again if it was an empty folder before), off the UI thread."""
 
         def clean() -> None:
-            target = intent.target
-            if not target.exists():
-                return
-            if intent.existed_before:
-                for child in target.iterdir():
-                    if child.is_dir() and not child.is_symlink():
-                        shutil.rmtree(child)
-                    else:
-                        child.unlink()
-            else:
-                shutil.rmtree(target)
+            remove_half_made(intent.target, existed_before=intent.existed_before)
 
         def cleaned(_result: None) -> None:
             if outcome.status is Status.CANCELLED:

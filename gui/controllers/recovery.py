@@ -12,14 +12,13 @@ Every step is an operation like any other, so it gets the same ending.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
 from core import plans
-from core.environments import Environment
+from core.environments import Environment, remove_half_made
 from core.errors import UserFacingError
 from core.journal import (
     CREATE,
@@ -224,17 +223,7 @@ class RecoveryController(QObject):
         intent = self.creation_intent(entry)
 
         def clean() -> None:
-            target = intent.target
-            if not target.exists():
-                return
-            if intent.existed_before:
-                for child in target.iterdir():
-                    if child.is_dir() and not child.is_symlink():
-                        shutil.rmtree(child)
-                    else:
-                        child.unlink()
-            else:
-                shutil.rmtree(target)
+            remove_half_made(intent.target, existed_before=intent.existed_before)
 
         def cleaned(_result: None) -> None:
             self.operations.journal.end(entry.environment)
