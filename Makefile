@@ -42,7 +42,7 @@ bench: $(STAMP)
 # The app killed (and cancelled) at random moments of real changes; not part of make test or make bench.
 # STRESS_ARGS="--tries 3" for a short run.
 stress: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/bench_reliability.py $(STRESS_ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/stress_reliability.py $(STRESS_ARGS)
 
 # Light at 100% (every state, shown in the README), then dark and 200% of the main states.
 screenshots: $(STAMP)

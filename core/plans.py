@@ -142,6 +142,7 @@ def repair(
     ``attr`` is another project.  None when there is nothing Repair can do.
     """
     specs = list(damaged_specs) + [s for s in interrupted_specs if s not in damaged_specs]
+    unfinished = [s for s in interrupted_specs if s not in damaged_specs]
     site_packages = environment.site_packages()
     steps = []
     removable = list(leftovers) if site_packages is not None else []
@@ -150,10 +151,16 @@ def repair(
         steps.append(
             commands.Command(str(environment.python), ("-I", "-c", _REMOVE_FOLDERS, *paths), "Remove pip's temporary leftovers")
         )
-    if specs:
+    if damaged_specs:
+        # Exactly these versions, files only: their dependencies are installed already.
         steps.append(
-            backend.install(specs, reinstall=True, no_deps=True, description="Reinstall the half-installed packages")
+            backend.install(
+                list(damaged_specs), reinstall=True, no_deps=True, description="Reinstall the half-installed packages"
+            )
         )
+    if unfinished:
+        # What an interrupted install was installing, dependencies and all (without them it breaks).
+        steps.append(backend.install(unfinished, description="Finish installing what was interrupted"))
     if not steps:
         return None
     return Operation(

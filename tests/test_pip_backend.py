@@ -118,6 +118,7 @@ def test_progress_lines_are_parsed_and_other_lines_are_not():
 
 def test_check_problems_are_the_lines_that_name_one():
     assert pip_of().check_problems("No broken requirements found.\n") == []
+    assert pip_of().check_problems("WARNING: Ignoring invalid distribution ~igpkg (/x)\nNo broken requirements found.\n") == []
     assert pip_of().check_problems("tinyapp 2.0 requires tinyutil, which is not installed.\n\n") == [
         "tinyapp 2.0 requires tinyutil, which is not installed."
     ]
@@ -188,9 +189,11 @@ def test_repair_never_passes_a_folder_name_and_removes_leftovers_by_path(tmp_pat
     )
     assert operation is not None
     assert operation.intent == RepairEnvironment(("tinyutil==1.1", "tinyapp==2.0"), ("~inyapp",))
-    remove, reinstall = operation.steps
+    remove, reinstall, finish = operation.steps
     assert remove.args[-1] == str(site_packages / "~inyapp")
-    assert reinstall.args[-4:] == ("--force-reinstall", "--no-deps", "tinyutil==1.1", "tinyapp==2.0")
+    # The damaged version exactly, files only; what an install was installing, with its dependencies.
+    assert reinstall.args[-3:] == ("--force-reinstall", "--no-deps", "tinyutil==1.1")
+    assert finish.args[-1] == "tinyapp==2.0" and "--no-deps" not in finish.args and "--force-reinstall" not in finish.args
     assert plans.repair(environment, pip_of(), damaged_specs=[], interrupted_specs=[], leftovers=[]) is None
 
 

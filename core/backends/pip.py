@@ -139,4 +139,8 @@ class PipBackend:
     @staticmethod
     def check_problems(stdout: str) -> list[str]:
         """The lines of ``pip check`` output that name a problem."""
-        return [line for line in stdout.splitlines() if line.strip() and not line.startswith("No broken")]
+        return [
+            line
+            for line in stdout.splitlines()
+            if line.strip() and not line.startswith(("No broken", "WARNING:", "DEPRECATION:"))
+        ]

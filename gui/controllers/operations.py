@@ -184,10 +184,11 @@ class OperationsController(QObject):
                 specs = intent.names
             elif isinstance(intent, RestorePackageSet):
                 specs = intent.install + intent.uninstall
+            options = {"upgrade": intent.upgrade, "reinstall": intent.reinstall} if isinstance(intent, InstallPackages) else {}
             entry = JournalEntry(
                 operation.key, kind, operation.title, specs=specs,
                 requirements_file=str(intent.path) if isinstance(intent, InstallRequirements) else "",
-                before=package_set(self._installed(operation.key)),
+                before=package_set(self._installed(operation.key)), options=options,
             )
         try:
             self._journaled[operation.id] = self.journal.begin(entry)
@@ -237,7 +238,12 @@ class OperationsController(QObject):
                 self.interrupted_found.emit(entry)
         finished = waiting_before - set(self._waiting)
         for key in finished:
+            self.log_view.note(f"The other Venvdesk (or its pip) has finished with {key}; it was checked again.")
             if key == self.current.key:
+                self.message_bar.show_message(
+                    "The other Venvdesk (or its pip) has finished with this environment; it was checked again.",
+                    Level.INFO,
+                )
                 self.current.reload()
         if self._waiting and not self._wait_timer.isActive():
             self._wait_timer.start()
@@ -246,6 +252,11 @@ class OperationsController(QObject):
 
     def is_waiting(self, key: str) -> bool:
         return key in self._waiting
+
+    def someone_else_is_changing(self, key: str) -> bool:
+        """Another Venvdesk, or a pip a killed one left running, is changing ``key`` right now."""
+        entry = self.journal.entry(key)
+        return entry is not None and entry.app_pid != os.getpid() and entry.someone_is_working()
 
     def _queued(self, operation: Operation) -> None:
         self.log_view.note(f"Queued: {operation.title} (waits for the running one)")
@@ -317,6 +328,11 @@ class OperationsController(QObject):
     def show_integrity(self, key: str, integrity: Integrity, outcome: Outcome | None = None) -> None:
         """Show the half-installed scan of ``key``; after an interruption, say what it left behind."""
         self.current.set_integrity(key, integrity)
+        repaired = outcome is not None and outcome.ok and isinstance(outcome.intent, RepairEnvironment)
+        if key == self.current.key and repaired and integrity.clean:
+            self.message_bar.show_message(
+                "Repair is done. The environment was checked again: nothing is half-installed.", Level.SUCCESS
+            )
         if key == self.current.key and outcome is not None and outcome.interrupted:
             title = outcome.operation.title
             if integrity.clean:

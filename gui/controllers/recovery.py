@@ -98,6 +98,13 @@ class RecoveryController(QObject):
         integrity = self.current.integrity
         if environment is None or integrity.clean:
             return
+        if self.operations.someone_else_is_changing(str(environment.path)):
+            self.message_bar.show_message(
+                "Another Venvdesk (or a pip it started) is still changing this environment: Repair waits"
+                " until it has finished, so that nothing is repaired under it.",
+                Level.WARNING,
+            )
+            return
         interrupted = self.current.interrupted_specs()
         if not (integrity.damaged or integrity.leftovers or integrity.stashed or interrupted):
             return  # only files no distribution claims: Repair cannot tell what they belong to
@@ -147,10 +154,19 @@ class RecoveryController(QObject):
             return
 
         def go(_result: Restored) -> None:
+            report = _result[0]
             backend = self.operations.backend(environment, _result[2])
+            if report.reinstall:
+                # Put back whole what pip had half-replaced, before doing the change again.
+                whole = plans.restore_package_set(environment, backend, install=report.reinstall, uninstall=())
+                if whole is not None:
+                    self.operations.submit(whole)
             operation: Operation | None = None
             if entry.kind == INSTALL and entry.specs:
-                operation = plans.install(environment, backend, entry.specs, title=f"Finishing: {entry.title}")
+                operation = plans.install(
+                    environment, backend, entry.specs, title=f"Finishing: {entry.title}",
+                    upgrade=bool(entry.options.get("upgrade")), reinstall=bool(entry.options.get("reinstall")),
+                )
             elif entry.kind == UNINSTALL and entry.specs:
                 operation = plans.uninstall(environment, backend, entry.specs)
             elif entry.kind == REQUIREMENTS and entry.requirements_file and Path(entry.requirements_file).is_file():
