@@ -10,12 +10,10 @@ last written), so showing the same environment again costs nothing.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 from collections.abc import Callable
 
 from core.commands import Command, child_environment
+from core.processes import run_bounded
 
 CHECK_TIMEOUT = 60.0
 _MAX_OUTPUT = 1_000_000
@@ -42,31 +40,19 @@ def site_packages_state(site_packages: str | os.PathLike[str]) -> tuple[tuple[st
 def run_quietly(command: Command, timeout: float = CHECK_TIMEOUT) -> tuple[int, str]:
     """Run ``command`` to its end (no shell), returning its exit code and output (bounded).
 
-    It runs in its own process group, and on timeout the whole group is killed: a check that
-    hangs (a ``python`` that never answers) costs at most ``timeout`` and leaves nothing behind.
+    Through :func:`core.processes.run_bounded`: a check that hangs (a ``python`` that never
+    answers) costs at most ``timeout`` and leaves nothing behind; the exit code is -1 then.
     """
-    process = subprocess.Popen(
+    run = run_bounded(
         [command.program, *command.args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
+        timeout,
+        _MAX_OUTPUT,
         env={**child_environment(), **command.env},
         cwd=command.cwd,
-        start_new_session=True,  # its own process group (POSIX; ignored elsewhere)
     )
-    try:
-        output, _ = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        if sys.platform != "win32":
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except OSError:
-                process.kill()
-        else:
-            process.kill()
-        process.communicate()
-        return -1, f"no answer after {timeout:.0f} s"
-    return process.returncode, output[:_MAX_OUTPUT].decode("utf-8", "replace")
+    if run.returncode is None:
+        return -1, f"no answer after {timeout:.0f} s" if run.timed_out else "too much output"
+    return run.returncode, (run.stdout + run.stderr).decode("utf-8", "replace")
 
 
 def consistency_problems(

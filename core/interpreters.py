@@ -37,7 +37,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import stat
 import subprocess
 import sys
@@ -51,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 
 from core import storage
 from core.errors import UserFacingError
+from core.processes import run_bounded
 
 CACHE_VERSION = 1
 PROBE_TIMEOUT = 10.0
@@ -510,121 +510,6 @@ def _probe_with_cache(path: str, cache: _Cache, timeout: float) -> _Outcome:
     return _Outcome(path, interpreter, entry=entry, probed=True)
 
 
-@dataclass(frozen=True)
-class _Run:
-    """What a bounded run of a program gave: at most ``limit`` bytes of each stream."""
-
-    returncode: int | None
-    stdout: bytes
-    stderr: bytes
-    timed_out: bool = False
-    overflowed: bool = False
-
-
-def _run_bounded(command: list[str], timeout: float, limit: int = MAX_PROBE_OUTPUT) -> _Run:
-    """Run ``command`` in its own session; keep at most ``limit`` bytes of stdout and of stderr.
-
-    It is stopped, together with every process it started, when it runs past ``timeout``
-    seconds or writes more than ``limit`` bytes to a stream.  When it ends on its own, anything
-    it left running in its process group is stopped too.  Raises ``OSError`` when it cannot start.
-    """
-    if sys.platform == "win32":
-        flags = getattr(subprocess, "CREATE_NO_WINDOW", 0) | getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=_probe_environment(),
-            creationflags=flags,
-        )
-    else:
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=_probe_environment(),
-            start_new_session=True,  # its own process group: killed as a whole
-        )
-    buffers = (bytearray(), bytearray())
-    finished = threading.Event()  # both streams ended, or one overflowed
-    overflowed = threading.Event()
-    open_streams = [2]
-    lock = threading.Lock()
-
-    def pump(stream: Any, buffer: bytearray) -> None:
-        try:
-            fd = stream.fileno()
-            while True:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    break
-                room = limit - len(buffer)
-                if len(chunk) > room:
-                    buffer += chunk[:room]
-                    overflowed.set()
-                    finished.set()
-                    break
-                buffer += chunk
-        except (OSError, ValueError):
-            pass
-        finally:
-            with contextlib.suppress(OSError):
-                stream.close()
-            with lock:
-                open_streams[0] -= 1
-                if open_streams[0] == 0:
-                    finished.set()
-
-    readers = [
-        threading.Thread(target=pump, args=(process.stdout, buffers[0]), name="probe-stdout", daemon=True),
-        threading.Thread(target=pump, args=(process.stderr, buffers[1]), name="probe-stderr", daemon=True),
-    ]
-    for reader in readers:
-        reader.start()
-    ended = finished.wait(timeout)
-    overflow = overflowed.is_set()
-    # Whatever happened, nothing it started outlives the probe.  (A process whose streams
-    # reached their end is exiting: its exit status is already decided.)
-    _stop_process_tree(process, forceful=not ended or overflow)
-    try:
-        returncode: int | None = process.wait(timeout=5)
-    except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL is not refused
-        process.kill()
-        returncode = process.wait()
-    for reader in readers:
-        reader.join(timeout=1.0)
-    return _Run(
-        None if not ended or overflow else returncode,
-        bytes(buffers[0]),
-        bytes(buffers[1]),
-        timed_out=not ended,
-        overflowed=overflow,
-    )
-
-
-def _stop_process_tree(process: subprocess.Popen[bytes], *, forceful: bool) -> None:
-    """Kill ``process``'s whole process group (POSIX), or its tree (Windows, when ``forceful``)."""
-    if sys.platform == "win32":
-        if forceful and process.poll() is None:
-            with contextlib.suppress(OSError, subprocess.SubprocessError):
-                subprocess.run(
-                    ["taskkill", "/F", "/T", "/PID", str(process.pid)],
-                    stdin=subprocess.DEVNULL,
-                    capture_output=True,
-                    timeout=10,
-                    creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
-                )
-            with contextlib.suppress(OSError):
-                process.kill()
-        return
-    # start_new_session made the probe the leader of a group numbered by its pid; the
-    # group outlives the leader while anything it started is still in it.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-
-
 def _run_probe(path: str, timeout: float) -> tuple[_ProbeInfo | None, str, str, bool]:
     """``(info, "", detail, True)`` on success, ``(None, short_reason, detail, ran)`` on failure.
 
@@ -636,7 +521,7 @@ def _run_probe(path: str, timeout: float) -> tuple[_ProbeInfo | None, str, str, 
         command = [path, *flags, "-c", PROBE_SCRIPT]
         shown = f"{path} {' '.join(flags)} -c <probe script>"
         try:
-            run = _run_bounded(command, timeout)
+            run = run_bounded(command, timeout, MAX_PROBE_OUTPUT, env=_probe_environment())
         except FileNotFoundError:
             return None, "the file does not exist.", f"Command: {shown}", False
         except PermissionError:

@@ -117,10 +117,7 @@ class OperationsController(QObject):
     def backend(self, environment: Environment, installed: Sequence[InstalledPackage] | None = None) -> InstallerBackend:
         """The installer backend for ``environment``, told what is installed there and which index to use."""
         if installed is None:
-            if str(environment.path) == self.current.key and self.current.loaded:
-                installed = self.current.packages
-            else:
-                installed = installed_packages(environment.site_packages())  # a few ms of metadata reads
+            installed = self._installed(environment)
         return backend_for(environment, installed, index_url=self.settings.index_url)
 
     def _check_command(self, environment: Environment) -> tuple[Command, Callable[[str], list[str]]]:
@@ -157,10 +154,11 @@ class OperationsController(QObject):
 
     # -- the journal: what survives a crash ---------------------------------------------------
 
-    def _installed(self, key: str) -> Sequence[InstalledPackage]:
-        if key == self.current.key and self.current.loaded:
+    def _installed(self, environment: Environment) -> Sequence[InstalledPackage]:
+        """What is installed: the current environment's list when it is read, else a few ms of metadata reads."""
+        if str(environment.path) == self.current.key and self.current.loaded:
             return self.current.packages
-        return installed_packages(Environment.load(key).site_packages())
+        return installed_packages(environment.site_packages())
 
     def _write_journal(self, operation: Operation) -> None:
         """Before a change starts: what it does, and what the environment holds now."""
@@ -188,7 +186,7 @@ class OperationsController(QObject):
             entry = JournalEntry(
                 operation.key, kind, operation.title, specs=specs,
                 requirements_file=str(intent.path) if isinstance(intent, InstallRequirements) else "",
-                before=package_set(self._installed(operation.key)), options=options,
+                before=package_set(self._installed(Environment.load(operation.key))), options=options,
             )
         try:
             self._journaled[operation.id] = self.journal.begin(entry)
