@@ -65,10 +65,17 @@ class Command:
     description: str
     env: dict[str, str] = field(default_factory=dict)
     cwd: str | None = None
+    # The command as the Log shows it by default, without options that are always the same
+    # ("pip install requests"); "" shows it whole.  The saved log always has it whole.
+    brief: tuple[str, ...] = ()
 
     def display(self) -> str:
         """The command as a person could type it, secrets redacted (for the log only)."""
         return redact(shlex.join([self.program, *self.args]))
+
+    def display_brief(self) -> str:
+        """The short form of :meth:`display` (the same when the command has none)."""
+        return redact(shlex.join(self.brief)) if self.brief else self.display()
 
 
 def child_environment(base: dict[str, str] | None = None, *, frozen: bool | None = None) -> dict[str, str]:

@@ -103,6 +103,23 @@ class InstallPip:
     """Give an environment without a working pip one (``ensurepip``)."""
 
 
+@dataclass(frozen=True)
+class CheckImports:
+    """After an install: import what the distributions asked for provide, in the environment's Python."""
+
+    # (distribution name, its top-level modules)
+    modules: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
+class PreviewInstall:
+    """What an install would change, from the backend's dry run; nothing is installed."""
+
+    specs: tuple[str, ...] = ()
+    upgrade: bool = False
+    reinstall: bool = False
+
+
 Intent = Union[
     CreateEnvironment,
     RestorePackageSet,
@@ -113,6 +130,8 @@ Intent = Union[
     SaveRequirements,
     CheckPackages,
     RepairEnvironment,
+    CheckImports,
+    PreviewInstall,
 ]
 
 # Intents whose operations change what is installed: every one of them gets the same ending
@@ -228,6 +247,9 @@ class Outcome:
     stdout: str = ""
     # The captured standard output was longer than the runner keeps: ``stdout`` is its start only.
     stdout_cut: bool = False
+    # Every line (both streams, each cut to a sane length) of the step the operation ended in, for
+    # explaining a failure: pip's error block, a compiler's message far above pip's last line.
+    output: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:

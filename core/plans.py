@@ -173,7 +173,12 @@ def repair(
 
 
 def restore_package_set(
-    environment: Environment, backend: InstallerBackend, *, install: Sequence[str], uninstall: Sequence[str]
+    environment: Environment,
+    backend: InstallerBackend,
+    *,
+    install: Sequence[str],
+    uninstall: Sequence[str],
+    title: str = "Undoing the interrupted change",
 ) -> Operation | None:
     """Back to a recorded set: uninstall what appeared, then the recorded versions without dependencies.
 
@@ -191,7 +196,7 @@ def restore_package_set(
         return None
     return Operation(
         str(environment.path),
-        "Undoing the interrupted change",
+        title,
         steps,
         RestorePackageSet(tuple(install), tuple(uninstall)),
         progress=backend.parse_progress,

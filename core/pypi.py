@@ -110,6 +110,25 @@ def configured_index_url(app_setting: str = "", env: Mapping[str, str] | None = 
     return with_slash(_index_url_in_config_files(files) or PYPI_SIMPLE_URL)
 
 
+def index_origin(app_setting: str = "", env: Mapping[str, str] | None = None) -> str:
+    """Where the index :func:`configured_index_url` returns comes from, in words ("" = PyPI, the default).
+
+    A failure explanation says it, so the person knows what to change: Venvdesk's own setting,
+    the ``PIP_INDEX_URL`` variable, or which pip configuration file.
+    """
+    if app_setting:
+        return "Venvdesk's settings"
+    variables: Mapping[str, str] = os.environ if env is None else env
+    if variables.get("PIP_INDEX_URL"):
+        return "the PIP_INDEX_URL environment variable"
+    chosen = ""
+    for path in pip_config_files(variables):
+        state = _file_state(path)
+        if state[1] is not None and _index_url_in_config_files((state,)):
+            chosen = str(path)  # later files win, as in pip
+    return f"pip's configuration file {chosen}" if chosen else ""
+
+
 def with_slash(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 

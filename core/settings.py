@@ -27,6 +27,8 @@ class Settings:
     index_url: str = ""
     # Folder the New environment dialog offers; "" means the app's default folder.
     last_location: str = ""
+    # The proxy pip goes through (``--proxy``); "" means pip's own settings and the *_proxy variables.
+    proxy: str = ""
     problem: str = ""
     # The stored values as last read or written; None: nothing read, every value is this instance's.
     _saved: dict[str, str] | None = field(default=None, repr=False, compare=False)

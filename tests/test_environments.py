@@ -667,16 +667,17 @@ def test_settings_default_when_no_file():
 
 
 def test_settings_save_and_load_round_trip():
-    Settings(index_url="https://mirror.example/simple/", last_location="/home/me/envs").save()
+    Settings(index_url="https://mirror.example/simple/", last_location="/home/me/envs", proxy="proxy.example:3128").save()
     document = json.loads(settings_path().read_text(encoding="utf-8"))
     assert document == {
         "version": 1,
         "index_url": "https://mirror.example/simple/",
         "last_location": "/home/me/envs",
+        "proxy": "proxy.example:3128",
     }
     loaded = Settings.load()
     assert loaded == Settings(
-        index_url="https://mirror.example/simple/", last_location="/home/me/envs"
+        index_url="https://mirror.example/simple/", last_location="/home/me/envs", proxy="proxy.example:3128"
     )
 
 

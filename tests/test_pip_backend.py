@@ -256,3 +256,18 @@ def test_detail_hides_secrets_in_the_last_lines():
     failed = outcome(Status.FAILED, exit_code=2, tail=("Looking in https://me:hunter2@example.org/simple",))
     assert "hunter2" not in failed.detail() and "me:****@example.org" in failed.detail()
     assert "Exit code: 2" in failed.detail()
+
+
+def test_the_app_s_proxy_setting_reaches_every_pip_command_that_uses_the_network(tmp_path):
+    from core.backends.pip import PipBackend
+    from core.errors import InvalidInput
+
+    backend = PipBackend(str(tmp_path / "python"), "24.2", proxy="http://proxy.example:3128")
+    for command in (backend.install(["requests"]), backend.install_requirements(tmp_path / "r.txt"),
+                    backend.dry_run(["requests"])):
+        assert command is not None
+        at = command.args.index("--proxy")
+        assert command.args[at + 1] == "http://proxy.example:3128"
+    assert "--proxy" not in PipBackend(str(tmp_path / "python"), "24.2").install(["requests"]).args
+    with pytest.raises(InvalidInput):
+        PipBackend(str(tmp_path / "python"), "24.2", proxy="--index-url=http://evil").install(["requests"])

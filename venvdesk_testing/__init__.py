@@ -12,7 +12,11 @@ Nothing here reaches the internet: pip is pointed at wheels written by hand and 
 * :mod:`venvdesk_testing.isolation` -- throw-away XDG folders for the app's state and a pip
   that ignores this machine's settings (:func:`~venvdesk_testing.isolation.isolate_state`,
   :func:`~venvdesk_testing.isolation.hermetic_pip_env`,
-  :func:`~venvdesk_testing.isolation.hermetic_pip_args`).
+  :func:`~venvdesk_testing.isolation.hermetic_pip_args`);
+* :mod:`venvdesk_testing.failing` -- an index of deliberately failing packages (a misspelt
+  name's real neighbour, Requires-Python that excludes, a conflict, a source archive whose C
+  extension needs a missing header, a wheel that fails on import…), for the failure
+  explanations (:func:`~venvdesk_testing.failing.build_failing_index`).
 
 The package ships with the app (the bundle's ``--self-test`` uses it), so it needs nothing
 beyond the standard library and ``packaging``.

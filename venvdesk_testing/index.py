@@ -32,7 +32,9 @@ from packaging.version import InvalidVersion, Version
 from venvdesk_testing.wheels import (
     PackageSpec,
     normalize,
+    parse_sdist_filename,
     parse_wheel_filename,
+    read_sdist_metadata,
     read_wheel_metadata,
     sha256_file,
 )
@@ -149,11 +151,12 @@ def _yanked_reason(item: _IndexedFile) -> str | None:
 
 
 def _pypi_file_entry(item: _IndexedFile) -> dict[str, Any]:
+    sdist = item.filename.endswith(".tar.gz")
     return {
         "filename": item.filename,
         "url": _file_url(item.filename),
-        "packagetype": "bdist_wheel",
-        "python_version": "py3",
+        "packagetype": "sdist" if sdist else "bdist_wheel",
+        "python_version": "source" if sdist else "py3",
         "requires_python": item.requires_python,
         "size": item.size,
         "digests": {"sha256": item.sha256},
@@ -208,12 +211,15 @@ def build_index(
     root: Path,
     packages: Iterable[PackageSpec | Mapping[str, Any]] = DEFAULT_PACKAGES,
     extra_wheels: Iterable[Path] = (),
+    sdists: Iterable[Path] = (),
 ) -> Path:
     """Build wheels and index documents under *root* (created if needed); returns *root*.
 
     *packages* are :class:`~venvdesk_testing.wheels.PackageSpec` (or dicts of its fields).
     *extra_wheels* are copied into ``files/`` unchanged; their name and version come from
-    the file name, the rest of their metadata from their ``METADATA``.
+    the file name, the rest of their metadata from their ``METADATA``.  *sdists* are source
+    archives (``<name>-<version>.tar.gz``, see :func:`~venvdesk_testing.wheels.build_sdist`),
+    copied and listed the same way, their metadata from their ``PKG-INFO``.
     """
     root = Path(root)
     files_dir = root / "files"
@@ -233,11 +239,22 @@ def build_index(
         if wheel.resolve() != target.resolve():
             shutil.copyfile(wheel, target)
         wheels.append(target)
+    for extra in sdists:
+        archive = Path(extra)
+        parse_sdist_filename(archive.name)  # reject anything else early
+        target = files_dir / archive.name
+        if archive.resolve() != target.resolve():
+            shutil.copyfile(archive, target)
+        wheels.append(target)
 
     projects: dict[str, list[_IndexedFile]] = {}
     for path in wheels:
-        file_name, version = parse_wheel_filename(path.name)
-        metadata = read_wheel_metadata(path)
+        if path.name.endswith(".tar.gz"):
+            file_name, version = parse_sdist_filename(path.name)
+            metadata = read_sdist_metadata(path)
+        else:
+            file_name, version = parse_wheel_filename(path.name)
+            metadata = read_wheel_metadata(path)
         project = normalize(file_name)
         projects.setdefault(project, []).append(
             _IndexedFile(

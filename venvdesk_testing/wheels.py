@@ -7,8 +7,11 @@ make every build byte-identical, so hashes are stable from one run to the next.
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
+import io
 import re
+import tarfile
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,11 +23,15 @@ from packaging.utils import canonicalize_name
 
 __all__ = [
     "PackageSpec",
+    "build_sdist",
     "build_wheel",
     "import_name",
     "normalize",
+    "parse_sdist_filename",
     "parse_wheel_filename",
+    "read_sdist_metadata",
     "read_wheel_metadata",
+    "sdist_filename",
     "record_hash",
     "sha256_file",
     "wheel_filename",
@@ -52,9 +59,9 @@ def import_name(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
 
 
-def wheel_filename(name: str, version: str) -> str:
-    """``<name>-<version>-py3-none-any.whl`` with the name escaped per PEP 427."""
-    return f"{_escape_dist_name(name)}-{version}-py3-none-any.whl"
+def wheel_filename(name: str, version: str, tag: str = "py3-none-any") -> str:
+    """``<name>-<version>-<tag>.whl`` (default ``py3-none-any``) with the name escaped per PEP 427."""
+    return f"{_escape_dist_name(name)}-{version}-{tag}.whl"
 
 
 def parse_wheel_filename(filename: str) -> tuple[str, str]:
@@ -106,8 +113,12 @@ def build_wheel(
     license: str | None = "MIT",
     home_page: str | None = None,
     project_urls: Mapping[str, str] | None = None,
+    tag: str = "py3-none-any",
 ) -> Path:
     """Write ``<name>-<version>-py3-none-any.whl`` into *dest_dir* and return its path.
+
+    *tag* gives the wheel another compatibility tag (``cp39-cp39-win_amd64``: a wheel only
+    another platform can install); the files inside stay pure Python.
 
     *modules* maps archive paths to source text (default: a package
     ``<import_name>/__init__.py`` with ``__version__``).  *extras* maps an extra's
@@ -143,7 +154,7 @@ def build_wheel(
     metadata = "".join(f"{key}: {value}\n" for key, value in headers)
 
     wheel_meta = (
-        f"Wheel-Version: 1.0\nGenerator: {_GENERATOR}\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        f"Wheel-Version: 1.0\nGenerator: {_GENERATOR}\nRoot-Is-Purelib: true\nTag: {tag}\n"
     )
     top_level = sorted({path.split("/", 1)[0].removesuffix(".py") for path in modules})
 
@@ -160,7 +171,7 @@ def build_wheel(
     record_lines.append(f"{record_path},,")
     entries.append((record_path, ("\n".join(record_lines) + "\n").encode("utf-8")))
 
-    target = dest_dir / wheel_filename(name, version)
+    target = dest_dir / wheel_filename(name, version, tag)
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for path, data in entries:
             info = zipfile.ZipInfo(path, date_time=_ZIP_DATE)
@@ -185,6 +196,7 @@ class PackageSpec:
     home_page: str | None = None
     project_urls: Mapping[str, str] | None = None
     yanked: bool | str = False  # True, or the reason as text
+    tag: str = "py3-none-any"  # the wheel's compatibility tag
 
     def build(self, dest_dir: Path) -> Path:
         return build_wheel(
@@ -199,7 +211,77 @@ class PackageSpec:
             license=self.license,
             home_page=self.home_page,
             project_urls=self.project_urls,
+            tag=self.tag,
         )
+
+
+# --------------------------------------------------------------------------- source archives
+
+_SDIST_MTIME = 1704067200  # 2024-01-01, as the wheels' zip timestamps
+
+
+def sdist_filename(name: str, version: str) -> str:
+    """``<name>-<version>.tar.gz``, the name normalised with underscores (PEP 625)."""
+    return f"{normalize(name).replace('-', '_')}-{version}.tar.gz"
+
+
+def parse_sdist_filename(filename: str) -> tuple[str, str]:
+    """The name and the version in ``<name>-<version>.tar.gz``; ``ValueError`` if it is not one."""
+    if not filename.endswith(".tar.gz"):
+        raise ValueError(f"not a source archive: {filename}")
+    name, sep, version = filename[: -len(".tar.gz")].rpartition("-")
+    if not sep or not name or not version:
+        raise ValueError(f"not a <name>-<version>.tar.gz file name: {filename}")
+    return name, version
+
+
+def build_sdist(
+    dest_dir: Path,
+    name: str,
+    version: str,
+    files: Mapping[str, str],
+    *,
+    requires_python: str | None = None,
+    summary: str = "",
+    build_requires: Sequence[str] = ("setuptools>=40.8.0",),
+    build_backend: str = "setuptools.build_meta",
+) -> Path:
+    """Write a source archive ``<name>-<version>.tar.gz`` into *dest_dir* and return its path.
+
+    *files* maps paths inside the project (``setup.py``, ``src/ext.c``, ...) to their text;
+    ``PKG-INFO`` and, unless *files* has one, a ``pyproject.toml`` naming *build_requires*
+    and *build_backend* are added.  pip builds it for real (its build isolation installs
+    *build_requires* from the index), so a C extension in it really meets the compiler.
+    Fixed timestamps make every build byte-identical.
+    """
+    dest_dir = Path(dest_dir)
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    headers = [("Metadata-Version", "2.1"), ("Name", name), ("Version", version), ("Summary", summary)]
+    if requires_python:
+        headers.append(("Requires-Python", requires_python))
+    contents = dict(files)
+    contents["PKG-INFO"] = "".join(f"{key}: {value}\n" for key, value in headers)
+    if "pyproject.toml" not in contents:
+        requires = ", ".join(f'"{requirement}"' for requirement in build_requires)
+        contents["pyproject.toml"] = (
+            f'[build-system]\nrequires = [{requires}]\nbuild-backend = "{build_backend}"\n'
+        )
+    target = dest_dir / sdist_filename(name, version)
+    top = target.name[: -len(".tar.gz")]
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        for path, text in sorted(contents.items()):
+            data = text.encode("utf-8")
+            info = tarfile.TarInfo(f"{top}/{path}")
+            info.size = len(data)
+            info.mtime = _SDIST_MTIME
+            info.mode = 0o644
+            archive.addfile(info, io.BytesIO(data))
+    with open(target, "wb") as handle, gzip.GzipFile(
+        filename="", mode="wb", fileobj=handle, mtime=0
+    ) as compressed:
+        compressed.write(buffer.getvalue())
+    return target
 
 
 # --------------------------------------------------------------------------- reading
@@ -214,6 +296,21 @@ def read_wheel_metadata(path: Path) -> dict[str, Any]:
         if not candidates:
             return {}
         text = archive.read(candidates[0]).decode("utf-8", "replace")
+    return _metadata_fields(text)
+
+
+def read_sdist_metadata(path: Path) -> dict[str, Any]:
+    """A source archive's top-level ``PKG-INFO`` as :func:`read_wheel_metadata` reads ``METADATA``."""
+    with tarfile.open(path, "r:gz") as archive:
+        for member in archive.getmembers():
+            if member.isfile() and member.name.count("/") == 1 and member.name.endswith("/PKG-INFO"):
+                handle = archive.extractfile(member)
+                if handle is not None:
+                    return _metadata_fields(handle.read().decode("utf-8", "replace"))
+    return {}
+
+
+def _metadata_fields(text: str) -> dict[str, Any]:
     message = HeaderParser().parsestr(text)
     project_urls: dict[str, str] = {}
     for entry in message.get_all("Project-URL") or []:

@@ -18,6 +18,7 @@ from typing import Protocol
 from core.commands import Command
 from core.environments import Environment
 from core.packages import InstalledPackage
+from core.preview import Preview
 
 
 class InstallerBackend(Protocol):
@@ -37,7 +38,21 @@ class InstallerBackend(Protocol):
         reinstall: bool = False,
         no_deps: bool = False,
         description: str = "",
+        constraints: Path | None = None,
     ) -> Command: ...
+
+    def dry_run(self, specs: Sequence[str], *, upgrade: bool = False, reinstall: bool = False) -> Command | None:
+        """What :meth:`install` with the same arguments would do, as a report; None when this
+        installer cannot tell (:meth:`dry_run_unavailable` says why)."""
+        ...
+
+    def dry_run_unavailable(self) -> str:
+        """Why :meth:`dry_run` gives no command, in a sentence ("" when it gives one)."""
+        ...
+
+    def parse_dry_run(self, stdout: str) -> Preview:
+        """The plan in the dry run's standard output (``core.preview.ReportError`` when there is none)."""
+        ...
 
     def install_requirements(self, path: Path) -> Command: ...
 
@@ -59,7 +74,7 @@ class InstallerBackend(Protocol):
 
 
 def backend_for(
-    environment: Environment, installed: Sequence[InstalledPackage] = (), *, index_url: str = ""
+    environment: Environment, installed: Sequence[InstalledPackage] = (), *, index_url: str = "", proxy: str = ""
 ) -> InstallerBackend:
     """The backend that manages ``environment`` (pip), told what is installed and which index to use.
 
@@ -69,4 +84,4 @@ def backend_for(
     """
     from core.backends.pip import PipBackend
 
-    return PipBackend.for_environment(environment, installed, index_url=index_url)
+    return PipBackend.for_environment(environment, installed, index_url=index_url, proxy=proxy)

@@ -4,7 +4,9 @@ pip runs as ``<environment python> -m pip --disable-pip-version-check --no-input
 --no-color …`` with ``PYTHONUNBUFFERED=1`` and ``PYTHONIOENCODING=utf-8`` (as
 Thonny does), so its output streams as it happens and decodes the same on every
 platform.  Since pip 24.1, ``--progress-bar raw`` prints ``Progress N of M``
-lines, which become the progress bar instead of log text.
+lines, which become the progress bar instead of log text.  Since pip 22.2,
+``install --dry-run --report -`` prints what an install would do as JSON (the
+installation report), which becomes the plan shown before an install.
 """
 
 from __future__ import annotations
@@ -19,20 +21,31 @@ from core.commands import Command, check_path_argument
 from core.environments import Environment, version_tuple
 from core.errors import InvalidInput
 from core.packages import InstalledPackage, installed_version
+from core.preview import Preview, parse_report
 
 PIP_BASE_OPTIONS = ("--disable-pip-version-check", "--no-input", "--no-color")
 PIP_ENVIRONMENT = {"PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8"}
 RAW_PROGRESS_SINCE = (24, 1)  # pip's "--progress-bar raw" prints "Progress N of M" lines
+DRY_RUN_SINCE = (22, 2)  # pip's "install --dry-run --report -": the installation report (JSON)
 _PROGRESS_LINE = re.compile(r"^Progress (\d+) of (\d+)\s*$")
 
 
 def pip_command(environment_python: str | os.PathLike[str], *args: str, description: str) -> Command:
-    """``<env python> -m pip --disable-pip-version-check --no-input --no-color <args>``."""
+    """``<env python> -m pip --disable-pip-version-check --no-input --no-color <args>``.
+
+    The Log shows it briefly as ``pip <args>`` without ``--progress-bar raw`` (the options every
+    run passes); the saved log has it whole.
+    """
+    brief = list(args)
+    if "--progress-bar" in brief:
+        at = brief.index("--progress-bar")
+        del brief[at : at + 2]
     return Command(
         check_path_argument(environment_python, "environment's Python"),
         ("-m", "pip", *PIP_BASE_OPTIONS, *args),
         description,
         env=dict(PIP_ENVIRONMENT),
+        brief=("pip", *brief),
     )
 
 
@@ -55,13 +68,20 @@ class PipBackend:
     pip_version: str = ""
     # The app's own index setting; "" leaves pip's configuration in charge.
     index_url: str = ""
+    # The app's proxy setting ("" = pip's configuration and the *_proxy variables apply).
+    proxy: str = ""
     name: str = "pip"
 
     @classmethod
     def for_environment(
-        cls, environment: Environment, installed: Sequence[InstalledPackage] = (), *, index_url: str = ""
+        cls,
+        environment: Environment,
+        installed: Sequence[InstalledPackage] = (),
+        *,
+        index_url: str = "",
+        proxy: str = "",
     ) -> PipBackend:
-        return cls(str(environment.python), installed_version(installed, "pip"), index_url)
+        return cls(str(environment.python), installed_version(installed, "pip"), index_url, proxy)
 
     # -- version gates -----------------------------------------------------------------------
 
@@ -69,12 +89,34 @@ class PipBackend:
     def reports_progress(self) -> bool:
         return version_tuple(self.pip_version) >= RAW_PROGRESS_SINCE
 
+    @property
+    def can_dry_run(self) -> bool:
+        """pip can report what an install would do (22.2 and newer; not when its version is unknown)."""
+        return version_tuple(self.pip_version) >= DRY_RUN_SINCE
+
+    def dry_run_unavailable(self) -> str:
+        """Why there is no plan before an install ("" when :meth:`dry_run` gives one)."""
+        if self.can_dry_run:
+            return ""
+        if not self.pip_version:
+            return "The version of pip in this environment is not known, so the plan cannot be shown first."
+        since = ".".join(str(part) for part in DRY_RUN_SINCE)
+        return (
+            f"pip {self.pip_version} in this environment cannot show what an install will change"
+            f" (pip {since} or newer can): upgrade pip to see the plan first."
+        )
+
     def _progress_options(self) -> list[str]:
         return ["--progress-bar", "raw"] if self.reports_progress else []
 
     def _index_options(self) -> list[str]:
         """``--index-url`` only when the app's own setting names one; otherwise pip's configuration applies."""
-        return ["--index-url", self.index_url] if self.index_url else []
+        options = ["--index-url", self.index_url] if self.index_url else []
+        if self.proxy:
+            if self.proxy.startswith("-"):
+                raise InvalidInput(f"“{self.proxy}” is not a proxy address.", reference="proxy-option")
+            options += ["--proxy", self.proxy]
+        return options
 
     # -- intents -----------------------------------------------------------------------------
 
@@ -86,11 +128,13 @@ class PipBackend:
         reinstall: bool = False,
         no_deps: bool = False,
         description: str = "",
+        constraints: Path | None = None,
     ) -> Command:
-        """``pip install [--upgrade] [--force-reinstall] [--no-deps] <specs>``.
+        """``pip install [--upgrade] [--force-reinstall] [--no-deps] [--constraint <file>] <specs>``.
 
         pip does not accept ``--`` before requirements of ``install``, so each spec is re-checked
-        not to look like an option instead.
+        not to look like an option instead.  ``constraints`` is a file of ``name==version`` pins
+        (a dry run's plan, :meth:`core.preview.Preview.write_constraints`) the install keeps to.
         """
         args = ["install", *self._progress_options(), *self._index_options()]
         if upgrade:
@@ -99,8 +143,27 @@ class PipBackend:
             args.append("--force-reinstall")
         if no_deps:
             args.append("--no-deps")
+        if constraints is not None:
+            args += ["--constraint", check_path_argument(constraints, "constraints file")]
         args += checked_specs(specs)
         return pip_command(self.python, *args, description=description or f"Install {', '.join(specs)}")
+
+    def dry_run(self, specs: Sequence[str], *, upgrade: bool = False, reinstall: bool = False) -> Command | None:
+        """``pip install --dry-run --report - --quiet …``: what :meth:`install` would do, as JSON.
+
+        Same index and options as the install; ``--quiet`` keeps standard output to the report
+        alone (pip's warnings go to standard error).  None when this pip is older than 22.2 or
+        its version is unknown (:meth:`dry_run_unavailable` says why).
+        """
+        if not self.can_dry_run:
+            return None
+        args = ["install", "--dry-run", "--report", "-", "--quiet", "--progress-bar", "off", *self._index_options()]
+        if upgrade:
+            args.append("--upgrade")
+        if reinstall:
+            args.append("--force-reinstall")
+        args += checked_specs(specs)
+        return pip_command(self.python, *args, description=f"Work out what installing {', '.join(specs)} changes")
 
     def install_requirements(self, path: Path) -> Command:
         text = check_path_argument(path, "requirements file")
@@ -135,6 +198,15 @@ class PipBackend:
         if match is None:
             return None
         return int(match.group(1)), int(match.group(2))
+
+    @staticmethod
+    def parse_dry_run(stdout: str) -> Preview:
+        """The plan in a dry run's standard output (raises ``core.preview.ReportError`` if there is none).
+
+        Compare it with the installed set (:meth:`Preview.compared_with`) before asking it anything.
+        """
+        items, version = parse_report(stdout)
+        return Preview(tuple(items), installer_version=f"pip {version}".strip())
 
     @staticmethod
     def check_problems(stdout: str) -> list[str]:
