@@ -42,7 +42,8 @@ def start_change(window, change: str, target: Path, python: str):  # type: ignor
     if change == "upgrade":
         return window.package_actions.upgrade(list(UPGRADE_NAMES))  # the Installed tab's Upgrade
     if change == "install":
-        return window.package_actions.install_from_text(INSTALL_TEXT)  # the Install box + Enter
+        # As the Install box does, without the plan question (the driver kills the install itself).
+        return window.package_actions.install([INSTALL_TEXT], f"Installing {INSTALL_TEXT}")
     if change == "uninstall":
         return window.package_actions.uninstall(list(UNINSTALL_NAMES))  # after "uninstall anyway"
     if change == "create":

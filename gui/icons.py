@@ -55,6 +55,8 @@ ACTION_ICONS: tuple[str, ...] = (
     "load-requirements",
     "repair",
     "search",
+    "undo",
+    "history",
 )
 
 #: The sizes of the app icon, as shipped in ``resources/icons/app/venvdesk-<size>.png``.

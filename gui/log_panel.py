@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core import storage
 from core.errors import UserFacingError
@@ -38,9 +46,17 @@ class LogPanel(QWidget):
         )
         self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.log_view.file_problem.connect(self._file_problem)
+        full = QCheckBox("Full commands")
+        full.setObjectName("logFullCommandsCheck")
+        full.setToolTip(
+            "Show every command whole, with the options Venvdesk always passes (the log file always has them)"
+        )
+        full.toggled.connect(lambda on: setattr(self.log_view, "full_commands", on))
+        self.full_commands_check = full
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
         buttons.addWidget(self.file_label, 1)
+        buttons.addWidget(full)
         buttons.addWidget(copy_log)
         buttons.addWidget(save_log)
         layout = QVBoxLayout(self)

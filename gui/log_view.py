@@ -60,6 +60,8 @@ class LogView(QPlainTextEdit):
         super().__init__(parent)
         self.activity_log = activity_log or ActivityLog()
         self._file_problem_reported = False
+        # Whole command lines in the view (off: the step's title and "pip install x"; the file has them whole).
+        self.full_commands = False
         self._pending: deque[_Entry] = deque()
         self._pending_lines = 0
         self._pending_chars = 0
@@ -108,8 +110,12 @@ class LogView(QPlainTextEdit):
         self._write_file(f"── {title}")
 
     def command(self, command: Command) -> None:
+        """A step starts: its plain title and the short command (the whole one with ``full_commands``, and in the file)."""
         self._ensure_new_line()
-        self._add("command", f"$ {command.display()}\n")
+        if self.full_commands:
+            self._add("command", f"$ {command.display()}\n")
+        else:
+            self._add("command", f"▸ {command.description}: {command.display_brief()}\n")
         self._write_file(f"$ {command.display()}")
 
     def output(self, text: str, is_error: bool) -> None:

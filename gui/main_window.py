@@ -7,6 +7,8 @@ selection every view observes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
@@ -28,6 +30,7 @@ from gui import icons, theme
 from gui.activity import ActivityIndicator
 from gui.attention_bar import AttentionBar
 from gui.controllers import show_error
+from gui.controllers.changes import ChangesController
 from gui.controllers.creation import CreationController
 from gui.controllers.environments import EnvironmentController
 from gui.controllers.operations import OperationsController
@@ -41,6 +44,9 @@ from gui.message_bar import Level, MessageBar
 from gui.models.base import plain_tooltip
 from gui.packages_panel import PackagesPanel
 from gui.runner import ProcessRunner
+
+if TYPE_CHECKING:
+    from core.explain import Fix
 
 # Modules needed only after the window is up (discovery, the dialogs, HTTP, the pip cache, the
 # Find tab's search) are imported where they are used: importing them before the first paint made
@@ -78,6 +84,8 @@ class MainWindow(QMainWindow):
         self.recovery = RecoveryController(self.operations, self.current, self.message_bar, self.log_view, self)
         self.recovery.create_again_requested.connect(self.creation.create_again)
         self.recovery.recovered.connect(lambda _path: self.environment_actions.refresh())
+        self.changes = ChangesController(self.operations, self.current, self.message_bar, self.log_view, self)
+        self._wire_fixes()
         self.activity = ActivityIndicator(self.runner, self.log_view, self)
         self._build_app_actions()
         self._build_ui()
@@ -92,6 +100,39 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self._start_background_work)
 
     # -- building ----------------------------------------------------------------------------
+
+    def _wire_fixes(self) -> None:
+        """What the fix buttons of an explained failure do: each goes to the controller that owns the verb."""
+        changes = self.changes
+        changes.fix_handlers.update(
+            {
+                "install": lambda fix: self.package_actions.install(
+                    list(fix.specs), f"Installing {', '.join(fix.specs)}", preview=True
+                ),
+                "new_environment": lambda fix: self.creation.new_environment(python_versions=tuple(fix.python_versions)),
+                "settings": self._settings_fix,
+                "repair": lambda _fix: self.recovery.repair(),
+            }
+        )
+        changes.interpreters = lambda: [
+            (interpreter.version_text, interpreter.path) for interpreter in self.creation.interpreters if interpreter.can_create_venv
+        ]
+        changes.close_names = self._close_names
+
+    def _settings_fix(self, fix: Fix) -> None:
+        """Open Settings at the field the explanation named (the index, or the proxy)."""
+        dialog = self.open_settings()
+        field = getattr(dialog, "proxy_edit" if fix.text == "proxy" else "index_edit", None)
+        if field is not None:
+            field.setFocus()
+            field.selectAll()
+
+    def _close_names(self, name: str) -> list[tuple[str, int | None]]:
+        """Existing projects spelled like ``name``, with their download ranks (called off the UI thread)."""
+        from gui.controllers.changes import snapshot_search_index
+
+        index = self.search_panel.search_index or snapshot_search_index()
+        return [(result.name, result.rank) for result in index.search(name, limit=8)]
 
     def _build_app_actions(self) -> None:
         keys = QKeySequence.StandardKey
@@ -124,6 +165,9 @@ class MainWindow(QMainWindow):
         app_menu.addAction(self.quit_action)
         bar.addMenu(self.environments_panel.menu).setText("&Environment")
         packages_menu = bar.addMenu("&Packages")
+        packages_menu.addAction(self.changes.undo_action)
+        packages_menu.addAction(self.changes.history_action)
+        packages_menu.addSeparator()
         packages_menu.addAction(self.package_actions.save_requirements_action)
         packages_menu.addAction(self.package_actions.install_requirements_action)
         help_menu = bar.addMenu("&Help")
@@ -152,6 +196,7 @@ class MainWindow(QMainWindow):
             lambda: [entry.environment for entry in environments.model.entries() if entry.health.ok],
         )
         self.search_panel.install_requested.connect(self.package_actions.install_release)
+        self.package_actions.choose_version_requested.connect(self._choose_version)
         self.package_tabs = QTabWidget()
         self.package_tabs.setObjectName("packageTabs")
         self.package_tabs.addTab(self.packages_panel, "Installed")
@@ -212,10 +257,11 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> QWidget:
         from gui.dialogs.settings import SettingsDialog
 
-        dialog = SettingsDialog(self.settings.index_url, self)
+        dialog = SettingsDialog(self.settings.index_url, self, proxy=self.settings.proxy)
 
         def save() -> None:
             self.settings.index_url = dialog.index_url()
+            self.settings.proxy = dialog.proxy()
             try:
                 self.settings.save()
             except OSError as exc:
@@ -245,6 +291,10 @@ class MainWindow(QMainWindow):
             if self.search_panel.search_index is None:
                 self.search_panel.load_index()  # the first time only: a download or a cache read
             self.search_panel.search_edit.setFocus()
+
+    def _choose_version(self, name: str) -> None:
+        self.show_search()
+        self.search_panel.show_details(name)
 
     def show_search(self) -> None:
         self.package_tabs.setCurrentWidget(self.search_panel)

@@ -23,6 +23,9 @@ from core.commands import Command, child_environment, redact
 from core.operations import Operation, Outcome, Status
 
 TAIL_LINES = 25
+# The lines of the step that ended, kept for explaining a failure (pip's error block, a compiler's
+# "fatal error" far above pip's last line); each line at most TAIL_LINE_CHARS.
+TRANSCRIPT_LINES = 20_000
 CANCEL_GRACE_MS = 3000
 # What one runaway program can make Venvdesk hold in memory.
 TAIL_LINE_CHARS = 1_000  # each of the last lines kept for the failure's details
@@ -40,6 +43,7 @@ class _Running:
         self.cancel_requested = False
         self.kill_timer: QTimer | None = None
         self.tail: deque[str] = deque(maxlen=TAIL_LINES)
+        self.transcript: deque[str] = deque(maxlen=TRANSCRIPT_LINES)
         self.decoders = {
             stream: codecs.getincrementaldecoder("utf-8")(errors="replace") for stream in ("out", "err")
         }
@@ -186,6 +190,7 @@ class ProcessRunner(QObject):
         if self._closing:
             self._finish(running, Status.CANCELLED, command, reason="Venvdesk is closing")
             return
+        running.transcript.clear()  # an outcome explains the step it ended in
         self.step_started.emit(running.operation, command)
         program = _resolve_program(command.program)
         if program is None:
@@ -287,6 +292,11 @@ class ProcessRunner(QObject):
     @staticmethod
     def _keep_tail(running: _Running, lines: list[str]) -> None:
         """Remember the last non-blank lines (each at most TAIL_LINE_CHARS, secrets hidden before the cut)."""
+        if len(lines) > TRANSCRIPT_LINES:
+            lines = lines[-TRANSCRIPT_LINES:]
+        running.transcript.extend(
+            line if len(line) <= TAIL_LINE_CHARS else f"{redact(line)[:TAIL_LINE_CHARS]}…" for line in lines
+        )
         kept: list[str] = []
         for line in reversed(lines):
             if not line.strip():
@@ -374,6 +384,7 @@ class ProcessRunner(QObject):
                 tuple(running.warnings),
                 "".join(running.captured),
                 stdout_cut=running.captured_cut,
+                output=tuple(running.transcript),
             )
         )
         queue = self._queues.get(key)

@@ -88,6 +88,7 @@ def test_create_environment_with_chosen_interpreter(qtbot, open_window, seeded_p
     assert combo.currentText() == chosen.label
     assert dialog.create_button.isEnabled()
 
+    window.log_panel.full_commands_check.setChecked(True)  # whole command lines in the view, as in the file
     with qtbot.waitSignal(window.creation.creation_finished, timeout=CREATE_TIMEOUT) as finished:
         click(qtbot, dialog.create_button)
         assert window.progress_bar.isVisible() and window.cancel_button.isVisible()

@@ -203,7 +203,7 @@ def test_headings_and_outcomes_come_after_the_output_queued_before_them(log_view
     lines = log_view.toPlainText().splitlines()
     assert lines[0].startswith("── Installing tinyapp · ")
     assert lines[1:] == [
-        "$ /env/bin/python -m pip install tinyapp",
+        "▸ Install: /env/bin/python -m pip install tinyapp",
         "Collecting tinyapp",
         "no line break at the end",
         "✗ Installing tinyapp: failed (exit code 1).",
@@ -212,6 +212,20 @@ def test_headings_and_outcomes_come_after_the_output_queued_before_them(log_view
     ]
     written = log_file_text(log_view.activity_log)
     assert written.index("Collecting tinyapp") < written.index("✗ Installing tinyapp") < written.index("After the outcome")
+    assert "$ /env/bin/python -m pip install tinyapp" in written  # the file keeps every command whole
+
+
+def test_the_log_shows_pip_commands_without_the_options_always_passed(log_view):
+    from core.backends.pip import pip_command
+
+    command = pip_command("/env/bin/python", "install", "--progress-bar", "raw", "requests", description="Install requests")
+    log_view.command(command)
+    shown = log_view.toPlainText()
+    assert shown.strip() == "▸ Install requests: pip install requests"
+    log_view.full_commands = True  # the "Full commands" box
+    log_view.command(command)
+    assert "$ /env/bin/python -m pip --disable-pip-version-check --no-input --no-color install --progress-bar raw requests" in log_view.toPlainText()
+    assert "--disable-pip-version-check" in log_file_text(log_view.activity_log)
 
 
 def test_a_flood_faster_than_the_view_is_summed_up_on_screen_and_whole_in_the_file(qtbot, log_view):

@@ -101,9 +101,14 @@ def main(argv: list[str]) -> int:
     blob = base64.b64encode(os.urandom(900_000)).decode("ascii")
     big = build_wheel(scratch / "big", "bigdata", "1.0", summary="A large package (to watch the progress bar).",
                       modules={"bigdata/__init__.py": f"BLOB = {blob!r}\n"})
+    from tests.support.local_index import PackageSpec
     from tests.test_gui_search import SEARCH_PACKAGES
 
-    index_root = build_index(scratch / "index", packages=SEARCH_PACKAGES, extra_wheels=[*wheels, big])
+    extra_packages = (
+        # Installing it upgrades tinyutil, which is already there: the install plan asks first.
+        PackageSpec("tinyplus", "1.0", requires=("tinyutil>=1.1",), summary="More tiny things."),
+    )
+    index_root = build_index(scratch / "index", packages=(*SEARCH_PACKAGES, *extra_packages), extra_wheels=[*wheels, big])
     server = LocalIndexServer(index_root).__enter__()
     os.environ["PIP_INDEX_URL"] = server.simple_url
     os.environ["PIP_CONFIG_FILE"] = os.devnull
@@ -163,6 +168,39 @@ def main(argv: list[str]) -> int:
     if box is not None:
         shoot(box, "09-uninstall-warning.png")
         box.reject()
+
+    # 4b. A misspelt name: the failure explained, with its fix as a button.
+    settle(1500)  # the import check after bigdata's install
+    panel.install_edit.setText("reqeusts")
+    panel.install_button.click()
+    for _ in range(200):
+        settle(100)
+        if "reqeusts" in window.message_bar.text():
+            break
+    settle()
+    shoot(window, "12-failure-explained.png")
+    # The plan before an install that changes an installed package.
+    panel.install_edit.setText("tinyplus")
+    panel.install_button.click()
+    for _ in range(100):
+        settle(100)
+        if window.package_actions.install_plan_box is not None and window.package_actions.install_plan_box.isVisible():
+            break
+    box = window.package_actions.install_plan_box
+    if box is not None:
+        shoot(box, "13-install-plan.png")
+        next(b for b in box.buttons() if b.text() == "Install").click()
+        for _ in range(200):
+            settle(100)
+            if "done" in window.message_bar.text() and "tinyplus" in window.message_bar.text():
+                break
+        settle(1500)
+        shoot(window, "14-installed-with-undo.png")
+    window.changes.show_history()
+    settle()
+    if window.changes.history_dialog is not None:
+        shoot(window.changes.history_dialog, "15-history.png")
+        window.changes.history_dialog.reject()
 
     # 5. Find packages: results for a misspelled query, the details of one, a version chosen.
     window.show_search()

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from core.commands import Command
 from core.environments import Environment
 from core.packages import InstalledPackage
-from core.preview import Preview
+
+if TYPE_CHECKING:
+    from core.preview import Preview
 
 
 class InstallerBackend(Protocol):

@@ -16,12 +16,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.commands import Command, check_path_argument
 from core.environments import Environment, version_tuple
 from core.errors import InvalidInput
 from core.packages import InstalledPackage, installed_version
-from core.preview import Preview, parse_report
+
+if TYPE_CHECKING:
+    from core.preview import Preview
 
 PIP_BASE_OPTIONS = ("--disable-pip-version-check", "--no-input", "--no-color")
 PIP_ENVIRONMENT = {"PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8"}
@@ -205,6 +208,8 @@ class PipBackend:
 
         Compare it with the installed set (:meth:`Preview.compared_with`) before asking it anything.
         """
+        from core.preview import Preview, parse_report  # only after a dry run: not at start-up
+
         items, version = parse_report(stdout)
         return Preview(tuple(items), installer_version=f"pip {version}".strip())
 

@@ -66,7 +66,7 @@ class CreationController(QObject):
         self.new_action.setObjectName("newEnvironmentAction")
         icons.set_action_icon(self.new_action, "new-environment")
         self.new_action.setShortcut(QKeySequence.StandardKey.New)
-        self.new_action.triggered.connect(self.new_environment)
+        self.new_action.triggered.connect(lambda _checked=False: self.new_environment())
         window.addAction(self.new_action)
         operations.ended.connect(self._ended)
 
@@ -120,12 +120,21 @@ class CreationController(QObject):
 
     # -- creating ----------------------------------------------------------------------------
 
-    def new_environment(self) -> NewEnvironmentDialog:
+    def new_environment(self, python_versions: tuple[str, ...] = ()) -> NewEnvironmentDialog:
+        """Open the New environment dialog; ``python_versions`` (as "3.12") preselects a Python that fits."""
         from gui.dialogs.new_environment import NewEnvironmentDialog
 
         location = self.settings.last_location or str(storage.default_environments_dir())
         dialog = NewEnvironmentDialog(Path(location), self.window)
         dialog.set_interpreters(self.interpreters, loading=self.interpreters_loading)
+        for wanted in python_versions:
+            fitting = [
+                interpreter for interpreter in self.interpreters
+                if interpreter.can_create_venv and (wanted in (interpreter.path, interpreter.version_text)
+                                                    or interpreter.version_text.startswith(wanted + "."))
+            ]
+            if fitting and dialog.select_interpreter(fitting[0].path):
+                break
         dialog.accepted.connect(lambda: self.create_environment(dialog.request()))
         dialog.finished.connect(lambda _result: setattr(self, "new_environment_dialog", None))
         self.new_environment_dialog = dialog

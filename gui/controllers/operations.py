@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -34,6 +35,7 @@ from core.journal import (
     package_set,
 )
 from core.operations import (
+    CheckImports,
     CheckPackages,
     CreateEnvironment,
     InstallPackages,
@@ -41,6 +43,7 @@ from core.operations import (
     Intent,
     Operation,
     Outcome,
+    PreviewInstall,
     RepairEnvironment,
     RestorePackageSet,
     Status,
@@ -59,6 +62,23 @@ from gui.runner import ProcessRunner
 from gui.workers import run_in_background
 
 WAIT_POLL_MS = 2000
+
+
+@dataclass(frozen=True)
+class ChangeReport:
+    """How a change ended, and the environment read again after it."""
+
+    outcome: Outcome
+    # The package set before the change (None when it was not recorded: the journal could not be read).
+    before: dict[str, tuple[str, str]] | None
+    after: dict[str, tuple[str, str]]
+    integrity: Integrity
+    # Requirements the installer said were done but are not installed.
+    missing: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return self.outcome.operation.key
 
 
 def journal_kind(intent: Intent) -> str:
@@ -82,6 +102,10 @@ class OperationsController(QObject):
     queue_changed = Signal(str)  # environment path whose queue changed
     checks_finished = Signal(str)  # environment path: the half-installed scan after a change is shown
     interrupted_found = Signal(object)  # JournalEntry left by a run of the app that stopped mid-change
+    # A change that started (intent changes packages) — a stale message about earlier work goes.
+    change_started = Signal(object)  # Operation
+    # A change ended and the environment was read again: ChangeReport (what changed, how it ended).
+    change_reported = Signal(object)
 
     def __init__(
         self,
@@ -100,6 +124,7 @@ class OperationsController(QObject):
         self.log_view = log_view
         self.journal = Journal()
         self._journaled: dict[int, JournalEntry] = {}  # operation id -> its entry
+        self._before: dict[int, dict[str, tuple[str, str]]] = {}  # operation id -> package set before it
         self._waiting: dict[str, JournalEntry] = {}  # environments another process is changing
         self._wait_timer = QTimer(self)
         self._wait_timer.setInterval(WAIT_POLL_MS)
@@ -109,8 +134,15 @@ class OperationsController(QObject):
         runner.process_started.connect(self._process_started)
         runner.queued.connect(self._queued)
         runner.step_started.connect(lambda _op, command: log_view.command(command))
-        runner.output.connect(lambda _op, text, is_error: log_view.output(text, is_error))
+        runner.output.connect(self._output)
         runner.finished.connect(self._finished)
+
+    def _output(self, operation: Operation, text: str, is_error: bool) -> None:
+        # A dry run's JSON report and the import check's result lines are data for the app, not
+        # reading for the person: the Log shows what those steps print on their error stream only.
+        if not is_error and isinstance(operation.intent, (PreviewInstall, CheckImports)):
+            return
+        self.log_view.output(text, is_error)
 
     # -- submitting --------------------------------------------------------------------------
 
@@ -118,7 +150,7 @@ class OperationsController(QObject):
         """The installer backend for ``environment``, told what is installed there and which index to use."""
         if installed is None:
             installed = self._installed(environment)
-        return backend_for(environment, installed, index_url=self.settings.index_url)
+        return backend_for(environment, installed, index_url=self.settings.index_url, proxy=self.settings.proxy)
 
     def _check_command(self, environment: Environment) -> tuple[Command, Callable[[str], list[str]]]:
         backend = self.backend(environment)
@@ -151,6 +183,8 @@ class OperationsController(QObject):
         self.log_view.begin_section(operation.title)
         self._write_journal(operation)
         self.queue_changed.emit(operation.key)
+        if changes_packages(operation.intent):
+            self.change_started.emit(operation)
 
     # -- the journal: what survives a crash ---------------------------------------------------
 
@@ -167,6 +201,7 @@ class OperationsController(QObject):
         if not kind:
             return
         if isinstance(intent, CreateEnvironment):
+            self._before[operation.id] = {}
             entry = JournalEntry(
                 operation.key, kind, operation.title, interpreter=intent.interpreter,
                 options={
@@ -183,10 +218,12 @@ class OperationsController(QObject):
             elif isinstance(intent, RestorePackageSet):
                 specs = intent.install + intent.uninstall
             options = {"upgrade": intent.upgrade, "reinstall": intent.reinstall} if isinstance(intent, InstallPackages) else {}
+            before = package_set(self._installed(Environment.load(operation.key)))
+            self._before[operation.id] = before
             entry = JournalEntry(
                 operation.key, kind, operation.title, specs=specs,
                 requirements_file=str(intent.path) if isinstance(intent, InstallRequirements) else "",
-                before=package_set(self._installed(Environment.load(operation.key))), options=options,
+                before=before, options=options,
             )
         try:
             self._journaled[operation.id] = self.journal.begin(entry)
@@ -273,23 +310,19 @@ class OperationsController(QObject):
         elif changes_packages(intent) and not (isinstance(intent, CreateEnvironment) and not outcome.ok):
             # A creation that did not finish has no environment to check: its controller tidies up.
             self._change_finished(outcome)
+        self._before.pop(operation.id, None)
         self.current.operation_ended(operation.key)
         self.ended.emit(outcome)
 
     def _change_finished(self, outcome: Outcome) -> None:
         operation = outcome.operation
         key = operation.key
+        before = self._before.get(operation.id)
         if outcome.interrupted:
             # What it was installing: the only safe names for Repair to reinstall later.
             self.current.note_interrupted(key, reinstallable_specs(operation.intent))
         elif outcome.ok:
             self.current.clear_interrupted(key)
-        if outcome.status is Status.FAILED:
-            self.message_bar.show_message(
-                f"{operation.title} did not work. The log shows pip's explanation.", Level.ERROR, outcome.detail()
-            )
-        elif outcome.status is Status.FAILED_TO_START:
-            self.message_bar.show_message(str(outcome), Level.ERROR, outcome.detail())
         if self.runner.closing:
             return  # nothing follows work that shutdown stopped
         environment = Environment.load(key)
@@ -301,21 +334,16 @@ class OperationsController(QObject):
             self.submit(plans.check(environment, self.backend(environment)))
         site_packages = environment.site_packages()
 
-        def scan() -> tuple[Integrity, list[str]]:
+        def scan() -> ChangeReport:
             integrity = check_integrity(site_packages, deep=not outcome.ok)
-            missing = unfulfilled(operation.intent, installed_packages(site_packages)) if outcome.ok else []
-            return integrity, missing
+            installed = installed_packages(site_packages)
+            missing = unfulfilled(operation.intent, installed) if outcome.ok else []
+            return ChangeReport(outcome, before, package_set(installed), integrity, tuple(missing))
 
-        def scanned(result: tuple[Integrity, list[str]]) -> None:
-            integrity, missing = result
-            if missing:
-                self.message_bar.show_message(
-                    f"{operation.title}: the installer said it was done, but {'; '.join(missing)}."
-                    " Nothing else was changed; try again, and if it keeps happening, look at the Log.",
-                    Level.WARNING,
-                    outcome.detail(),
-                )
-            self.show_integrity(key, integrity, outcome)
+        def scanned(report: ChangeReport) -> None:
+            self.current.set_integrity(key, report.integrity)
+            self.change_reported.emit(report)
+            self.checks_finished.emit(key)
 
         def failed(exc: BaseException, formatted: str) -> None:
             self.show_error(UserFacingError("Venvdesk could not check for half-installed files.", str(exc), detail=formatted))
@@ -323,28 +351,9 @@ class OperationsController(QObject):
 
         run_in_background(scan, scanned, failed, context=self)
 
-    def show_integrity(self, key: str, integrity: Integrity, outcome: Outcome | None = None) -> None:
-        """Show the half-installed scan of ``key``; after an interruption, say what it left behind."""
+    def show_integrity(self, key: str, integrity: Integrity) -> None:
+        """Show a half-installed scan of ``key`` made outside the ending of a change (Repair's bar follows it)."""
         self.current.set_integrity(key, integrity)
-        repaired = outcome is not None and outcome.ok and isinstance(outcome.intent, RepairEnvironment)
-        if key == self.current.key and repaired and integrity.clean:
-            self.message_bar.show_message(
-                "Repair is done. The environment was checked again: nothing is half-installed.", Level.SUCCESS
-            )
-        if key == self.current.key and outcome is not None and outcome.interrupted:
-            title = outcome.operation.title
-            if integrity.clean:
-                stopped = "cancelled" if outcome.status is Status.CANCELLED else "stopped"
-                self.message_bar.show_message(
-                    f"{title} was {stopped}. The environment was checked: no half-installed files were left.",
-                    Level.INFO,
-                )
-            else:
-                self.message_bar.show_message(
-                    f"{title} was interrupted and left half-installed files. Use Repair to fix them.",
-                    Level.WARNING,
-                    outcome.detail(),
-                )
         self.checks_finished.emit(key)
 
     def _check_finished(self, outcome: Outcome) -> None:

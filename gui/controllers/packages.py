@@ -9,7 +9,9 @@ writing a requirements file after ``pip freeze``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,10 +20,18 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from core import plans
+from core.backends import InstallerBackend
 from core.environments import Environment
 from core.errors import InvalidInput, UserFacingError
 from core.names import canonical_name
-from core.operations import Operation, Outcome, SaveRequirements
+from core.operations import (
+    InstallPackages,
+    Operation,
+    Outcome,
+    PreviewInstall,
+    SaveRequirements,
+    Status,
+)
 from core.packages import InstalledPackage
 from gui import icons
 from gui.controllers import show_error
@@ -37,9 +47,23 @@ if TYPE_CHECKING:
     from core.requirements import CheckedRequirements
 
 
+# What a fresh environment holds besides its Python: an install cannot change anything a person chose.
+_INSTALLER_PACKAGES = frozenset({"pip", "setuptools", "wheel"})
+
+
+@dataclass
+class _Precheck:
+    """An install waiting for the check of its pinned releases (``warnings`` None until it is back)."""
+
+    operation: Operation
+    backend: InstallerBackend
+    warnings: list[tuple[str, str]] | None
+
+
 class PackageController(QObject):
     requirements_saved = Signal(str)  # file path
     requirements_read = Signal(str)  # file path: checked (and either refused, asked about, or submitted)
+    choose_version_requested = Signal(str)  # project name: show its releases (Find packages)
 
     def __init__(
         self,
@@ -59,6 +83,10 @@ class PackageController(QObject):
         self.uninstall_warning_box: QMessageBox | None = None
         self.requirements_options_box: QMessageBox | None = None
         self.overwrite_box: QMessageBox | None = None
+        self.install_plan_box: QMessageBox | None = None
+        self.old_release_box: QMessageBox | None = None
+        self._prechecks: list[_Precheck] = []  # installs waiting for the pinned-release check, in order
+        self._previews: dict[int, tuple[Operation, str]] = {}  # dry run id -> (the install it is for, environment)
 
         self.requirements_menu = QMenu(parent_widget)
         self.save_requirements_action = self._action(
@@ -121,19 +149,147 @@ class PackageController(QObject):
         if self.panel is not None:
             self.panel.install_edit.clear()
         spec = str(requirement)
-        return self.install([spec], f"Installing {spec}")
+        return self.install([spec], f"Installing {spec}", preview=True)
 
     def install(
-        self, specs: Sequence[str], title: str, *, upgrade: bool = False, reinstall: bool = False, description: str = ""
+        self,
+        specs: Sequence[str],
+        title: str,
+        *,
+        upgrade: bool = False,
+        reinstall: bool = False,
+        description: str = "",
+        preview: bool = False,
     ) -> Operation | None:
+        """Install ``specs``.  With ``preview`` (what the person asks for in the window), first warn about a
+        pinned release older than this Python and, where the install could change installed packages,
+        show the backend's plan and ask.
+
+        Returns the operation submitted now: the install, the dry run that comes before it, or None
+        while the pinned-release check runs.
+        """
         environment = self._environment()
         if environment is None or not specs:
             return None
         backend = self.operations.backend(environment)
-        return self.operations.submit(
-            plans.install(
-                environment, backend, specs, title=title, upgrade=upgrade, reinstall=reinstall, description=description
+        operation = plans.install(
+            environment, backend, specs, title=title, upgrade=upgrade, reinstall=reinstall, description=description
+        )
+        return self._submit_previewed(operation, backend, preview=preview)
+
+    def _submit_previewed(self, operation: Operation, backend: InstallerBackend, *, preview: bool = True) -> Operation | None:
+        """Submit an install: first a warning for a pinned release older than this Python, then the backend's
+        dry run where it could change packages already installed (each asks only when it has something to say).
+
+        Returns the operation submitted now (None while a question waits).
+        """
+        intent = operation.intent
+        if not preview or not isinstance(intent, InstallPackages):
+            return self.operations.submit(operation)
+        pinned = [spec for spec in intent.specs if "==" in spec]
+        if not pinned and not self._prechecks:
+            return self._dry_run_then_install(operation, backend)
+        # Installs leave this stage in the order they were asked for, whichever check returns first.
+        precheck = _Precheck(operation, backend, None if pinned else [])
+        self._prechecks.append(precheck)
+        if not pinned:
+            self._drain_prechecks()
+            return None
+        from core.compatibility import pinned_release_warning
+        from core.environments import version_tuple
+
+        index_url = self.current.index_url()
+        python_version = version_tuple(Environment.load(operation.key).version)
+
+        def warn() -> list[tuple[str, str]]:
+            found = [(spec, pinned_release_warning(index_url, spec, python_version, timeout=10.0)) for spec in pinned]
+            return [(spec, text) for spec, text in found if text]
+
+        def warned(warnings: list[tuple[str, str]]) -> None:
+            precheck.warnings = warnings
+            self._drain_prechecks()
+
+        def failed(exc: BaseException, formatted: str) -> None:
+            self.log_view.note(f"Could not check how old the pinned release is ({exc}); installing it as asked.")
+            precheck.warnings = []
+            self._drain_prechecks()
+
+        run_in_background(warn, warned, failed, context=self)
+        return None
+
+    def _drain_prechecks(self) -> None:
+        while self._prechecks and self._prechecks[0].warnings is not None:
+            precheck = self._prechecks.pop(0)
+            operation, backend = precheck.operation, precheck.backend
+            if not precheck.warnings:
+                self._dry_run_then_install(operation, backend)
+                continue
+            spec, text = precheck.warnings[0]
+            name = spec.split("==", 1)[0].strip()
+            self.old_release_box = confirmations.old_release(
+                self.parent_widget,
+                text,
+                on_install=functools.partial(self._dry_run_then_install, operation, backend),
+                on_choose=functools.partial(self.choose_version_requested.emit, name),
             )
+
+    def _dry_run_then_install(self, operation: Operation, backend: InstallerBackend) -> Operation | None:
+        intent = operation.intent
+        assert isinstance(intent, InstallPackages)
+        if not self._worth_previewing():
+            return self.operations.submit(operation)
+        dry_run = backend.dry_run(intent.specs, upgrade=intent.upgrade, reinstall=intent.reinstall)
+        what = operation.title[:1].lower() + operation.title[1:]
+        if dry_run is None:
+            self.log_view.note(f"No preview of what {what} changes: {backend.dry_run_unavailable()}")
+            return self.operations.submit(operation)
+        check = Operation(
+            operation.key,
+            f"Checking what {what} would change",
+            [dry_run],
+            PreviewInstall(intent.specs, intent.upgrade, intent.reinstall),
+            capture_output=True,
+        )
+        self._previews[check.id] = (operation, operation.key)
+        return self.operations.submit(check)
+
+    def _worth_previewing(self) -> bool:
+        """An environment with nothing but the installer's own packages has nothing an install could change."""
+        return any(package.key not in _INSTALLER_PACKAGES for package in self.current.packages)
+
+    def _previewed(self, outcome: Outcome) -> None:
+        operation, key = self._previews.pop(outcome.operation.id)
+        if outcome.status is Status.CANCELLED:
+            return
+        if not outcome.ok:
+            # The install would fail the same way: run it, so the failure is explained like any other.
+            self.operations.submit(operation)
+            return
+        environment = Environment.load(key)
+        backend = self.operations.backend(environment, self.current.packages if key == self.current.key else None)
+        try:
+            plan = backend.parse_dry_run(outcome.stdout)
+        except ValueError as exc:
+            self.log_view.note(f"The installer's plan could not be read ({exc}); installing without a preview.")
+            self.operations.submit(operation)
+            return
+        from core.journal import package_set
+
+        installed = package_set(self.current.packages) if key == self.current.key else {}
+        plan = plan.compared_with(installed)
+        site_packages = environment.site_packages()
+        if site_packages is not None:
+            plan = plan.with_free_space(site_packages)
+        self.log_view.note(plan.describe())
+        # What the person asked for changing is the request itself; others changing, a build from
+        # source, or a download that does not fit is news.
+        if not (
+            [item for item in plan.changes_installed() if not item.requested] or plan.from_source() or plan.too_big()
+        ):
+            self.operations.submit(operation)
+            return
+        self.install_plan_box = confirmations.install_plan(
+            self.parent_widget, operation.title, plan.describe(), on_install=lambda: self.operations.submit(operation)
         )
 
     def install_release(self, name: str, version: str) -> Operation | None:
@@ -142,12 +298,11 @@ class PackageController(QObject):
         if environment is None:
             return None
         installed = self.current.installed_version(canonical_name(name))
-        return self.operations.submit(
-            plans.install_release(environment, self.operations.backend(environment), name, version, installed=installed)
-        )
+        backend = self.operations.backend(environment)
+        return self._submit_previewed(plans.install_release(environment, backend, name, version, installed=installed), backend)
 
     def upgrade(self, names: list[str]) -> Operation | None:
-        return self.install(names, f"Upgrading {', '.join(names)}", upgrade=True)
+        return self.install(names, f"Upgrading {', '.join(names)}", upgrade=True, preview=True)
 
     def uninstall_chosen(self, chosen: list[InstalledPackage]) -> None:
         """Uninstall, after asking when other installed packages need some of them."""
@@ -272,7 +427,9 @@ class PackageController(QObject):
     # -- outcomes that are this controller's to finish ---------------------------------------
 
     def _ended(self, outcome: Outcome) -> None:
-        if isinstance(outcome.intent, SaveRequirements):
+        if outcome.operation.id in self._previews:
+            self._previewed(outcome)
+        elif isinstance(outcome.intent, SaveRequirements):
             self._requirements_listed(outcome, outcome.intent)
 
     def _requirements_listed(self, outcome: Outcome, intent: SaveRequirements) -> None:

@@ -156,3 +156,50 @@ def quit_while_busy(parent: QWidget, titles: Sequence[str], *, on_stop: Callable
     stop.setObjectName("stopAndQuitButton")
     box.addButton("Keep working", QMessageBox.ButtonRole.RejectRole)
     return _on(box, {stop: on_stop})
+
+
+def install_plan(
+    parent: QWidget,
+    title: str,
+    plan: str,
+    *,
+    on_install: Callable[[], object],
+    alternative: tuple[str, Callable[[], object]] | None = None,
+) -> QMessageBox:
+    """Before an install that changes what is already installed: say what it will do, and ask."""
+    box = _box(
+        parent,
+        "installPlanBox",
+        QMessageBox.Icon.Question,
+        "Change installed packages?",
+        f"{title} will change packages that are already installed.",
+        plan + "\n\nUndo (in the Packages menu) can put them back afterwards.",
+    )
+    install = box.addButton("Install", QMessageBox.ButtonRole.AcceptRole)
+    answers: dict[QAbstractButton, Callable[[], object]] = {install: on_install}
+    if alternative is not None:
+        other = box.addButton(button_text(alternative[0]), QMessageBox.ButtonRole.ActionRole)
+        answers[other] = alternative[1]
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(install)
+    return _on(box, answers)
+
+
+def old_release(
+    parent: QWidget, warning: str, *, on_install: Callable[[], object], on_choose: Callable[[], object]
+) -> QMessageBox:
+    """A pinned release older than the environment's Python: install anyway, or choose a newer one."""
+    box = _box(
+        parent,
+        "oldReleaseBox",
+        QMessageBox.Icon.Warning,
+        "An old release",
+        warning,
+        "Releases made before a Python version often cannot be imported on it. A newer release of the same"
+        " package usually works the same way.",
+    )
+    install = box.addButton("Install anyway", QMessageBox.ButtonRole.AcceptRole)
+    choose = box.addButton("Choose a newer version", QMessageBox.ButtonRole.ActionRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(choose)
+    return _on(box, {install: on_install, choose: on_choose})

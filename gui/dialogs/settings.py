@@ -33,8 +33,25 @@ def index_url_problem(text: str) -> str:
     return ""
 
 
+def proxy_problem(text: str) -> str:
+    """Why ``text`` cannot be used as a proxy address ("" when it can, or when it is empty)."""
+    text = text.strip()
+    if not text:
+        return ""
+    parts = urlsplit(text if "://" in text else f"http://{text}")
+    if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
+        return "Enter the proxy as host:port, for example proxy.example.com:3128 (or http://user:password@host:port)."
+    if any(c.isspace() for c in text):
+        return "The proxy address cannot contain spaces."
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return "The port after “:” must be a number."
+    return ""
+
+
 class SettingsDialog(QDialog):
-    def __init__(self, index_url: str, parent: QWidget | None = None) -> None:
+    def __init__(self, index_url: str, parent: QWidget | None = None, proxy: str = "") -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Settings")
@@ -54,8 +71,17 @@ class SettingsDialog(QDialog):
         self.error_label.setTextFormat(Qt.TextFormat.PlainText)
         theme.set_role(self.error_label, "error")
         self.error_label.setWordWrap(True)
+        self.proxy_edit = QLineEdit(proxy)
+        self.proxy_edit.setObjectName("proxyEdit")
+        self.proxy_edit.setAccessibleName("Proxy address")
+        self.proxy_edit.setPlaceholderText("none (or as pip and your system are configured)")
+        self.proxy_edit.setToolTip(
+            "Only if your network needs one to reach the internet: host:port, or http://user:password@host:port."
+            " pip is given it with --proxy."
+        )
         form = QFormLayout()
         form.addRow("Package &index:", self.index_edit)
+        form.addRow("&Proxy:", self.proxy_edit)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -65,13 +91,17 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
         self.index_edit.textChanged.connect(lambda _t: self._set_state())
+        self.proxy_edit.textChanged.connect(lambda _t: self._set_state())
         self._set_state()
 
     def _set_state(self) -> None:
-        problem = index_url_problem(self.index_edit.text())
+        problem = index_url_problem(self.index_edit.text()) or proxy_problem(self.proxy_edit.text())
         self.error_label.setText(problem)
         self.error_label.setVisible(bool(problem))
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not problem)
 
     def index_url(self) -> str:
         return self.index_edit.text().strip()
+
+    def proxy(self) -> str:
+        return self.proxy_edit.text().strip()
