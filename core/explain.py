@@ -2312,3 +2312,22 @@ def explain_import_failure(project: str, version: str, error: str, context: Cont
         project=project,
         requirement=requirement,
     )
+
+
+def newest_wheel_release(files: Sequence[Mapping[str, Any]], python_version: Sequence[int]) -> str:
+    """The newest final, not yanked release with a ready-made wheel for an environment of
+    *python_version* on this machine, among the index's *files* ("" when there is none).
+
+    What the install plan offers instead of building a source archive.
+    """
+    if len(python_version) < 2:
+        return ""
+    pair = (int(python_version[0]), int(python_version[1]))
+    python = ".".join(map(str, python_version[:3]))
+    ordered = sorted(_releases(files).values(), key=lambda r: _version_key(r.version), reverse=True)
+    for release in ordered:
+        if not _is_final(release.version) or release.yanked or not _fits_python(release, python):
+            continue
+        if any(_wheel_fits(wheel, pair) for wheel in release.wheels):
+            return release.version
+    return ""

@@ -906,3 +906,19 @@ def test_live_index_down_and_an_import_that_fails(make_venv, failing_index):
         failing_index.down = False
     refined = refine_error(explanation, fetched.value, live_context(failing_index, "lib"))
     assert (refined.cause, refined.kind) == (Cause.INDEX_UNREACHABLE, "http-error")
+
+
+def test_newest_wheel_release_skips_source_only_yanked_and_other_python_releases():
+    from core.explain import newest_wheel_release
+
+    files = [
+        {"filename": "pkg-3.0.tar.gz"},
+        {"filename": "pkg-2.5-py3-none-any.whl", "yanked": True},
+        {"filename": "pkg-2.4-py3-none-any.whl", "requires-python": ">=3.99"},
+        {"filename": "pkg-2.3-cp39-cp39-win_amd64.whl"},
+        {"filename": "pkg-2.2-py3-none-any.whl"},
+        {"filename": "pkg-2.2.tar.gz"},
+        {"filename": "pkg-2.1rc1-py3-none-any.whl"},
+    ]
+    assert newest_wheel_release(files, (3, 11, 7)) == "2.2"
+    assert newest_wheel_release(files[:1], (3, 11, 7)) == ""

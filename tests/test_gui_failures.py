@@ -299,3 +299,20 @@ def test_the_proxy_setting_is_checked_saved_and_given_to_pip(qtbot, make_main_wi
     backend = window.operations.backend(Environment.load(make_venv("p")), ())
     args = backend.install(["requests"]).args
     assert args[args.index("--proxy") + 1] == "proxy.example:3128"
+
+
+def test_the_plan_offers_a_ready_made_wheel_instead_of_a_build(qtbot, open_failing):
+    if setuptools_wheel() is None:
+        pytest.skip("no setuptools wheel in this machine's mirror")
+    window, target = open_failing()
+    install_typed(qtbot, window, "lib==1.0")  # something installed: the next install is previewed
+    qtbot.keyClicks(window.packages_panel.install_edit, "needspq==2.0")
+    click(qtbot, window.packages_panel.install_button)
+    qtbot.waitUntil(lambda: window.package_actions.install_plan_box is not None
+                    and window.package_actions.install_plan_box.isVisible(), timeout=PIP_TIMEOUT)
+    box = window.package_actions.install_plan_box
+    assert "built from source" in box.informativeText() and "C compiler" in box.informativeText()
+    instead = next(b for b in box.buttons() if b.text() == "Install needspq 1.0 instead")
+    with qtbot.waitSignal(window.changes.reported, timeout=PIP_TIMEOUT):
+        instead.click()
+    assert packages_of(target)["needspq"][1] == "1.0"

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from core import plans
 from core.backends import InstallerBackend
-from core.environments import Environment
+from core.environments import Environment, version_tuple
 from core.errors import InvalidInput, UserFacingError
 from core.names import canonical_name
 from core.operations import (
@@ -44,6 +44,7 @@ from gui.packages_panel import PackagesPanel
 from gui.workers import run_in_background
 
 if TYPE_CHECKING:
+    from core.preview import Preview
     from core.requirements import CheckedRequirements
 
 
@@ -58,6 +59,39 @@ class _Precheck:
     operation: Operation
     backend: InstallerBackend
     warnings: list[tuple[str, str]] | None
+
+
+def _with_sizes_and_wheels(
+    plan: Preview, index_url: str, python_version: tuple[int, ...]
+) -> tuple[Preview, dict[str, str]]:
+    """(Blocking: a worker.) The plan with download sizes from the index's file lists, and for
+    each requested package that would be built from source, a release with a ready-made wheel."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from core import pypi
+    from core.explain import newest_wheel_release
+    from core.preview import fill_sizes
+
+    names = sorted(
+        {item.name for item in plan.items if not item.direct and (item.size is None or item.builds_from_source)}
+    )
+
+    def files(name: str) -> list[dict[str, object]]:
+        try:
+            return pypi.project_files(index_url, name, timeout=5.0)
+        except (OSError, ValueError):
+            return []  # the size stays unknown; the install itself says what is wrong
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        found = dict(zip(names, pool.map(files, names)))
+    plan = fill_sizes(plan, found)
+    instead = {}
+    for item in plan.from_source():
+        if item.requested:
+            version = newest_wheel_release(found.get(item.name, []), python_version)
+            if version and version != item.version:
+                instead[item.name] = version
+    return plan, instead
 
 
 class PackageController(QObject):
@@ -280,6 +314,24 @@ class PackageController(QObject):
         site_packages = environment.site_packages()
         if site_packages is not None:
             plan = plan.with_free_space(site_packages)
+        index_url = self.current.index_url()
+        python_version = version_tuple(environment.version)
+
+        def sizes() -> tuple[Preview, dict[str, str]]:
+            return _with_sizes_and_wheels(plan, index_url, python_version)
+
+        def sized(result: tuple[Preview, dict[str, str]]) -> None:
+            self._decide(operation, *result)
+
+        def failed(exc: BaseException, _formatted: str) -> None:
+            self.log_view.note(f"The download sizes could not be looked up ({exc}).")
+            self._decide(operation, plan, {})
+
+        run_in_background(sizes, sized, failed, context=self)
+
+    def _decide(self, operation: Operation, plan: Preview, wheels_instead: dict[str, str]) -> None:
+        """Ask when the plan has news (other installed packages change, a build from source, a
+        download that does not fit); otherwise install straight away."""
         self.log_view.note(plan.describe())
         # What the person asked for changing is the request itself; others changing, a build from
         # source, or a download that does not fit is news.
@@ -288,8 +340,21 @@ class PackageController(QObject):
         ):
             self.operations.submit(operation)
             return
+        alternative = None
+        if wheels_instead:
+            name, version = next(iter(sorted(wheels_instead.items())))
+            alternative = (
+                f"Install {name} {version} instead",
+                lambda: self.install([f"{name}=={version}"], f"Installing {name}=={version}", preview=True),
+            )
         self.install_plan_box = confirmations.install_plan(
-            self.parent_widget, operation.title, plan.describe(), on_install=lambda: self.operations.submit(operation)
+            self.parent_widget,
+            operation.title,
+            plan.describe()
+            + (f" {alternative[0][:1].upper()}{alternative[0][1:]}: it has a ready-made wheel, so nothing needs building."
+               if alternative else ""),
+            on_install=lambda: self.operations.submit(operation),
+            alternative=alternative,
         )
 
     def install_release(self, name: str, version: str) -> Operation | None:
