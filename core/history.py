@@ -113,6 +113,12 @@ class Change:
     def changed(self) -> bool:
         return dict(self.before) != dict(self.after)
 
+    @property
+    def undoable(self) -> bool:
+        """It changed packages and did not create the environment (the set before a creation is an
+        environment that did not exist: going back to it would remove pip)."""
+        return self.changed and self.kind != "create"
+
     def describe(self) -> str:
         """What changed, in words ("numpy 2.1.0 was installed"; "nothing changed")."""
         return describe(self.before, self.after)

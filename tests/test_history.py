@@ -247,3 +247,12 @@ def test_undo_plan_reinstalls_what_went_or_changed_and_removes_what_came():
     now = {"python-dateutil": ("python-dateutil", "2.9.0"), "numpy": ("numpy", "2.1.0")}
     assert undo_plan(before, now) == (["python-dateutil==2.8.2", "six==1.16.0"], ["numpy"])
     assert undo_plan(before, before) == ([], [])
+
+
+def test_a_creation_is_not_undoable_but_a_change_is():
+    from core.history import Change
+
+    pip = {"pip": ("pip", "24.2")}
+    assert not Change.new(title="Creating “demo”", kind="create", before={}, after=pip).undoable
+    assert not Change.new(title="Installing x", kind="install", status="failed", before=pip, after=pip).undoable
+    assert Change.new(title="Installing x", kind="install", before=pip, after={**pip, "x": ("x", "1.0")}).undoable

@@ -122,8 +122,8 @@ class ChangesController(QObject):
     def _set_state(self) -> None:
         key = self.current.key
         last = self._last.get(key) if key else None
-        usable = self.current.usable
-        self.undo_action.setEnabled(bool(usable and last is not None and last.before != last.after))
+        usable = self.current.usable and undoable(last)
+        self.undo_action.setEnabled(usable)
         self.undo_action.setText(f"Undo “{last.title}”" if usable and last is not None else "Undo last change")
         self.history_action.setEnabled(bool(key))
 
@@ -255,8 +255,9 @@ class ChangesController(QObject):
         self.message_bar.show_message(text, level, detail, actions=actions, undo=self._undo_button(key, change))
 
     def _undo_button(self, key: str, change: Change | None) -> MessageAction | None:
-        if change is None or change.before == change.after:
+        if not undoable(change):
             return None
+        assert change is not None
         return MessageAction("Undo", lambda: self.restore(key, change), f"Put back what was installed before “{change.title}”")
 
     @staticmethod
@@ -462,7 +463,14 @@ class ChangesController(QObject):
         from core.explain import explain_import_failure
 
         assert isinstance(outcome.intent, CheckImports)
-        failures = [result for result in import_check.parse_import_results(outcome.stdout) if not result.ok]
+        results = import_check.parse_import_results(outcome.stdout)
+        unfinished = [result.module for result in results if not result.ok and (not result.finished or result.error_type == "Timeout")]
+        if unfinished:
+            # Slow or hanging on import is not "cannot be imported": say so in the Log only.
+            self.log_view.note(
+                f"The import check did not finish for {', '.join(unfinished)} (it took too long); the install itself is done."
+            )
+        failures = [result for result in results if not result.ok and result.module not in unfinished]
         if not failures:
             self.reported.emit(report)
             return
@@ -488,7 +496,7 @@ class ChangesController(QObject):
     def undo_last_change(self) -> Operation | None:
         key = self.current.key
         last = self._last.get(key)
-        if not key or last is None:
+        if not key or last is None or not undoable(last):
             return None
         return self.restore(key, last)
 
@@ -531,6 +539,10 @@ def _fix(kind: str, label: str) -> Fix:
     from core.explain import Fix
 
     return Fix(kind=kind, label=label)
+
+
+def undoable(change: Change | None) -> bool:
+    return change is not None and change.undoable
 
 
 def _canonical(name: str) -> str:

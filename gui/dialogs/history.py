@@ -111,7 +111,7 @@ class HistoryDialog(QDialog):
 
     def _set_state(self) -> None:
         chosen = self._chosen()
-        self.restore_button.setEnabled(chosen is not None and chosen.before != chosen.after)
+        self.restore_button.setEnabled(chosen is not None and chosen.undoable)
 
     def rows(self) -> list[list[str]]:
         """What the table shows, row by row (as the person reads it)."""
