@@ -242,21 +242,28 @@ class History:
         while a change of this app runs in the environment (its journal entry exists): the set
         is in the middle of changing.
         """
+        change = self.look(environment, now_set, when=when)
+        if change is None:
+            return None
+        self.record(environment, change)
+        return None if change.kind == BASELINE_KIND else change
+
+    def look(
+        self, environment: str | os.PathLike[str], now_set: PackageSet, *, when: float | None = None
+    ) -> Change | None:
+        """What :meth:`note_current` would record (an "outside" change, or the quiet first record),
+        without writing it: a caller that must first make sure no change of its own finished in
+        the meantime records it itself."""
         if Journal().entry(environment) is not None:
             return None
         newest = self._newest(environment, include_baseline=True)
         now = dict(now_set)
         moment = time.time() if when is None else when
         if newest is None:
-            self.record(
-                environment,
-                Change(moment, "first look", BASELINE_KIND, status=OUTSIDE, before=now, after=now),
-            )
-            return None
+            return Change(moment, "first look", BASELINE_KIND, status=OUTSIDE, before=now, after=now)
         if dict(newest.after) == now:
             return None
-        change = Change(moment, OUTSIDE_TITLE, OUTSIDE_KIND, status=OUTSIDE, before=dict(newest.after), after=now)
-        return self.record(environment, change)
+        return Change(moment, OUTSIDE_TITLE, OUTSIDE_KIND, status=OUTSIDE, before=dict(newest.after), after=now)
 
     # -- reading -----------------------------------------------------------------------------
 

@@ -79,6 +79,9 @@ class CurrentEnvironment(QObject):
         self._is_busy = is_busy
         self.entry: EnvironmentEntry | None = None
         self.packages: list[InstalledPackage] = []
+        # When the read that gave ``packages`` was asked for (time.monotonic): older than a change
+        # that ended since, it no longer says what is installed.
+        self.packages_read_at = 0.0
         # Which installed packages need each one (normalised name -> names), read with the packages.
         self.dependents: dict[str, list[str]] = {}
         self.integrity = Integrity()
@@ -161,6 +164,7 @@ class CurrentEnvironment(QObject):
             return
         path = self.key
         self._loading_for = path
+        requested = time.monotonic()
 
         def read() -> tuple[object, list[InstalledPackage], object, Integrity, dict[str, list[str]]]:
             site_packages = environment.site_packages()
@@ -179,6 +183,7 @@ class CurrentEnvironment(QObject):
                 self.broken.emit(path, health)
                 return
             self.packages = packages
+            self.packages_read_at = requested
             self.dependents = dependents
             self.integrity = integrity
             self.loaded = True

@@ -387,6 +387,8 @@ class ProcessRunner(QObject):
                 output=tuple(running.transcript),
             )
         )
+        if key in self._running:
+            return  # a slot of `finished` started a follow-up (pip check): the queue waits for it
         queue = self._queues.get(key)
         if queue:
             self._start(queue.popleft())

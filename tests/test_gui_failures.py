@@ -316,3 +316,55 @@ def test_the_plan_offers_a_ready_made_wheel_instead_of_a_build(qtbot, open_faili
     with qtbot.waitSignal(window.changes.reported, timeout=PIP_TIMEOUT):
         instead.click()
     assert packages_of(target)["needspq"][1] == "1.0"
+
+
+def test_a_change_queued_behind_another_records_only_what_it_did(qtbot, open_failing):
+    window, target = open_failing()
+    panel = window.packages_panel
+    reports = []
+    window.changes.reported.connect(lambda report: reports.append(report))
+    for spec in ("lib==1.0", "fastint==2.0"):
+        panel.install_edit.setText(spec)
+        click(qtbot, panel.install_button)
+    qtbot.waitUntil(lambda: len(reports) == 2, timeout=PIP_TIMEOUT)
+    text = bar_text(window)
+    assert "fastint 2.0 was installed" in text and "lib" not in text, text
+    press(qtbot, window, bar_button(window, "messageUndoButton"))
+    after = packages_of(target)
+    assert "fastint" not in after and after["lib"][1] == "1.0"
+
+
+def test_a_failure_keeps_undo_of_the_earlier_change_and_a_banner_stays_with_its_environment(qtbot, open_failing, make_venv):
+    window, target = open_failing()
+    install_typed(qtbot, window, "lib==1.0")
+    install_typed(qtbot, window, "reqeusts")
+    action = window.changes.undo_action
+    assert action.isEnabled() and action.text() == "Undo “Installing lib==1.0”"
+    assert "reqeusts" in bar_text(window)
+    other = make_venv("other")
+    with qtbot.waitSignal(window.current.packages_loaded, timeout=30_000):
+        window.environment_actions.add_environment_folder(str(other))
+    assert bar_text(window) == ""  # the failure (and its "Install requests") was about the other one
+
+
+def test_undo_pressed_while_an_install_runs_waits_and_then_restores_the_exact_set(qtbot, open_failing):
+    window, target = open_failing()
+    install_typed(qtbot, window, "lib==1.0")
+    before_lib = {key: value for key, value in packages_of(target).items() if key != "lib"}
+    panel = window.packages_panel
+    panel.install_edit.setText("fastint==2.0")
+    from core.operations import InstallPackages
+
+    with qtbot.waitSignal(window.runner.started, timeout=PIP_TIMEOUT,
+                          check_params_cb=lambda op: isinstance(op.intent, InstallPackages)):
+        click(qtbot, panel.install_button)  # (after the dry run that shows nothing needs asking)
+    window.changes.undo_action.trigger()  # Undo "Installing lib==1.0" while fastint installs
+    # Taking lib back now also takes back fastint (installed after it): the person is asked first.
+    qtbot.waitUntil(lambda: window.changes.restore_box is not None and window.changes.restore_box.isVisible(),
+                    timeout=PIP_TIMEOUT)
+    box = window.changes.restore_box
+    assert "fastint 2.0" in box.text(), box.text()
+    go = next(b for b in box.buttons() if b.text() == "Undoing “Installing lib==1.0”")
+    with qtbot.waitSignal(window.changes.reported, timeout=PIP_TIMEOUT):
+        go.click()
+    assert packages_of(target) == before_lib

@@ -43,6 +43,7 @@ from core.operations import (
 from gui import icons
 from gui.controllers import show_error
 from gui.current_environment import CurrentEnvironment
+from gui.dialogs import confirmations
 from gui.log_view import LogView
 from gui.message_bar import Level, MessageAction, MessageBar
 from gui.workers import run_in_background
@@ -95,12 +96,16 @@ class ChangesController(QObject):
         self.history_action.setToolTip("Every change made to this environment, each one restorable")
         self.history_action.triggered.connect(self.show_history)
         self.history_dialog: Any = None
+        self.restore_box: Any = None
         self._last: dict[str, Change | None] = {}
         self._import_checks: dict[int, tuple[ChangeReport, Change | None]] = {}
         self._shown_explanation: tuple[str, int] | None = None
         self._logged_sentence = ""
         # Environments whose change ended but is not recorded yet: a re-read then is not "outside".
         self._changing: set[str] = set()
+        self._generation: dict[str, int] = {}  # changes started or recorded per environment
+        self._bar_key = ""  # the environment the message on the bar is about
+        self._pending_restore: dict[str, Change] = {}  # Undo asked while the environment was busy
         operations.ended.connect(self._ended)
         operations.change_started.connect(self._change_started)
         operations.change_reported.connect(self._change_reported)
@@ -134,34 +139,59 @@ class ChangesController(QObject):
             return
 
         def read() -> Change | None:
-            return self.history.last_change(key)
+            return self._newest_undoable(key)
 
         def done(last: Change | None) -> None:
             self._last[key] = last
             self._set_state()
 
         run_in_background(read, done, self._background_failed("read this environment's history"), context=self)
+        # A message about another environment must not stay above this one (its buttons would act here).
+        if self._bar_key and self._bar_key != key and self.message_bar.isVisible():
+            self.message_bar.clear()
+            self._bar_key = ""
+
+    def _newest_undoable(self, key: str) -> Change | None:
+        """(Blocking: a worker.) The newest change of ``key`` that Undo can take back."""
+        return next((change for change in self.history.changes(key) if change.undoable), None)
 
     def _packages_loaded(self, key: str) -> None:
         """A change made outside Venvdesk (pip in a terminal) is recorded as one when it is first seen."""
         if key != self.current.key or key in self._changing or self.operations.runner.is_busy(key):
             return
+        from core.environments import Environment
         from core.journal import package_set
+        from core.packages import installed_packages
 
-        now = package_set(self.current.packages)
+        generation = self._generation.get(key, 0)
+        site_packages = Environment.load(key).site_packages()
 
-        def note() -> tuple[Change | None, Change | None]:
-            return self.history.note_current(key, now), self.history.last_change(key)
+        def look() -> Change | None:
+            # Read now, in the worker: the list shown may be older than the files.
+            return self.history.look(key, package_set(installed_packages(site_packages)))
 
-        def done(result: tuple[Change | None, Change | None]) -> None:
-            outside, last = result
+        def looked(seen: Change | None) -> None:
+            if seen is None:
+                return
+            if self._generation.get(key, 0) != generation or key in self._changing or self.operations.runner.is_busy(key):
+                return  # a change of ours started or ended meanwhile: the difference may be ours
+            self._record_outside(key, seen)
+
+        run_in_background(look, looked, self._background_failed("compare this environment with its history"), context=self)
+
+    def _record_outside(self, key: str, seen: Change) -> None:
+        def write() -> Change | None:
+            self.history.record(key, seen)
+            return self._newest_undoable(key)
+
+        def written(last: Change | None) -> None:
             self._last[key] = last
-            if outside is not None:
-                self.log_view.note(f"Changed outside Venvdesk: {self._describe(outside.before, outside.after)}")
+            if seen.kind == "outside":
+                self.log_view.note(f"Changed outside Venvdesk: {self._describe(seen.before, seen.after)}")
                 self.history_changed.emit(key)
             self._set_state()
 
-        run_in_background(note, done, self._background_failed("compare this environment with its history"), context=self)
+        run_in_background(write, written, self._background_failed("add to this environment's history"), context=self)
 
     def _background_failed(self, what: str) -> Callable[[BaseException, str], None]:
         def failed(exc: BaseException, formatted: str) -> None:
@@ -174,6 +204,7 @@ class ChangesController(QObject):
 
     def _change_started(self, operation: Operation) -> None:
         self._changing.add(operation.key)
+        self._generation[operation.key] = self._generation.get(operation.key, 0) + 1
         # A banner about earlier work must not sit above new work as if it were about it.
         if self.message_bar.isVisible() and self.message_bar.level is not Level.INFO:
             self.message_bar.clear()
@@ -183,7 +214,10 @@ class ChangesController(QObject):
         intent = outcome.intent
         key = report.key
         change = self._record(report)
-        self._changing.discard(key)  # while another change runs, the runner is busy: no "outside" either
+        self._changing.discard(key)
+        self._generation[key] = self._generation.get(key, 0) + 1
+        if key in self._pending_restore:
+            self._restore_pending(key)  # while another change runs, the runner is busy: no "outside" either
         if isinstance(intent, CheckPackages):
             return
         if outcome.status is Status.FAILED_TO_START:
@@ -233,7 +267,8 @@ class ChangesController(QObject):
         except OSError as exc:
             self.log_view.note(f"Could not add this change to the environment's history ({exc}).")
             return change
-        self._last[report.key] = change
+        if change.undoable:
+            self._last[report.key] = change
         if report.key == self.current.key:
             self._set_state()
         self.history_changed.emit(report.key)
@@ -252,6 +287,7 @@ class ChangesController(QObject):
         if key != self.current.key:
             self.log_view.note(text)
             return
+        self._bar_key = key
         self.message_bar.show_message(text, level, detail, actions=actions, undo=self._undo_button(key, change))
 
     def _undo_button(self, key: str, change: Change | None) -> MessageAction | None:
@@ -398,7 +434,15 @@ class ChangesController(QObject):
         handler = self.fix_handlers.get(fix.kind)
         if handler is None:
             return None
-        return MessageAction(fix.label, lambda: handler(fix))
+        key = self.current.key
+
+        def run() -> None:
+            if self.current.key != key:  # the fix is for the environment the failure happened in
+                self.log_view.note(f"That fix was for {key}; choose it in the list and try again.")
+                return
+            handler(fix)
+
+        return MessageAction(fix.label, run)
 
     def _copy(self, fix: Fix) -> None:
         QGuiApplication.clipboard().setText(fix.text)
@@ -450,6 +494,11 @@ class ChangesController(QObject):
         run_in_background(find, found, failed, context=self)
 
     def _ended(self, outcome: Outcome) -> None:
+        if outcome.operation.key in self._pending_restore:
+            from PySide6.QtCore import QTimer
+
+            key = outcome.operation.key
+            QTimer.singleShot(0, lambda: self._restore_pending(key))  # once the runner has moved on
         pending = self._import_checks.pop(outcome.operation.id, None)
         if pending is None:
             return
@@ -500,23 +549,49 @@ class ChangesController(QObject):
             return None
         return self.restore(key, last)
 
-    def restore(self, key: str, change: Change) -> Operation | None:
-        """Put ``key``'s packages back to the set recorded before ``change``."""
-        from core.history import undo_plan
+    def restore(self, key: str, change: Change, *, confirmed: bool = False) -> Operation | None:
+        """Put ``key``'s packages back to the set recorded before ``change``.
+
+        The plan is made when the environment is free: an Undo pressed while something else runs
+        waits for it (a plan made now would be wrong by then).  When going back also takes back
+        changes made after ``change``, the person is asked first, with those named.
+        """
+        from core.history import describe, undo_plan
         from core.journal import package_set
         from core.packages import installed_packages
 
+        if self.operations.runner.is_busy(key) or key in self._changing:
+            self._pending_restore[key] = change
+            self._show(key, f"Undo of “{change.title}” will start when the running work has finished.", Level.INFO)
+            return None
         environment = Environment.load(key)
         installed = installed_packages(environment.site_packages())
-        install, uninstall = undo_plan(change.before, package_set(installed))
+        now = package_set(installed)
+        install, uninstall = undo_plan(change.before, now)
+        if not confirmed and dict(now) != dict(change.after):
+            # Since the change, more happened (a later change, pip in a terminal): say what else goes.
+            self.restore_box = confirmations.restore_more(
+                self.message_bar.window(),
+                _restore_title(change),
+                f"Going back to before “{change.title}” also takes back what changed after it:"
+                f" {describe(change.after, now)}.",
+                on_restore=lambda: self.restore(key, change, confirmed=True),
+            )
+            return None
         backend = self.operations.backend(environment, installed)
         operation = plans.restore_package_set(
-            environment, backend, install=install, uninstall=uninstall, title=f"Undoing “{change.title}”"
+            environment, backend, install=install, uninstall=uninstall, title=_restore_title(change)
         )
         if operation is None:
             self._show(key, f"Nothing to undo: the packages are already as they were before “{change.title}”.", Level.INFO)
             return None
         return self.operations.submit(operation)
+
+    def _restore_pending(self, key: str) -> None:
+        change = self._pending_restore.get(key)
+        if change is not None and not self.operations.runner.is_busy(key) and key not in self._changing:
+            del self._pending_restore[key]
+            self.restore(key, change)
 
     def show_history(self) -> None:
         from gui.dialogs.history import HistoryDialog
@@ -539,6 +614,15 @@ def _fix(kind: str, label: str) -> Fix:
     from core.explain import Fix
 
     return Fix(kind=kind, label=label)
+
+
+def _restore_title(change: Change) -> str:
+    """What going back to before ``change`` is called (taking back an Undo is a Redo)."""
+    for word, opposite in (("Undoing", "Redoing"), ("Redoing", "Undoing")):
+        prefix = f"{word} “"
+        if change.title.startswith(prefix) and change.title.endswith("”"):
+            return f"{opposite} “{change.title[len(prefix):-1]}”"
+    return f"Undoing “{change.title}”"
 
 
 def undoable(change: Change | None) -> bool:

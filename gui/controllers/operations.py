@@ -13,6 +13,7 @@ requirements file, tidy a half-made environment), recognising it by type.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -125,6 +126,7 @@ class OperationsController(QObject):
         self.journal = Journal()
         self._journaled: dict[int, JournalEntry] = {}  # operation id -> its entry
         self._before: dict[int, dict[str, tuple[str, str]]] = {}  # operation id -> package set before it
+        self._change_ended_at: dict[str, float] = {}  # environment -> when its last change ended (monotonic)
         self._waiting: dict[str, JournalEntry] = {}  # environments another process is changing
         self._wait_timer = QTimer(self)
         self._wait_timer.setInterval(WAIT_POLL_MS)
@@ -189,8 +191,10 @@ class OperationsController(QObject):
     # -- the journal: what survives a crash ---------------------------------------------------
 
     def _installed(self, environment: Environment) -> Sequence[InstalledPackage]:
-        """What is installed: the current environment's list when it is read, else a few ms of metadata reads."""
-        if str(environment.path) == self.current.key and self.current.loaded:
+        """What is installed: the current environment's list when it was read after the last change
+        there ended, else a few ms of metadata reads (a change queued right behind another)."""
+        key = str(environment.path)
+        if key == self.current.key and self.current.loaded and self.current.packages_read_at > self._change_ended_at.get(key, 0.0):
             return self.current.packages
         return installed_packages(environment.site_packages())
 
@@ -301,6 +305,8 @@ class OperationsController(QObject):
 
     def _finished(self, outcome: Outcome) -> None:
         operation = outcome.operation
+        if changes_packages(operation.intent):
+            self._change_ended_at[operation.key] = time.monotonic()
         self.log_view.outcome(str(outcome), outcome.ok)
         self._end_journal(outcome)
         self.queue_changed.emit(operation.key)

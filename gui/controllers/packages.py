@@ -335,9 +335,8 @@ class PackageController(QObject):
         self.log_view.note(plan.describe())
         # What the person asked for changing is the request itself; others changing, a build from
         # source, or a download that does not fit is news.
-        if not (
-            [item for item in plan.changes_installed() if not item.requested] or plan.from_source() or plan.too_big()
-        ):
+        others_change = [item for item in plan.changes_installed() if not item.requested]
+        if not (others_change or plan.from_source() or plan.too_big()):
             self.operations.submit(operation)
             return
         alternative = None
@@ -355,6 +354,7 @@ class PackageController(QObject):
                if alternative else ""),
             on_install=lambda: self.operations.submit(operation),
             alternative=alternative,
+            changes_installed=bool(others_change),
         )
 
     def install_release(self, name: str, version: str) -> Operation | None:

@@ -165,16 +165,16 @@ def install_plan(
     *,
     on_install: Callable[[], object],
     alternative: tuple[str, Callable[[], object]] | None = None,
+    changes_installed: bool = True,
 ) -> QMessageBox:
-    """Before an install that changes what is already installed: say what it will do, and ask."""
-    box = _box(
-        parent,
-        "installPlanBox",
-        QMessageBox.Icon.Question,
-        "Change installed packages?",
-        f"{title} will change packages that are already installed.",
-        plan + "\n\nUndo (in the Packages menu) can put them back afterwards.",
-    )
+    """Before an install that changes what is already installed, builds from source or does not
+    fit on the disk: say what it will do, and ask."""
+    if changes_installed:
+        heading, text = "Change installed packages?", f"{title} will change packages that are already installed."
+        plan += "\n\nUndo (in the Packages menu) can put them back afterwards."
+    else:
+        heading, text = "Go ahead?", f"Before {title[:1].lower() + title[1:]}, look at what it will do."
+    box = _box(parent, "installPlanBox", QMessageBox.Icon.Question, heading, text, plan)
     install = box.addButton("Install", QMessageBox.ButtonRole.AcceptRole)
     answers: dict[QAbstractButton, Callable[[], object]] = {install: on_install}
     if alternative is not None:
@@ -203,3 +203,19 @@ def old_release(
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(choose)
     return _on(box, {install: on_install, choose: on_choose})
+
+
+def restore_more(parent: QWidget, title: str, text: str, *, on_restore: Callable[[], object]) -> QMessageBox:
+    """Going back to an earlier set takes back later changes too: name them, and ask."""
+    box = _box(
+        parent,
+        "restoreMoreBox",
+        QMessageBox.Icon.Warning,
+        "Take back later changes too?",
+        text,
+        "Undo again afterwards puts them back.",
+    )
+    restore = box.addButton(button_text(title), QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(restore)
+    return _on(box, {restore: on_restore})
