@@ -13,16 +13,30 @@ words from summaries, and a string that matches nothing.  Each query runs
 ``ROUNDS`` times; p50, p95 and max are over every run.  Beside it, the naive
 way, ``sorted(n for n in names if q in n.lower())``, once per query.  The
 target: p95 at most 30 ms, so the list can follow every keystroke.
+
+Then the same queries (plus what beginners type: import names, pasted errors,
+descriptions) over 2,000,000 names (every name again with a suffix), and the
+loading path the app takes when the list is cached: the index saved next to the
+list (``SearchIndex.save``) is loaded (``SearchIndex.load``) in a worker thread
+of a fresh process while the main thread ticks every 10 ms like the window's
+event loop; reported: time to ready, the longest tick gap (target ≤ 50 ms),
+and resident memory added (target ≤ 80 MiB).  The old path, building the
+index from the name list in a worker, is measured the same way beside it.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
+import threading
 import time
 import tracemalloc
+from pathlib import Path
 
 from common import PYPI_PROJECTS_TSV, milliseconds, pypi_project_names
 
@@ -46,6 +60,9 @@ QUERIES = [
     *["excel", "yaml", "pdf", "postgres", "http client", "image processing"],
     # Nothing matches: every long-tail name is scanned.
     "zzqxjv",
+    # What beginners type: import names, errors, descriptions.
+    *["cv2", "sklearn", "google.protobuf", "ModuleNotFoundError: No module named 'cv2'"],
+    *["plot graphs", "colors in terminal", "scrape websites", "progress bar"],
 ]
 
 
@@ -142,13 +159,97 @@ def main() -> int:
         f"max {max(every_run):.2f} ms ({slowest_query!r})"
     )
     print(f"naive scan: median {naive_p50:.0f} ms per query, {naive_p50 / p50:.0f}x the p50")
+    big_p50, big_p95, big_max = query_figures(doubled(names), popularity)
+    print(f"2M names: p50 {big_p50:.2f} ms, p95 {big_p95:.2f} ms, max {big_max:.2f} ms")
+    loading = loading_figures(index, names)
     verdict = "OK" if p95 <= TARGET_P95_MS else "TOO SLOW"
     print(
         f"SUMMARY: p95 {p95:.1f} ms vs target {TARGET_P95_MS:.0f} ms over {len(index):,} names "
         f"(build {build_ms / 1000:.1f} s, index {retained_mb:.0f} MB) -> {verdict}"
     )
-    return 0 if p95 <= TARGET_P95_MS else 1
+    print(f"SUMMARY: {loading}")
+    return 0 if p95 <= TARGET_P95_MS and big_p95 <= TARGET_P95_MS else 1
+
+
+def doubled(names: list[str]) -> list[str]:
+    """About two million names: every name, and every name again with a suffix."""
+    more = [f"{name}-{suffix}" for suffix in ("x2", "tools") for name in names]
+    return names + more[: 2_000_000 - len(names)]
+
+
+def query_figures(names: list[str], popularity) -> tuple[float, float, float]:
+    index = SearchIndex(names, popularity)
+    runs = []
+    for _ in range(ROUNDS):
+        for query in QUERIES:
+            started = time.perf_counter()
+            index.search(query)
+            runs.append(milliseconds(started))
+    return percentile(runs, 0.5), percentile(runs, 0.95), max(runs)
+
+
+def loading_figures(index: SearchIndex, names: list[str]) -> str:
+    """Save the index, then load it (and, for comparison, build it) in fresh processes."""
+    with tempfile.TemporaryDirectory() as scratch:
+        saved = Path(scratch) / "index.search"
+        listed = Path(scratch) / "names.txt"
+        index.save(saved, "bench")
+        listed.write_text("\n".join(names), encoding="utf-8")
+        lines = []
+        for mode, path in (("load", saved), ("build", listed)):
+            child = subprocess.run(
+                [sys.executable, __file__, "--loading-child", mode, str(path)],
+                capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": "0"},
+            )
+            lines.append(child.stdout.strip())
+            print(child.stdout.strip())
+        size = saved.stat().st_size / 2**20
+    return f"saved index {size:.0f} MiB; " + "; ".join(lines)
+
+
+def loading_child(mode: str, path: str) -> None:
+    """In a fresh process: load or build in a worker while this thread ticks every 10 ms."""
+    def resident_mib() -> float:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    popularity = load_popularity_snapshot()
+    before = resident_mib()
+    done = threading.Event()
+    took: list[float] = []
+    kept: list[SearchIndex | None] = []
+
+    def work() -> None:
+        started = time.perf_counter()
+        if mode == "load":
+            kept.append(SearchIndex.load(Path(path), popularity, "bench"))
+        else:
+            names = Path(path).read_text(encoding="utf-8").split("\n")
+            kept.append(SearchIndex(names, popularity))
+            del names
+        took.append(milliseconds(started))
+        done.set()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    gaps = []
+    last = time.perf_counter()
+    while not done.is_set():
+        time.sleep(0.01)
+        now = time.perf_counter()
+        gaps.append((now - last - 0.01) * 1000)
+        last = now
+    worker.join()
+    gc.collect()
+    assert kept[0] is not None, "the saved index did not load"
+    print(
+        f"{mode}: ready in {took[0]:.0f} ms, longest 10 ms tick gap {max(gaps):.0f} ms, "
+        f"+{resident_mib() - before:.0f} MiB resident ({len(kept[0]):,} names)"
+    )
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--loading-child":
+        loading_child(sys.argv[2], sys.argv[3])
+        sys.exit(0)
     sys.exit(main())

@@ -1444,12 +1444,26 @@ def _yanked(requirement: _Requirement, versions: Sequence[str], context: Context
     )
 
 
+def _shipped_provider(import_name: str) -> str | None:
+    """The most downloaded project providing ``import_name``, from the shipped import-name table
+    (:mod:`core.import_names`, built from real wheels); None when it names none."""
+    from core import import_names
+
+    try:
+        found = import_names.providers(import_name)
+    except (OSError, ValueError):
+        return None
+    return found[0] if found else None
+
+
 def _no_such_project(requirement: _Requirement, context: Context, detail: str, where: str) -> Explanation:
     name = requirement.name
     python = _python_words(context.python_version)
     provider = _IMPORT_NAMES_BY_KEY.get(requirement.key)
     if provider is None and requirement.name in IMPORT_NAMES:
         provider = IMPORT_NAMES[requirement.name]
+    if provider is None:
+        provider = _shipped_provider(requirement.name)
     if provider is not None and canonical_name(provider) != requirement.key:
         return Explanation(
             Cause.NO_SUCH_PROJECT,
@@ -2296,7 +2310,7 @@ def explain_import_failure(project: str, version: str, error: str, context: Cont
         module = match.group(1)
         top = module.split(".")[0]
         if canonical_name(top) != canonical_name(project):
-            provider = IMPORT_NAMES.get(module) or IMPORT_NAMES.get(top) or top
+            provider = IMPORT_NAMES.get(module) or IMPORT_NAMES.get(top) or _shipped_provider(module) or top
             return Explanation(
                 Cause.IMPORT_FAILED,
                 f"{head}: it needs the module {module}, which is not installed (it comes with the package {provider}).",

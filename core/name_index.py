@@ -18,6 +18,8 @@ root, ``<index>/simple/``:
     list is ~5 MB this way and loads in ~0.1 s, because decompression and
     ``str.split`` run in C; a database or a pickle would be no faster to load
     and harder to inspect (``zcat`` reads this one).
+  - ``<key>.search``: the search index built from those names (``core.search``), so a
+    start with a cached list needs no rebuild; tied to the names by their SHA-256.
   - ``<key>.json``: url (secrets redacted), fetched_at, etag, last_modified,
     last_serial, count, format (``json``/``html``) and the SHA-256 of the names
     file, so a names file that does not belong to its meta file (or is damaged)
@@ -139,6 +141,30 @@ def cache_paths(index_url: str) -> tuple[Path, Path]:
     folder = storage.cache_dir() / "name-index"
     key = cache_key(index_url)
     return folder / f"{key}.names.gz", folder / f"{key}.json"
+
+
+def search_cache_path(index_url: str) -> Path:
+    """Where the search index built from ``index_url``'s cached list is kept (``core.search``)."""
+    return storage.cache_dir() / "name-index" / f"{cache_key(index_url)}.search"
+
+
+def cached_meta(index_url: str) -> dict[str, Any] | None:
+    """The cached list's meta file alone (no names read), or ``None`` when there is none usable."""
+    _names_path, meta_path = cache_paths(index_url)
+    try:
+        meta = json.loads(meta_path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(meta, dict) or meta.get("version") != CACHE_VERSION:
+        return None
+    if not isinstance(meta.get("fetched_at"), (int, float)):
+        return None
+    return meta
+
+
+def is_fresh(meta: dict[str, Any], max_age: float = REFRESH_AFTER) -> bool:
+    """Whether a list with this meta is young enough to be used without asking the index."""
+    return _is_fresh(float(meta["fetched_at"]), max_age)
 
 
 def _read_cache(index_url: str) -> _Cached | None:

@@ -149,6 +149,100 @@ def required_by(packages: list[InstalledPackage]) -> dict[str, list[str]]:
 
 
 
+def unconditional_requirements(requires: Sequence[str]) -> list[str]:
+    """The requirements (``tinyutil>=1.0``) always needed, without their markers; extras' ones left out.
+
+    The same choice as :meth:`InstalledPackage.dependency_names`, kept as written for reading.
+    """
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    found = []
+    for text in requires:
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement:
+            continue
+        marker = requirement.marker
+        if marker is not None:
+            try:
+                if not marker.evaluate({"extra": ""}):
+                    continue
+            except Exception:  # noqa: BLE001 - an odd marker must not hide the rest
+                continue
+        requirement.marker = None
+        found.append(str(requirement))
+    return found
+
+
+@dataclass(frozen=True)
+class InstalledFiles:
+    """Where a distribution lives and what it takes on disk, from its ``RECORD``."""
+
+    location: str  # the folder it is installed in (site-packages)
+    import_names: tuple[str, ...] = ()  # top-level packages and modules it puts there
+    size: int = 0  # bytes of the listed files that exist
+    files: int = 0  # listed files that exist
+    missing: int = 0  # listed files that do not
+    recorded: bool = True  # False: no RECORD (an old egg-info install); size and files unknown
+
+
+def _import_name(top: str, is_folder: bool) -> str:
+    if is_folder:
+        name = top
+    elif top.endswith(_CODE_SUFFIXES):
+        name = top.split(".", 1)[0]  # tinyutil.py, _speedups.cpython-311-x86_64-linux-gnu.so
+    else:
+        return ""
+    return name if name.isidentifier() else ""
+
+
+def installed_files(package: InstalledPackage) -> InstalledFiles:
+    """The files ``package``'s metadata lists, added up (blocking: a stat per file; call from a worker)."""
+    metadata = package.metadata_path
+    info_folder = os.path.dirname(metadata) if os.path.basename(metadata) in ("METADATA", "PKG-INFO") else ""
+    location = os.path.dirname(info_folder) if info_folder else os.path.dirname(metadata)
+    if not info_folder:
+        return InstalledFiles(location, recorded=False)  # a lone .egg-info file lists nothing
+    if info_folder.endswith(".dist-info"):
+        relative_paths, base = record_paths(info_folder), location
+    else:
+        # An egg-info install: pip wrote installed-files.txt (paths relative to the egg-info folder).
+        try:
+            with open(os.path.join(info_folder, "installed-files.txt"), encoding="utf-8", errors="replace") as handle:
+                relative_paths = [line.strip() for line in handle if line.strip()]
+        except OSError:
+            return InstalledFiles(location, recorded=False)
+        base = info_folder
+    seen: set[str] = set()
+    size = files = missing = 0
+    tops: dict[str, bool] = {}
+    for relative in relative_paths:
+        path = os.path.normpath(os.path.join(base, relative))
+        if path in seen:
+            continue
+        seen.add(path)
+        try:
+            stat = os.lstat(path)
+        except OSError:
+            missing += 1
+        else:
+            size += stat.st_size
+            files += 1
+        inside = os.path.relpath(path, location)
+        if inside.startswith(".."):
+            continue  # scripts in bin/, data files elsewhere
+        top, separator, _rest = inside.replace(os.sep, "/").partition("/")
+        tops[top] = tops.get(top, False) or bool(separator)
+    names = set()
+    for top, is_folder in tops.items():
+        if top.endswith((".dist-info", ".egg-info", ".data", ".pth")) or top == "__pycache__":
+            continue
+        name = _import_name(top, is_folder)
+        if name:
+            names.add(name)
+    return InstalledFiles(location, tuple(sorted(names, key=str.lower)), size, files, missing)
+
+
 # -- half-installed files after a cancel or a crash -------------------------------------------
 
 # Folders in site-packages that belong to no distribution on purpose.

@@ -378,6 +378,16 @@ class ProjectDetails:
     requires_python: str = ""
     releases: tuple[Release, ...] = ()  # newest first
     source: str = "json"  # "json" (the JSON API) or "simple" (file list only)
+    # The long description (usually the README) as uploaded, and what it is written in
+    # (``text/markdown``, ``text/x-rst``, ``text/plain``; "" when the project did not say).
+    description: str = ""
+    description_content_type: str = ""
+    requires_dist: tuple[str, ...] = ()  # the latest release's requirements, as written
+
+    @property
+    def description_format(self) -> str:
+        """How to show :attr:`description`: see :func:`description_format`."""
+        return description_format(self.description_content_type)
 
     @property
     def release_date(self) -> str:
@@ -392,6 +402,27 @@ class ProjectDetails:
             if not release.yanked and not release.prerelease and not release.python_problem(python_version):
                 return release
         return None
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def description_format(content_type: str) -> str:
+    """How a long description of ``content_type`` is read: ``"gfm"``, ``"commonmark"`` or ``"plain"``.
+
+    Markdown comes in two variants (``text/markdown; variant=CommonMark``; GitHub's is the
+    default, as on PyPI).  Everything else — reStructuredText (also what PyPI assumes when the
+    project names no type), plain text, anything unknown — is shown as the text it is.
+    """
+    media, *parameters = (part.strip() for part in content_type.split(";"))
+    if media.lower() != "text/markdown":
+        return "plain"
+    for parameter in parameters:
+        key, _, value = parameter.partition("=")
+        if key.strip().lower() == "variant" and value.strip().strip('"').lower() == "commonmark":
+            return "commonmark"
+    return "gfm"
 
 
 def _sorted_releases(by_version: dict[str, list[dict[str, Any]]]) -> tuple[Release, ...]:
@@ -444,6 +475,9 @@ def project_details(index_url: str, project: str, *, timeout: float = 20.0) -> P
             license_text = info.get("license_expression") or info.get("license") or ""
             if len(license_text) > 80:  # some projects paste the whole licence text here
                 license_text = license_text.splitlines()[0][:80] + "…"
+            description = info.get("description") or ""
+            if not isinstance(description, str) or description.strip() == "UNKNOWN":
+                description = ""  # what old tools wrote when there was none
             return ProjectDetails(
                 name=info.get("name") or project,
                 summary=info.get("summary") or "",
@@ -454,6 +488,9 @@ def project_details(index_url: str, project: str, *, timeout: float = 20.0) -> P
                 project_urls=tuple((str(k), str(v)) for k, v in urls.items()),
                 requires_python=info.get("requires_python") or "",
                 releases=_sorted_releases(document.get("releases") or {}),
+                description=description,
+                description_content_type=str(info.get("description_content_type") or ""),
+                requires_dist=tuple(str(r) for r in _list(info.get("requires_dist")) if r),
             )
     # No JSON API (many mirrors): group the simple page's files by version.
     by_version: dict[str, list[dict[str, Any]]] = {}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -52,6 +52,7 @@ class PackagesPanel(QWidget):
     uninstall_requested = Signal(list)  # InstalledPackage
     repair_requested = Signal()
     unqueue_requested = Signal(int)  # operation id
+    page_requested = Signal(str)  # a package's name: show its page (double-click or Enter on its row)
 
     def __init__(
         self,
@@ -193,6 +194,15 @@ class PackagesPanel(QWidget):
         # packages (Qt's default samples 1,000) froze the window for seconds.
         header.setResizeContentsPrecision(0)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._set_state())
+        # A double-click gives both signals (activated too, in most styles); Enter gives activated.
+        self._page_timer = QTimer(self)
+        self._page_timer.setSingleShot(True)
+        self._page_timer.setInterval(0)
+        self._page_timer.timeout.connect(self._page_requested)
+        self._page_for = ""
+        self.table.doubleClicked.connect(self._row_opened)
+        self.table.activated.connect(self._row_opened)
+        self.table.setAccessibleDescription("Double-click a package, or press Enter, to see its page.")
 
         self.queue_box = QFrame()
         self.queue_box.setObjectName("queueBox")
@@ -267,6 +277,17 @@ class PackagesPanel(QWidget):
         self.upgrade_button.setEnabled(bool(selected))
         self.uninstall_button.setEnabled(bool(selected))
         self.upgrade_all_button.setEnabled(usable and bool(self.model.outdated_packages()))
+
+    def _row_opened(self, index: QModelIndex) -> None:
+        package = self.filter_model.data(index, PackageTableModel.PackageRole)
+        if package is not None:
+            self._page_for = package.name
+            self._page_timer.start()
+
+    def _page_requested(self) -> None:
+        name, self._page_for = self._page_for, ""
+        if name:
+            self.page_requested.emit(name)
 
     def show_install_error(self, text: str) -> None:
         self.install_error.setText(text)

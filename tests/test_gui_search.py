@@ -157,3 +157,138 @@ def test_html_only_index(qtbot, search_index_root, open_search, monkeypatch):
         assert type_query(qtbot, panel, "openpyx")[0] == "openpyxl"
         open_details(qtbot, panel, "openpyxl")
         assert panel.chosen_release().version == "3.1.5"
+
+
+# -- the page beside the results: the window keeps its size ------------------------------------
+
+LONG_PACKAGES = (
+    PackageSpec(
+        "an-uncommonly-long-project-name-that-never-seems-to-end-at-all",
+        "1.0",
+        summary="A summary that goes on and on " * 8,
+        home_page="https://example.invalid/" + "a-path-with-no-spaces-" * 12,
+        license="A-licence-name-without-any-spaces-" * 4,
+    ),
+    PackageSpec(
+        "an-uncommonly-long-project-name-that-never-seems-to-end-at-all",
+        "0.9",
+        yanked="Withdrawn-because-of-a-reason-written-without-spaces-" * 4,
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def long_index_root(tmp_path_factory):
+    return build_index(tmp_path_factory.mktemp("long-index"), packages=(*SEARCH_PACKAGES, *LONG_PACKAGES))
+
+
+@pytest.mark.parametrize("narrowest", [False, True], ids=["usual-size", "narrowest-window"])
+def test_opening_a_page_keeps_the_window_size_and_a_readable_results_list(qtbot, long_index_root, open_search, monkeypatch, narrowest):
+    from gui.search_panel import RESULTS_MIN_WIDTH
+
+    with LocalIndexServer(long_index_root) as server:
+        monkeypatch.setenv("PIP_INDEX_URL", server.simple_url)
+        window, panel = open_search()
+        # The window as it starts, and as narrow as the person can make it before any page is open.
+        width = window.minimumSizeHint().width() if narrowest else window.width()
+        window.resize(width, 700)
+        qtbot.waitUntil(lambda: window.width() == width, timeout=5_000)
+        before = window.size()
+        for name in ("requests", LONG_PACKAGES[0].name):
+            type_query(qtbot, panel, name[:12])
+            open_details(qtbot, panel, name)
+            qtbot.wait(100)  # layouts settle
+            assert window.size() == before, name
+            assert panel.results_view.width() >= RESULTS_MIN_WIDTH, name
+            assert not panel.results_view.horizontalScrollBar().isVisible(), name
+            assert panel.page.isVisible() and panel.page.width() >= panel.page.minimumWidth()
+        # The person can still drag the divider, but not squeeze the list out of sight.
+        panel.splitter.setSizes([10, 2000])
+        assert panel.results_view.width() >= RESULTS_MIN_WIDTH
+        assert window.size() == before
+
+
+# -- another index chosen in Settings ----------------------------------------------------------
+
+
+def test_changing_the_index_in_settings_refreshes_the_find_tab(qtbot, search_server, open_search, tmp_path):
+    other_root = build_index(tmp_path / "other", packages=(PackageSpec("onlyhere", "3.0", summary="Only on the other index."),))
+    with LocalIndexServer(other_root) as other:
+        window, panel = open_search()
+        assert search_server.simple_url in panel.status_label.text()
+        type_query(qtbot, panel, "requests")
+        open_details(qtbot, panel, "requests")
+
+        dialog = window.open_settings()
+        dialog.index_edit.setText(other.simple_url)
+        save = dialog.buttons.button(dialog.buttons.StandardButton.Save)
+        with qtbot.waitSignal(panel.index_ready, timeout=60_000):
+            qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+        assert panel.status_label.text() == f"Searching 1 packages on {other.simple_url}."
+        assert window.index_label.text() == f"Index: {other.simple_url}"
+        assert type_query(qtbot, panel, "onlyh") == ["onlyhere"]
+        # The page that was open was looked up again on the new index (which has no requests).
+        qtbot.waitUntil(lambda: "Could not look up “requests”" in panel.details_placeholder.text(), timeout=20_000)
+        open_details(qtbot, panel, "onlyhere")
+        assert "Latest version: <b>3.0</b>" in panel.details_facts.text()
+
+
+def test_a_pasted_error_or_an_import_name_finds_the_package_that_provides_it(qtbot, open_search):
+    # No index reachable: the shipped list of well-known projects is searched, with the import-name table.
+    _window, panel = open_search(with_environment=False)
+    assert type_query(qtbot, panel, "ModuleNotFoundError: No module named 'cv2'")[0] == "opencv-python"
+    shown = panel.results_model.data(panel.results_model.index(0))
+    assert shown.startswith("opencv-python — provides import cv2"), shown
+    assert type_query(qtbot, panel, "sklearn")[0] == "scikit-learn"
+
+
+def test_loading_the_full_cached_list_never_freezes_the_window(qtbot, make_main_window, shared_data, monkeypatch):
+    """886k real names, cached with the index built from them (as after the first start): the
+    Find tab becomes ready with a 10 ms heartbeat never gapping more than 50 ms."""
+    import gzip
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    from core import name_index
+    from core.search import SearchIndex
+
+    url = "http://127.0.0.1:9/simple/"  # nothing answers: the cache is what is loaded
+    monkeypatch.setenv("PIP_INDEX_URL", url)
+    with gzip.open(shared_data("pypi-projects.tsv.gz"), "rt", encoding="utf-8") as handle:
+        next(handle)
+        names = [line.partition("\t")[0] for line in handle]
+    name_index._write_cache(url, names, {"version": name_index.CACHE_VERSION, "fetched_at": time.time(),
+                                         "source": "index"})
+    SearchIndex.load_cached(url)  # builds it once and saves it beside the list
+    window = make_main_window()
+    window.show()
+    with qtbot.waitSignal(window.environment_actions.environments_loaded, timeout=30_000):
+        pass
+    qtbot.wait(300)  # the window's own start-up work is done
+    panel = window.search_panel
+    gaps: list[float] = []
+    moments: list[float] = []
+    last = [time.perf_counter()]
+
+    def beat() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        moments.append(now)
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(beat)
+    timer.start()
+    started = time.perf_counter()
+    with qtbot.waitSignal(panel.index_ready, timeout=60_000):
+        window.show_search()
+    ready = time.perf_counter() - started
+    timer.stop()
+    assert len(panel.search_index) == len(names)
+    assert type_query(qtbot, panel, "reqeusts")[0] == "requests"
+    worst = sorted(zip(gaps, moments), reverse=True)[:4]
+    assert max(gaps) < 0.050, f"longest gaps {[(round(g * 1000), round((m - started) * 1000)) for g, m in worst]} ready {ready * 1000:.0f}"
+    assert ready < 2.0  # the aim is 0.5 s; a loaded CI machine gets room
+    print(f"ready {ready * 1000:.0f} ms after Find was opened; longest gap {max(gaps) * 1000:.0f} ms")

@@ -377,3 +377,48 @@ def test_json_parser_rejects_documents_that_are_not_a_root_page():
     for bad in (b"[]", b'{"files": []}', b'{"projects": [{"name": 3}]}', b"{"):
         with pytest.raises(ValueError):
             name_index.parse_json_index(bad)
+
+
+# -- the search index kept next to the list --------------------------------------------------
+
+
+def test_search_index_is_saved_beside_the_list_and_loaded_without_a_rebuild(serve, tmp_path, monkeypatch):
+    from core.search import Popularity, SearchIndex
+
+    popularity = {"beta": Popularity(3, "The second letter")}
+    root = write_root(tmp_path / "search", ["alpha", "beta", "Gamma_Ray", "gamma-x"])
+    server = serve(root)
+    index, source, problem = SearchIndex.load_cached(server.simple_url, popularity)
+    assert (source, problem) == ("network", "")
+    assert name_index.search_cache_path(server.simple_url).is_file()
+    assert [result.name for result in index.search("gamma")] == ["gamma-x", "Gamma_Ray"]
+
+    built = []
+    monkeypatch.setattr(SearchIndex, "__init__", lambda *args, **kw: built.append(args))
+    again, source, _ = SearchIndex.load_cached(server.simple_url, popularity)
+    assert source == "cache" and not built  # loaded, not built
+    assert len(again) == 4 and again.lookup("GAMMA.RAY") == "Gamma_Ray"
+    assert [result.name for result in again.search("gamma")] == ["gamma-x", "Gamma_Ray"]
+    assert again.search("second")[0].name == "beta"
+    assert server.requests == ["/simple/"]
+
+
+def test_saved_search_index_is_not_used_for_another_list_or_snapshot(serve, tmp_path):
+    from core.search import Popularity, SearchIndex
+
+    root = write_root(tmp_path / "changes", ["alpha", "beta"])
+    server = serve(root)
+    SearchIndex.load_cached(server.simple_url, {})
+    write_root(root, ["alpha", "beta", "delta"], serial=4)
+    age_cache(server.simple_url, 2 * 24 * 3600)
+    index, source, _ = SearchIndex.load_cached(server.simple_url, {})
+    assert source == "network" and index.lookup("delta") == "delta"
+    # Another popularity snapshot (a new app version): the saved index is not taken.
+    sha = meta_of(server.simple_url)["names_sha256"]
+    path = name_index.search_cache_path(server.simple_url)
+    assert SearchIndex.load(path, {}, sha) is not None
+    assert SearchIndex.load(path, {"alpha": Popularity(1, "")}, sha) is None
+    path.write_bytes(b"damaged")
+    assert SearchIndex.load(path, {}, sha) is None
+    again, source, _ = SearchIndex.load_cached(server.simple_url, {})
+    assert source == "cache" and again.lookup("delta") == "delta"  # built again from the list

@@ -306,3 +306,58 @@ def test_integrity_shown_again_checks_only_changed_records_file_by_file(tmp_path
     assert [p.name for p in check_integrity(site, deep=True).damaged] == ["alpha"]  # after an unclean end
     (site / "alpha").rename(site / "gone")  # a whole top-level entry missing is seen without stats
     assert [p.name for p in check_integrity(site, deep=False).damaged] == ["alpha"]
+
+
+# ------------------------------------------------------------------ what the package page reads
+
+
+def test_installed_files_adds_up_what_record_lists(tmp_path):
+    from core.packages import installed_files
+
+    site = tmp_path / "lib" / "site-packages"
+    install_by_hand(
+        site,
+        "fancy",
+        "1.0",
+        {"fancy/__init__.py": "x" * 100, "fancy/sub/mod.py": "y" * 50, "_fancy_speedups.cpython-311-x86_64-linux-gnu.so": "z" * 10,
+         "helper.py": "h" * 5, "fancy-1.0.data/notes.txt": "n"},
+        also_listed=("fancy/gone.py", "../../bin/fancy-cli"),
+    )
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "fancy-cli").write_text("#!python\n")
+    package = next(p for p in installed_packages(site) if p.key == "fancy")
+    files = installed_files(package)
+    assert files.location == str(site)
+    assert files.import_names == ("_fancy_speedups", "fancy", "helper")
+    on_disk = [site / "fancy/__init__.py", site / "fancy/sub/mod.py", site / "_fancy_speedups.cpython-311-x86_64-linux-gnu.so",
+               site / "helper.py", site / "fancy-1.0.data/notes.txt", tmp_path / "bin" / "fancy-cli",
+               site / "fancy-1.0.dist-info/METADATA", site / "fancy-1.0.dist-info/RECORD"]
+    assert (files.files, files.missing) == (len(on_disk), 1)  # a script outside site-packages counts too
+    assert files.size == sum(path.stat().st_size for path in on_disk)
+    assert files.recorded
+
+
+def test_installed_files_of_an_install_without_a_file_list(tmp_path):
+    from core.packages import installed_files
+
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    (site / "legacy-0.1-py3.11.egg-info").write_text("Metadata-Version: 1.0\nName: legacy\nVersion: 0.1\n")
+    (site / "eggdir-0.2-py3.11.egg-info").mkdir()
+    (site / "eggdir-0.2-py3.11.egg-info" / "PKG-INFO").write_text("Name: eggdir\nVersion: 0.2\n")
+    (site / "eggdir").mkdir()
+    (site / "eggdir" / "__init__.py").write_text("pass\n")
+    packages = {p.key: p for p in installed_packages(site)}
+    assert installed_files(packages["legacy"]) == installed_files(packages["legacy"]).__class__(str(site), recorded=False)
+    assert not installed_files(packages["eggdir"]).recorded
+    (site / "eggdir-0.2-py3.11.egg-info" / "installed-files.txt").write_text("../eggdir/__init__.py\nPKG-INFO\n")
+    files = installed_files(packages["eggdir"])
+    assert (files.recorded, files.files, files.import_names) == (True, 2, ("eggdir",))
+
+
+def test_unconditional_requirements_are_kept_as_written():
+    from core.packages import unconditional_requirements
+
+    assert unconditional_requirements(
+        ["tinyutil>=1.0", 'extra-only; extra == "fancy"', 'never; python_version < "3"', "Two[x] >=2,<3", "not valid ???"]
+    ) == ["tinyutil>=1.0", "Two[x]<3,>=2"]

@@ -206,3 +206,52 @@ def test_an_unreachable_index_is_not_asked_about_every_project(monkeypatch):
     assert set(results) == set(projects)
     assert all(isinstance(value, OSError) for value in results.values())
     assert elapsed < 5, f"{elapsed:.1f} s for an index that refuses every connection"
+
+
+# -- one project's page: its description --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content_type", "expected"),
+    [
+        ("text/markdown", "gfm"),
+        ("text/markdown; charset=UTF-8; variant=GFM", "gfm"),
+        ("Text/Markdown; variant=CommonMark", "commonmark"),
+        ('text/markdown; variant="commonmark"', "commonmark"),
+        ("text/x-rst", "plain"),
+        ("text/plain; charset=UTF-8", "plain"),
+        ("", "plain"),  # PyPI reads an untyped description as reStructuredText: shown as text here
+        ("text/html", "plain"),
+    ],
+)
+def test_a_description_is_markdown_only_when_it_says_so(content_type, expected):
+    assert pypi.description_format(content_type) == expected
+
+
+def test_project_details_carry_the_description_and_the_requirements(tmp_path):
+    from tests.support.local_index import LocalIndexServer, PackageSpec, build_index
+
+    readme = "# Title\n\nSome *Markdown* with <b>HTML</b>.\n"
+    root = build_index(
+        tmp_path / "index",
+        packages=(
+            PackageSpec("described", "1.0", summary="Old."),
+            PackageSpec(
+                "described",
+                "2.0",
+                requires=("tinyutil>=1.0", 'colorama; sys_platform == "win32"'),
+                summary="New.",
+                description=readme,
+                description_content_type="text/markdown; variant=GFM",
+            ),
+            PackageSpec("plain", "1.0", summary="No description at all."),
+        ),
+    )
+    with LocalIndexServer(root) as server:
+        details = pypi.project_details(server.simple_url, "described")
+        assert details.description == readme
+        assert details.description_content_type == "text/markdown; variant=GFM"
+        assert details.description_format == "gfm"
+        assert details.requires_dist == ("tinyutil>=1.0", 'colorama; sys_platform == "win32"')
+        bare = pypi.project_details(server.simple_url, "plain")
+        assert (bare.description, bare.description_content_type, bare.description_format) == ("", "", "plain")

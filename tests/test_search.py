@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from core.import_names import ImportNames
 from core.names import canonical_name
 from core.search import (
     MAX_QUERY_LENGTH,
@@ -67,9 +68,12 @@ NAMES = [
 ]
 
 
+NO_IMPORTS = ImportNames()  # name matching alone: the shipped import table is tested below
+
+
 @pytest.fixture(scope="module")
 def index() -> SearchIndex:
-    return SearchIndex(NAMES, POPULARITY)
+    return SearchIndex(NAMES, POPULARITY, import_table=NO_IMPORTS)
 
 
 def names_of(results: list[SearchResult]) -> list[str]:
@@ -181,9 +185,10 @@ def test_results_carry_rank_and_summary_of_popular_projects(index):
 
 def test_words_joined_find_the_concatenated_name(index):
     results = index.search("django rest")
-    assert results[0] == SearchResult("django-rest", "", None, "exact")
+    # Words with a space describe: the popular project first, the obscure exact name next.
+    assert names_of(results)[:2] == ["djangorestframework", "django-rest"]
     assert tier_of(results, "djangorestframework") == "prefix"
-    assert names_of(results)[1] == "djangorestframework"
+    assert tier_of(results, "django-rest") == "exact"
 
 
 def test_words_joined_without_separator_are_never_exact():
@@ -212,13 +217,16 @@ def test_close_spellings_only_when_no_popular_name_starts_with_the_query(index):
 def test_summary_words_find_projects(index):
     results = index.search("excel")
     assert results[0].name == "excel"
-    assert names_of(results)[1:3] == ["openpyxl", "XlsxWriter"]
+    assert set(names_of(results)[1:3]) == {"openpyxl", "XlsxWriter"}
     assert tier_of(results, "openpyxl") == "summary"
 
 
 def test_summary_needs_every_word(index):
-    assert "openpyxl" in names_of(index.search("excel xlsx"))
-    assert "openpyxl" not in names_of(index.search("excel yaml"))
+    assert "openpyxl" in names_of(index.search_names("excel xlsx"))
+    assert "openpyxl" not in names_of(index.search_names("excel yaml"))
+    # A description may miss one idea of several, but then comes after the full matches.
+    results = names_of(index.search("excel xlsm"))  # only openpyxl's summary has both
+    assert results.index("openpyxl") < results.index("XlsxWriter")
 
 
 def test_summary_word_may_be_typed_partly(index):
@@ -312,7 +320,7 @@ def test_snapshot_alone_answers_before_the_name_list_is_there():
     index = SearchIndex.from_snapshot(POPULARITY)
     assert len(index) == len(POPULARITY)
     results = index.search("excel")
-    assert names_of(results)[:2] == ["openpyxl", "xlsxwriter"]
+    assert set(names_of(results)[:2]) == {"openpyxl", "xlsxwriter"}
     assert index.lookup("PyYAML") == "pyyaml"
 
 
@@ -354,7 +362,10 @@ def reference_search(names, popularity, query, limit=50, boost=()):
     for key in display:
         for form in forms:
             if key == form == forms[0]:
-                add(key, 0, -100 + popularity_cost(key))
+                if key in popular or key in boosted:
+                    add(key, 0, -100 + popularity_cost(key))
+                else:  # an obscure exact name: a hundred times the downloads; never for words
+                    add(key, 0, 3.0 if len(words) == 1 else 5.0)
             elif key.startswith(form):
                 add(key, 1, 0 + popularity_cost(key))
             elif "-" + form in key:
@@ -447,7 +458,7 @@ def test_fast_search_agrees_with_a_full_scan():
         for limit in (1, 3, 10, 50):
             boost = generator.sample(names, 3) if limit == 10 else ()
             expected = reference_search(names, popularity, query, limit, boost)
-            got = [(result.name, result.tier) for result in index.search(query, limit, boost)]
+            got = [(result.name, result.tier) for result in index.search_names(query, limit, boost)]
             assert got == expected, (query, limit, boost)
 
 
@@ -513,3 +524,127 @@ def test_real_index_answers_while_typing(pypi_index):
         slowest = max(slowest, time.perf_counter() - started)
     # Generous: benchmarks/bench_search.py measures the real figure (~10 ms worst here).
     assert slowest < 0.25
+
+
+# -- import names, pasted errors, descriptions, stubs --------------------------------------------
+
+
+IMPORTS = ImportNames(
+    "import\tcv2\topencv-python opencv-python-headless\n"
+    "import\tsklearn\tscikit-learn\n"
+    "import\tyaml\tPyYAML\n"
+    "import\tdiscord\tdiscord.py\n"
+    "instead\tsklearn\tscikit-learn\tdeprecated\n"
+    "instead\tpytorch\ttorch\tplaceholder\n"
+)
+BEGINNER_POPULARITY = {
+    "opencv-python": Popularity(533, "Wrapper package for OpenCV python bindings."),
+    "opencv-python-headless": Popularity(650, "Wrapper package for OpenCV python bindings."),
+    "scikit-learn": Popularity(179, "A set of python modules for machine learning and data mining"),
+    "sklearn": Popularity(3339, "deprecated sklearn package, use scikit-learn instead"),
+    "pyyaml": Popularity(15, "YAML parser and emitter for Python"),
+    "matplotlib": Popularity(169, "Python plotting package"),
+    "networkx": Popularity(141, "Python package for creating and manipulating graphs and networks"),
+    "colorama": Popularity(81, "Cross-platform colored terminal text."),
+    "excel": Popularity(7382, "This package name is reserved by Microsoft Corporation"),
+    "openpyxl": Popularity(129, "A Python library to read/write Excel 2010 xlsx/xlsm files"),
+    "pytorch": Popularity(8079, ""),
+    "torch": Popularity(330, "Tensors and Dynamic neural networks in Python"),
+    "discord-py": Popularity(1617, "A Python wrapper for the Discord API"),
+    "red-discordbot": Popularity(4228, "A highly customisable Discord bot"),
+}
+BEGINNER_NAMES = [*BEGINNER_POPULARITY, "cv2box", "cv2-tools", "sklearn-extra", "plot-graphs"]
+
+
+@pytest.fixture(scope="module")
+def beginner_index() -> SearchIndex:
+    return SearchIndex(BEGINNER_NAMES, BEGINNER_POPULARITY, import_table=IMPORTS)
+
+
+def test_import_name_puts_its_providers_first_with_the_reason(beginner_index):
+    results = beginner_index.search("cv2")
+    assert names_of(results)[:2] == ["opencv-python", "opencv-python-headless"]
+    assert results[0].tier == "import" and results[0].reason == "provides import cv2"
+    assert "cv2box" in names_of(results)  # names that start with it still follow
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "ModuleNotFoundError: No module named 'cv2'",
+        "ImportError: No module named cv2",
+        'Traceback (most recent call last):\n  File "x.py", line 1, in <module>\n    import cv2\n'
+        "ModuleNotFoundError: No module named 'cv2'",
+        "import cv2",
+        "from cv2 import imread",
+    ],
+)
+def test_pasted_errors_and_import_lines_find_the_provider(beginner_index, pasted):
+    first = beginner_index.search(pasted)[0]
+    assert (first.name, first.reason) == ("opencv-python", "provides import cv2")
+
+
+def test_a_submodule_in_an_error_finds_its_package(beginner_index):
+    first = beginner_index.search("No module named 'sklearn.ensemble'")[0]
+    assert (first.name, first.reason) == ("scikit-learn", "provides import sklearn")
+
+
+def test_deprecated_stub_goes_below_its_successor(beginner_index):
+    results = beginner_index.search("sklearn")
+    assert results[0].name == "scikit-learn"
+    names = names_of(results)
+    assert names.index("sklearn") > names.index("sklearn-extra")  # below real projects
+    placeholder = beginner_index.search("pytorch")
+    assert placeholder[0].name == "torch"
+    assert placeholder[0].reason == "pytorch is a placeholder; torch is the package to install"
+    assert IMPORTS.replacement("sklearn").reason("sklearn") == (
+        "sklearn is deprecated; scikit-learn is the package to install"
+    )
+
+
+def test_reserved_placeholder_goes_below_real_projects(beginner_index):
+    names = names_of(beginner_index.search("excel"))
+    assert names[0] == "openpyxl" and "excel" in names
+
+
+def test_descriptions_match_stems_and_synonyms(beginner_index):
+    assert beginner_index.search("plot graphs")[0].name == "matplotlib"  # the name says "plot"
+    assert beginner_index.search("colors in terminal")[0].name == "colorama"  # colored
+    assert beginner_index.search("colour terminal")[0].name == "colorama"
+    assert beginner_index.search("discord bot")[0].name in {"discord.py", "red-discordbot"}
+
+
+def test_the_shipped_import_table_knows_common_import_names():
+    from core.import_names import module_in_text, providers, table
+
+    assert len(table()) > 500
+    assert providers("cv2")[0] == "opencv-python"
+    assert providers("sklearn.ensemble") == ["scikit-learn"]
+    assert providers("PIL") == ["pillow"]
+    assert providers("pil") == ["pillow"]
+    assert providers("http") == []  # the standard library's
+    assert providers("no_such_module_anywhere") == []
+    assert module_in_text("ImportError: No module named yaml") == "yaml"
+    assert module_in_text("requests") is None
+
+
+@pytest.mark.parametrize(
+    ("query", "first", "reason"),
+    [
+        ("cv2", "opencv-python", "provides import cv2"),
+        ("sklearn", "scikit-learn", "provides import sklearn"),
+        ("bs4", "beautifulsoup4", "provides import bs4"),
+        ("ModuleNotFoundError: No module named 'cv2'", "opencv-python", "provides import cv2"),
+        ("ImportError: No module named yaml", "PyYAML", "provides import yaml"),
+        ("No module named 'sklearn.ensemble'", "scikit-learn", "provides import sklearn"),
+        ("pytorch", "torch", "pytorch is a placeholder; torch is the package to install"),
+        ("tensorflow-gpu", "tensorflow", "tensorflow-gpu is deprecated; tensorflow is the package to install"),
+        ("excel", "openpyxl|XlsxWriter", ""),  # both read and write Excel files
+        ("plot graphs", "matplotlib", ""),
+        ("colors in terminal", "colorama", ""),
+    ],
+)
+def test_real_index_understands_beginners(pypi_index, query, first, reason):
+    result = pypi_index.search(query, limit=5)[0]
+    assert canonical_name(result.name) in {canonical_name(name) for name in first.split("|")}
+    assert result.reason == reason

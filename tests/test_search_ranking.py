@@ -191,7 +191,6 @@ def test_the_query_set_is_large_and_varied():
     assert len({query for _, query, _ in QUERIES}) == len(QUERIES)  # no query twice
 
 
-@pytest.mark.xfail(strict=True, reason="written before the ranking work of issue 11: today's ranking misses the targets")
 def test_real_index_ranks_what_beginners_mean_first(real_index):
     scores, misses = measure(real_index)
     total, at_one, at_five = scores["all"]

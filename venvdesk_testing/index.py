@@ -176,6 +176,7 @@ def _pypi_info(project: str, item: _IndexedFile) -> dict[str, Any]:
         "version": item.version,
         "summary": meta.get("summary", ""),
         "description": meta.get("description", ""),
+        "description_content_type": meta.get("description_content_type"),
         "license": meta.get("license", ""),
         "home_page": meta.get("home_page", ""),
         "author": meta.get("author", ""),

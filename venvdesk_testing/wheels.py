@@ -114,6 +114,8 @@ def build_wheel(
     home_page: str | None = None,
     project_urls: Mapping[str, str] | None = None,
     tag: str = "py3-none-any",
+    description: str = "",
+    description_content_type: str | None = None,
 ) -> Path:
     """Write ``<name>-<version>-py3-none-any.whl`` into *dest_dir* and return its path.
 
@@ -124,6 +126,8 @@ def build_wheel(
     ``<import_name>/__init__.py`` with ``__version__``).  *extras* maps an extra's
     name to its requirements (``Provides-Extra`` + ``Requires-Dist; extra == ...``).
     The ``RECORD`` lists every file with its hash and size, as pip writes and checks it.
+    *description* is the long description (a README), written as the body of ``METADATA``,
+    with *description_content_type* (``text/markdown``, ``text/x-rst``...) as its header.
     """
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
@@ -151,7 +155,11 @@ def build_wheel(
         headers.append(("Provides-Extra", extra))
         for requirement in extra_requires:
             headers.append(("Requires-Dist", _with_extra(requirement, extra)))
+    if description_content_type:
+        headers.append(("Description-Content-Type", description_content_type))
     metadata = "".join(f"{key}: {value}\n" for key, value in headers)
+    if description:
+        metadata += "\n" + description
 
     wheel_meta = (
         f"Wheel-Version: 1.0\nGenerator: {_GENERATOR}\nRoot-Is-Purelib: true\nTag: {tag}\n"
@@ -197,6 +205,8 @@ class PackageSpec:
     project_urls: Mapping[str, str] | None = None
     yanked: bool | str = False  # True, or the reason as text
     tag: str = "py3-none-any"  # the wheel's compatibility tag
+    description: str = ""  # the long description (README), the body of METADATA
+    description_content_type: str | None = None  # text/markdown, text/x-rst, text/plain
 
     def build(self, dest_dir: Path) -> Path:
         return build_wheel(
@@ -212,6 +222,8 @@ class PackageSpec:
             home_page=self.home_page,
             project_urls=self.project_urls,
             tag=self.tag,
+            description=self.description,
+            description_content_type=self.description_content_type,
         )
 
 
@@ -331,4 +343,5 @@ def _metadata_fields(text: str) -> dict[str, Any]:
         "classifiers": message.get_all("Classifier") or [],
         "project_urls": project_urls or None,
         "description": description if isinstance(description, str) else "",
+        "description_content_type": message.get("Description-Content-Type") or None,
     }

@@ -34,11 +34,16 @@ class SearchResultModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self._results):
             return None
         result = self._results[index.row()]
+        reason = getattr(result, "reason", "")
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{result.name} — {result.summary}" if result.summary else result.name
+            # Why it is here when the name alone would not say ("provides import cv2"): before the
+            # summary, where a narrow list does not cut it off.
+            parts = [result.name, reason, result.summary]
+            return " — ".join(part for part in parts if part)
         if role == Qt.ItemDataRole.ToolTipRole:
             popularity = f"#{result.rank:,} by downloads" if result.rank else "not among the 15,000 most downloaded"
-            return plain_tooltip(f"{result.name}\n{result.summary}\n{popularity}".replace("\n\n", "\n"))
+            text = "\n".join(part for part in (result.name, reason, result.summary, popularity) if part)
+            return plain_tooltip(text)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return result.name
         if role == self.ResultRole:
