@@ -43,7 +43,7 @@ from gui.workers import run_in_background
 
 if TYPE_CHECKING:
     from core.pypi import ProjectDetails, Release
-    from core.search import SearchIndex
+    from core.search import SearchIndex, SearchResult
 
 DETAILS_TTL = 600
 RESULT_LIMIT = 50
@@ -89,6 +89,8 @@ class SearchPanel(QWidget):
         self.search_edit.setPlaceholderText("Search by name or by what it does, e.g. “excel” or “yaml”")
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.addAction(icons.action_icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self._searching = False  # a search runs in a worker
+        self._search_again = False  # the text changed while it ran
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(0)  # coalesce keystrokes that arrive together
@@ -266,7 +268,33 @@ class SearchPanel(QWidget):
                 self.load_index()
             self.results_shown.emit(query)
             return
-        results = self.search_index.search(query, limit=RESULT_LIMIT, boost=self._boost)
+        # Off the UI thread (a query over 2M names can take tens of ms); one search at a time, and
+        # keystrokes typed meanwhile coalesce into one search for the latest text.
+        if self._searching:
+            self._search_again = True
+            return
+        self._searching = True
+        self._search_again = False
+        index, boost = self.search_index, set(self._boost)
+
+        def search() -> list[SearchResult]:
+            return index.search(query, limit=RESULT_LIMIT, boost=boost)
+
+        def found(results: list[SearchResult]) -> None:
+            self._searching = False
+            if self._search_again or self.search_edit.text().strip() != query or self.search_index is not index:
+                self._search_timer.start()  # the text (or the list) changed meanwhile: search again
+                return
+            self._show_results(query, results)
+
+        def failed(exc: BaseException, formatted: str) -> None:
+            self._searching = False
+            self.status_label.setText(f"The search failed: {exc}")
+            self.results_shown.emit(query)
+
+        run_in_background(search, found, failed, context=self)
+
+    def _show_results(self, query: str, results: list[SearchResult]) -> None:
         marked = self.results_model.data(self.results_view.currentIndex(), SearchResultModel.ResultRole)
         if query == self._last_query and marked is not None and not self._prefer:
             self._prefer = canonical_name(marked.name)  # searched again (the ranking changed): keep the person's place
