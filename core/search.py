@@ -81,7 +81,7 @@ import re
 import unicodedata
 from array import array
 from collections import Counter
-from collections.abc import Collection, Container, Iterable
+from collections.abc import Callable, Collection, Container, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from itertools import accumulate
@@ -523,7 +523,11 @@ class SearchIndex:
 
     @classmethod
     def load_cached(
-        cls, index_url: str, popularity: dict[str, Popularity] | None = None
+        cls,
+        index_url: str,
+        popularity: dict[str, Popularity] | None = None,
+        *,
+        build_elsewhere: Callable[[], bool] | None = None,
     ) -> tuple[SearchIndex, str, str]:
         """The search index for ``index_url``'s project list: ``(index, source, problem)``.
 
@@ -533,6 +537,11 @@ class SearchIndex:
         as :func:`core.name_index.load_names` does), the index built and saved for
         next time.  ``source`` and ``problem`` are :class:`~core.name_index.NameList`'s.
         Raises :class:`~core.name_index.NameIndexUnavailable` like ``load_names``.
+
+        ``build_elsewhere``, when given, is asked first to build and save the index from the
+        cached list in another process (:func:`build_saved_index`): building holds the
+        interpreter in long C-level sorts, which a window's UI thread would feel (70-110 ms
+        pauses).  It returns whether it did; if not, the index is built here.
         """
         from core import name_index
 
@@ -543,6 +552,16 @@ class SearchIndex:
             index = cls.load(path, popularity, str(meta.get("names_sha256", "")))
             if index is not None:
                 return index, "cache", ""
+        fresh_or_none = meta is None or name_index.is_fresh(meta)
+        if build_elsewhere is not None and fresh_or_none and build_elsewhere():
+            # The other process fetched the list if there was none, built the index and saved it:
+            # here it is only loaded (splitting 886k names would hold the interpreter too).  A
+            # stale list takes the path below, which says when the index could not be reached.
+            meta_now = name_index.cached_meta(index_url)
+            if meta_now is not None and name_index.is_fresh(meta_now):
+                index = cls.load(path, popularity, str(meta_now.get("names_sha256", "")))
+                if index is not None:
+                    return index, "cache" if meta is not None else "index", ""
         names = name_index.load_names(index_url)
         meta = name_index.cached_meta(index_url)
         sha = str(meta.get("names_sha256", "")) if meta is not None else ""
@@ -1125,3 +1144,16 @@ def _edit_distance(first: str, second: str, limit: int) -> int | None:
 
 
 SYNONYMS = _synonym_table()
+
+
+def build_saved_index(index_url: str) -> bool:
+    """Load ``index_url``'s list (refreshing it when stale), build the search index and save it
+    beside the list.  Run in a child process of the window (``venvdesk --build-search-index
+    URL``).  Returns whether a saved index is now there."""
+    from core import name_index
+
+    try:
+        SearchIndex.load_cached(index_url)
+    except name_index.NameIndexUnavailable:
+        return False
+    return name_index.search_cache_path(index_url).exists()

@@ -39,6 +39,11 @@ def _parse_arguments(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="create an environment and install a package in a throw-away folder, offline; exit 0 if all worked",
     )
+    parser.add_argument(
+        "--build-search-index",
+        metavar="INDEX_URL",
+        help=argparse.SUPPRESS,  # internal: the window asks a child to build Find's index (no window)
+    )
     known, _qt_arguments = parser.parse_known_args(argv[1:])
     return known
 
@@ -76,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
         from gui.self_test import run_self_test
 
         return run_self_test(argv)
+    if arguments.build_search_index:  # a child of the window: no display, no Qt
+        from core.search import build_saved_index
+
+        return 0 if build_saved_index(arguments.build_search_index) else 1
     if not has_display():
         sys.stderr.write(NO_DISPLAY_MESSAGE)
         return 2

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -242,6 +246,13 @@ def test_a_pasted_error_or_an_import_name_finds_the_package_that_provides_it(qtb
     assert type_query(qtbot, panel, "sklearn")[0] == "scikit-learn"
 
 
+# The two full-list heartbeat tests measure what the app does in a process of its own: after a
+# few hundred other tests in the same process (their windows, threads and garbage), pauses that
+# are not the app's show up.  ``test_full_list_heartbeats_alone`` runs them in a fresh pytest.
+ALONE = pytest.mark.skipif(not os.environ.get("VENVDESK_HEARTBEAT_ALONE"), reason="run alone, in a fresh process, by test_full_list_heartbeats_alone")
+
+
+@ALONE
 def test_loading_the_full_cached_list_never_freezes_the_window(qtbot, make_main_window, shared_data, monkeypatch):
     """886k real names, cached with the index built from them (as after the first start): the
     Find tab becomes ready, and answers typed queries, with a 10 ms heartbeat never gapping
@@ -313,3 +324,82 @@ def test_loading_the_full_cached_list_never_freezes_the_window(qtbot, make_main_
     assert longest < 0.050, f"{detail} ready {ready * 1000:.0f} ms"
     assert ready < 2.0  # the aim is 0.5 s; a loaded CI machine gets room
     print(f"ready {ready * 1000:.0f} ms after Find was opened; longest gap {longest * 1000:.0f} ms")
+
+
+@ALONE
+def test_the_first_build_of_the_full_index_happens_in_a_child_and_never_freezes_the_window(
+    qtbot, make_main_window, shared_data, monkeypatch
+):
+    """886k real names cached but no index built from them yet (the first start, or a new list):
+    a child Venvdesk builds and saves it; the window's 10 ms heartbeat never gaps over 50 ms."""
+    import gzip
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    from core import name_index
+
+    url = "http://127.0.0.1:9/simple/"
+    monkeypatch.setenv("PIP_INDEX_URL", url)
+    with gzip.open(shared_data("pypi-projects.tsv.gz"), "rt", encoding="utf-8") as handle:
+        next(handle)
+        names = [line.partition("\t")[0] for line in handle]
+    name_index._write_cache(url, names, {"version": name_index.CACHE_VERSION, "fetched_at": time.time(),
+                                         "source": "index"})
+    saved = name_index.search_cache_path(url)
+    window = make_main_window()
+    window.show()
+    with qtbot.waitSignal(window.environment_actions.environments_loaded, timeout=30_000):
+        pass
+    qtbot.wait(300)
+    panel = window.search_panel
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def beat() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    def load(first: bool) -> float:
+        saved.unlink(missing_ok=True)
+        gaps.clear()
+        last[0] = time.perf_counter()
+        timer.start()
+        with qtbot.waitSignal(panel.index_ready, timeout=120_000):
+            if first:
+                window.show_search()
+            else:
+                panel.search_index = None
+                panel.load_index()
+        timer.stop()
+        assert saved.exists()  # built by the child, kept for the next start
+        assert len(panel.search_index) == len(names)
+        return max(gaps)
+
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(beat)
+    longest = load(True)
+    if longest >= 0.050:  # another process took the CPU for a moment? a real freeze shows twice
+        print(f"first build: longest gap {longest * 1000:.0f} ms; measuring again")
+        longest = load(False)
+    assert longest < 0.050, f"longest gap {longest * 1000:.0f} ms"
+    assert type_query(qtbot, panel, "reqeusts")[0] == "requests"
+
+
+def test_full_list_heartbeats_alone(shared_data):
+    shared_data("pypi-projects.tsv.gz")  # skips without ../shared/data
+    names = [
+        "test_loading_the_full_cached_list_never_freezes_the_window",
+        "test_the_first_build_of_the_full_index_happens_in_a_child_and_never_freezes_the_window",
+    ]
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *(f"{__file__}::{name}" for name in names)],
+        env={**os.environ, "VENVDESK_HEARTBEAT_ALONE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=str(Path(__file__).resolve().parents[1]),
+    )
+    assert result.returncode == 0 and "2 passed" in result.stdout, result.stdout[-4000:] + result.stderr[-2000:]
