@@ -1157,3 +1157,26 @@ def build_saved_index(index_url: str) -> bool:
     except name_index.NameIndexUnavailable:
         return False
     return name_index.search_cache_path(index_url).exists()
+
+
+def build_in_child(index_url: str, *, timeout: float = 300.0) -> bool:
+    """(Blocking: a worker.) Have a child Venvdesk run :func:`build_saved_index` for ``index_url``.
+
+    The window's process then only loads the saved index: building holds the interpreter in
+    long C-level sorts, which its UI thread would feel.  The bundle runs itself; from source,
+    the ``gui`` package is run with this Python.
+    """
+    import os
+    import sys
+
+    from core.processes import run_bounded
+
+    if getattr(sys, "frozen", False):
+        command = [sys.executable, "--build-search-index", index_url]
+    else:
+        command = [sys.executable, "-m", "gui", "--build-search-index", index_url]
+    try:
+        run = run_bounded(command, timeout=timeout, limit=1 << 20, env=dict(os.environ))
+    except OSError:
+        return False
+    return run.returncode == 0

@@ -53,27 +53,6 @@ SELECTION_SETTLE_MS = 250
 RESULTS_MIN_WIDTH = 220
 
 
-def _build_in_child(index_url: str) -> bool:
-    """(Blocking: a worker.) Have a child Venvdesk build and save Find's index from the cached list.
-
-    Building holds the interpreter in long C-level sorts; in a child, the window never feels it.
-    """
-    import os
-    import sys
-
-    from core.processes import run_bounded
-
-    if getattr(sys, "frozen", False):
-        command = [sys.executable, "--build-search-index", index_url]
-    else:
-        command = [sys.executable, "-m", "gui", "--build-search-index", index_url]
-    try:
-        run = run_bounded(command, timeout=300.0, limit=1 << 20, env=dict(os.environ))
-    except OSError:
-        return False
-    return run.returncode == 0
-
-
 class SearchPanel(QWidget):
     index_ready = Signal()  # the search index (full list or snapshot) is in place
     results_shown = Signal(str)  # query
@@ -206,13 +185,13 @@ class SearchPanel(QWidget):
 
         def build():
             from core.name_index import NameIndexUnavailable
-            from core.search import SearchIndex, load_popularity_snapshot
+            from core.search import SearchIndex, build_in_child, load_popularity_snapshot
 
             popularity = load_popularity_snapshot()
             try:
                 # The index built from the cached list is saved beside it: loading it holds the
                 # interpreter only for a few C-level reads (the UI keeps running).
-                return SearchIndex.load_cached(index, popularity, build_elsewhere=lambda: _build_in_child(index))
+                return SearchIndex.load_cached(index, popularity, build_elsewhere=lambda: build_in_child(index))
             except NameIndexUnavailable as error:
                 return SearchIndex.from_snapshot(popularity), "", str(error)
 
