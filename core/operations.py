@@ -162,6 +162,16 @@ def reinstallable_specs(intent: Intent) -> tuple[str, ...]:
     return ()
 
 
+def requested_specs(intent: Intent) -> tuple[str, ...]:
+    """What a change was asked to do, as requirements or names: what its journal entry and its
+    History record keep, and what a failure explanation is told was asked for."""
+    if isinstance(intent, UninstallPackages):
+        return intent.names
+    if isinstance(intent, RestorePackageSet):
+        return intent.install + intent.uninstall
+    return reinstallable_specs(intent)
+
+
 def unfulfilled(intent: Intent, installed: Sequence[InstalledPackage]) -> list[str]:
     """What a change that ended "done" should have done but the environment does not show.
 

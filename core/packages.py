@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from core.names import canonical_name
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 _WANTED_HEADERS = {"name", "version", "summary", "requires-dist"}
 
@@ -34,23 +38,7 @@ class InstalledPackage:
 
     def dependency_names(self) -> set[str]:
         """Normalised names this package needs unconditionally (extras' requirements left out)."""
-        from packaging.requirements import InvalidRequirement, Requirement  # not needed at start-up
-
-        names = set()
-        for text in self.requires:
-            try:
-                requirement = Requirement(text)
-            except InvalidRequirement:
-                continue
-            marker = requirement.marker
-            if marker is not None:
-                try:
-                    if not marker.evaluate({"extra": ""}):
-                        continue
-                except Exception:  # noqa: BLE001 - an odd marker must not hide the package
-                    continue
-            names.add(canonical_name(requirement.name))
-        return names
+        return {canonical_name(requirement.name) for requirement in _unconditional(self.requires)}
 
 
 # A header value longer than this is cut (a 20 MB "Summary:" froze the window; nobody reads it).
@@ -149,14 +137,11 @@ def required_by(packages: list[InstalledPackage]) -> dict[str, list[str]]:
 
 
 
-def unconditional_requirements(requires: Sequence[str]) -> list[str]:
-    """The requirements (``tinyutil>=1.0``) always needed, without their markers; extras' ones left out.
+def _unconditional(requires: Iterable[str]) -> Iterator[Requirement]:
+    """The parsed requirements always needed (no marker, or one true without extras); unreadable
+    ones and extras' ones left out."""
+    from packaging.requirements import InvalidRequirement, Requirement  # not needed at start-up
 
-    The same choice as :meth:`InstalledPackage.dependency_names`, kept as written for reading.
-    """
-    from packaging.requirements import InvalidRequirement, Requirement
-
-    found = []
     for text in requires:
         try:
             requirement = Requirement(text)
@@ -167,8 +152,18 @@ def unconditional_requirements(requires: Sequence[str]) -> list[str]:
             try:
                 if not marker.evaluate({"extra": ""}):
                     continue
-            except Exception:  # noqa: BLE001 - an odd marker must not hide the rest
+            except Exception:  # noqa: BLE001 - an odd marker must not hide the package or the rest
                 continue
+        yield requirement
+
+
+def unconditional_requirements(requires: Sequence[str]) -> list[str]:
+    """The requirements (``tinyutil>=1.0``) always needed, without their markers; extras' ones left out.
+
+    The same choice as :meth:`InstalledPackage.dependency_names`, kept as written for reading.
+    """
+    found = []
+    for requirement in _unconditional(requires):
         requirement.marker = None
         found.append(str(requirement))
     return found

@@ -39,9 +39,8 @@ def failing_index(failing_index_root):
 
 
 @pytest.fixture
-def open_failing(qtbot, make_venv, failing_index, monkeypatch, make_main_window):
-    """A window showing a fresh environment whose pip uses the failing index."""
-    monkeypatch.setenv("PIP_INDEX_URL", failing_index.simple_url)
+def open_window(qtbot, make_venv, make_main_window):
+    """A window showing a fresh environment (its pip uses whatever PIP_INDEX_URL says then)."""
 
     def start(name: str = "proj"):
         target = make_venv(name)
@@ -54,6 +53,13 @@ def open_failing(qtbot, make_venv, failing_index, monkeypatch, make_main_window)
         return window, target
 
     return start
+
+
+@pytest.fixture
+def open_failing(open_window, failing_index, monkeypatch):
+    """A window showing a fresh environment whose pip uses the failing index."""
+    monkeypatch.setenv("PIP_INDEX_URL", failing_index.simple_url)
+    return open_window
 
 
 def bar_text(window) -> str:
@@ -157,16 +163,10 @@ def test_installed_but_cannot_be_imported_is_a_failure_with_the_fix(qtbot, open_
     assert packages_of(target)["requests"][1] == "2.32.3"
 
 
-def test_an_index_that_stopped_is_named(qtbot, make_venv, monkeypatch, make_main_window, failing_index_root):
+def test_an_index_that_stopped_is_named(qtbot, open_window, monkeypatch, failing_index_root):
     server = LocalIndexServer(failing_index_root).start()
     monkeypatch.setenv("PIP_INDEX_URL", server.simple_url)
-    target = make_venv("offline")
-    window = make_main_window()
-    window.show()
-    with qtbot.waitSignal(window.environment_actions.environments_loaded, timeout=30_000):
-        pass
-    with qtbot.waitSignal(window.current.packages_loaded, timeout=30_000):
-        window.environment_actions.add_environment_folder(str(target))
+    window, _target = open_window("offline")
     server.stop()
     install_typed(qtbot, window, "requests")
     text = bar_text(window)
@@ -175,7 +175,7 @@ def test_an_index_that_stopped_is_named(qtbot, make_venv, monkeypatch, make_main
 
 
 def test_cancel_during_the_install_phase_says_what_changed_and_undo_restores_it(
-    qtbot, make_venv, monkeypatch, make_main_window, tmp_path, pip_wheels
+    qtbot, open_window, monkeypatch, tmp_path, pip_wheels
 ):
     # slowpkg needs smalldep; pip installs smalldep first, then slowpkg's many files (a second or more).
     many = {f"slowpkg/part{i:05d}.py": "" for i in range(15_000)}
@@ -190,13 +190,7 @@ def test_cancel_during_the_install_phase_says_what_changed_and_undo_restores_it(
     build_index(folder, packages, extra_wheels=[*pip_wheels, *wheels])
     with LocalIndexServer(folder) as server:
         monkeypatch.setenv("PIP_INDEX_URL", server.simple_url)
-        target = make_venv("cancelled")
-        window = make_main_window()
-        window.show()
-        with qtbot.waitSignal(window.environment_actions.environments_loaded, timeout=30_000):
-            pass
-        with qtbot.waitSignal(window.current.packages_loaded, timeout=30_000):
-            window.environment_actions.add_environment_folder(str(target))
+        window, target = open_window("cancelled")
         before = packages_of(target)
         site_packages = next(target.glob("lib/python*/site-packages"))
         qtbot.keyClicks(window.packages_panel.install_edit, "slowpkg")

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -252,68 +253,107 @@ def test_a_pasted_error_or_an_import_name_finds_the_package_that_provides_it(qtb
 ALONE = pytest.mark.skipif(not os.environ.get("VENVDESK_HEARTBEAT_ALONE"), reason="run alone, in a fresh process, by test_full_list_heartbeats_alone")
 
 
-@ALONE
-def test_loading_the_full_cached_list_never_freezes_the_window(qtbot, make_main_window, shared_data, monkeypatch):
-    """886k real names, cached with the index built from them (as after the first start): the
-    Find tab becomes ready, and answers typed queries, with a 10 ms heartbeat never gapping
-    more than 50 ms."""
-    import gzip
-    import time
+FULL_LIST_URL = "http://127.0.0.1:9/simple/"  # nothing answers: the cached list is what is loaded
 
-    from PySide6.QtCore import QTimer
+
+class Heartbeat:
+    """A 10 ms timer on the UI thread: the gaps between its beats are how long the window froze."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.gaps: list[float] = []
+        self.moments: list[float] = []
+        self.started = self._last = 0.0
+        self.timer = QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self._beat)
+
+    def _beat(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append(now - self._last)
+        self.moments.append(now)
+        self._last = now
+
+    def start(self) -> None:
+        self.gaps.clear()
+        self.moments.clear()
+        self.started = self._last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    @property
+    def longest(self) -> float:
+        return max(self.gaps, default=0.0)
+
+    def worst(self) -> str:
+        found = sorted(zip(self.gaps, self.moments), reverse=True)[:4]
+        return f"longest gaps {[(round(g * 1000), round((m - self.started) * 1000)) for g, m in found]}"
+
+
+@pytest.fixture
+def full_list_window(qtbot, make_main_window, shared_data, monkeypatch):
+    """All 886k real names in the name cache for FULL_LIST_URL, and a window that is up (not yet on Find)."""
+    import gzip
 
     from core import name_index
-    from core.search import SearchIndex
 
-    url = "http://127.0.0.1:9/simple/"  # nothing answers: the cache is what is loaded
-    monkeypatch.setenv("PIP_INDEX_URL", url)
+    monkeypatch.setenv("PIP_INDEX_URL", FULL_LIST_URL)
     with gzip.open(shared_data("pypi-projects.tsv.gz"), "rt", encoding="utf-8") as handle:
         next(handle)
         names = [line.partition("\t")[0] for line in handle]
-    name_index._write_cache(url, names, {"version": name_index.CACHE_VERSION, "fetched_at": time.time(),
-                                         "source": "index"})
-    SearchIndex.load_cached(url)  # builds it once and saves it beside the list
-    window = make_main_window()
-    window.show()
-    with qtbot.waitSignal(window.environment_actions.environments_loaded, timeout=30_000):
-        pass
-    qtbot.wait(300)  # the window's own start-up work is done
+    name_index._write_cache(
+        FULL_LIST_URL, names, {"version": name_index.CACHE_VERSION, "fetched_at": time.time(), "source": "index"}
+    )
+
+    def start():
+        window = make_main_window()
+        window.show()
+        with qtbot.waitSignal(window.environment_actions.environments_loaded, timeout=30_000):
+            pass
+        qtbot.wait(300)  # the window's own start-up work is done
+        return window
+
+    return start, names
+
+
+def load_full_list(qtbot, window, first: bool, timeout: int = 60_000) -> None:
+    """Open Find the first time; reload its list after that."""
     panel = window.search_panel
-    gaps: list[float] = []
-    moments: list[float] = []
-    last = [time.perf_counter()]
+    with qtbot.waitSignal(panel.index_ready, timeout=timeout):
+        if first:
+            window.show_search()
+        else:
+            panel.search_index = None
+            panel.load_index()
 
-    def beat() -> None:
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        moments.append(now)
-        last[0] = now
 
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(beat)
+@ALONE
+def test_loading_the_full_cached_list_never_freezes_the_window(qtbot, full_list_window):
+    """886k real names, cached with the index built from them (as after the first start): the
+    Find tab becomes ready, and answers typed queries, with a 10 ms heartbeat never gapping
+    more than 50 ms."""
+    from core.search import SearchIndex
+
+    start, names = full_list_window
+    SearchIndex.load_cached(FULL_LIST_URL)  # builds it once and saves it beside the list
+    window = start()
+    panel = window.search_panel
+    heartbeat = Heartbeat()
 
     def measure(first: bool) -> tuple[float, float, str]:
-        gaps.clear()
-        moments.clear()
-        last[0] = time.perf_counter()
-        timer.start()
-        started = time.perf_counter()
-        with qtbot.waitSignal(panel.index_ready, timeout=60_000):
-            if first:
-                window.show_search()
-            else:
-                panel.search_index = None
-                panel.load_index()
-        ready = time.perf_counter() - started
+        heartbeat.start()
+        load_full_list(qtbot, window, first)
+        ready = time.perf_counter() - heartbeat.started
         assert len(panel.search_index) == len(names)
         # Searching runs in a worker too: typing over 886k names keeps the window live.
         assert type_query(qtbot, panel, "reqeusts")[0] == "requests"
         assert type_query(qtbot, panel, "No module named 'cv2'")[0] == "opencv-python"
         type_query(qtbot, panel, "plot graphs")
-        timer.stop()
-        worst = sorted(zip(gaps, moments), reverse=True)[:4]
-        return max(gaps), ready, f"longest gaps {[(round(g * 1000), round((m - started) * 1000)) for g, m in worst]}"
+        heartbeat.stop()
+        return heartbeat.longest, ready, heartbeat.worst()
 
     longest, ready, detail = measure(True)
     if longest >= 0.050:
@@ -327,59 +367,26 @@ def test_loading_the_full_cached_list_never_freezes_the_window(qtbot, make_main_
 
 
 @ALONE
-def test_the_first_build_of_the_full_index_happens_in_a_child_and_never_freezes_the_window(
-    qtbot, make_main_window, shared_data, monkeypatch
-):
+def test_the_first_build_of_the_full_index_happens_in_a_child_and_never_freezes_the_window(qtbot, full_list_window):
     """886k real names cached but no index built from them yet (the first start, or a new list):
     a child Venvdesk builds and saves it; the window's 10 ms heartbeat never gaps over 50 ms."""
-    import gzip
-    import time
-
-    from PySide6.QtCore import QTimer
-
     from core import name_index
 
-    url = "http://127.0.0.1:9/simple/"
-    monkeypatch.setenv("PIP_INDEX_URL", url)
-    with gzip.open(shared_data("pypi-projects.tsv.gz"), "rt", encoding="utf-8") as handle:
-        next(handle)
-        names = [line.partition("\t")[0] for line in handle]
-    name_index._write_cache(url, names, {"version": name_index.CACHE_VERSION, "fetched_at": time.time(),
-                                         "source": "index"})
-    saved = name_index.search_cache_path(url)
-    window = make_main_window()
-    window.show()
-    with qtbot.waitSignal(window.environment_actions.environments_loaded, timeout=30_000):
-        pass
-    qtbot.wait(300)
+    start, names = full_list_window
+    saved = name_index.search_cache_path(FULL_LIST_URL)
+    window = start()
     panel = window.search_panel
-    gaps: list[float] = []
-    last = [time.perf_counter()]
-
-    def beat() -> None:
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
+    heartbeat = Heartbeat()
 
     def load(first: bool) -> float:
         saved.unlink(missing_ok=True)
-        gaps.clear()
-        last[0] = time.perf_counter()
-        timer.start()
-        with qtbot.waitSignal(panel.index_ready, timeout=120_000):
-            if first:
-                window.show_search()
-            else:
-                panel.search_index = None
-                panel.load_index()
-        timer.stop()
+        heartbeat.start()
+        load_full_list(qtbot, window, first, timeout=120_000)
+        heartbeat.stop()
         assert saved.exists()  # built by the child, kept for the next start
         assert len(panel.search_index) == len(names)
-        return max(gaps)
+        return heartbeat.longest
 
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(beat)
     longest = load(True)
     if longest >= 0.050:  # another process took the CPU for a moment? a real freeze shows twice
         print(f"first build: longest gap {longest * 1000:.0f} ms; measuring again")

@@ -27,9 +27,9 @@ from PySide6.QtGui import QAction, QGuiApplication
 from core import plans
 from core.environments import Environment
 from core.errors import UserFacingError
+from core.names import canonical_name
 from core.operations import (
     CheckImports,
-    CheckPackages,
     CreateEnvironment,
     InstallPackages,
     InstallRequirements,
@@ -38,7 +38,7 @@ from core.operations import (
     RepairEnvironment,
     RestorePackageSet,
     Status,
-    UninstallPackages,
+    requested_specs,
 )
 from gui import icons
 from gui.controllers import show_error
@@ -218,8 +218,6 @@ class ChangesController(QObject):
         self._generation[key] = self._generation.get(key, 0) + 1
         if key in self._pending_restore:
             self._restore_pending(key)  # while another change runs, the runner is busy: no "outside" either
-        if isinstance(intent, CheckPackages):
-            return
         if outcome.status is Status.FAILED_TO_START:
             self._show(key, str(outcome), Level.ERROR, outcome.detail(), change=change)
         elif outcome.status is Status.FAILED:
@@ -246,19 +244,17 @@ class ChangesController(QObject):
 
     def _record(self, report: ChangeReport) -> Change | None:
         """The change, in this environment's History (before and after, what was asked, how it ended)."""
-        from core.history import Change
-
-        outcome = report.outcome
-        if report.before is None or isinstance(outcome.intent, CheckPackages):
-            return None
+        from core.history import Change, status_word
         from gui.controllers.operations import journal_kind
 
-        status = {Status.OK: "done", Status.CANCELLED: "cancelled", Status.CRASHED: "crashed"}.get(outcome.status, "failed")
+        outcome = report.outcome
+        if report.before is None:
+            return None
         change = Change.new(
             title=outcome.operation.title,
             kind=journal_kind(outcome.intent),
-            specs=_asked(outcome),
-            status=status,
+            specs=requested_specs(outcome.intent),
+            status=status_word(outcome.status),
             before=dict(report.before),
             after=dict(report.after),
         )
@@ -366,7 +362,7 @@ class ChangesController(QObject):
 
         outcome = report.outcome
         environment = Environment.load(report.key)
-        context = dataclasses.replace(self.context(environment), requested=_asked(outcome))
+        context = dataclasses.replace(self.context(environment), requested=requested_specs(outcome.intent))
         lines = outcome.output or outcome.tail
 
         def work() -> Explanation:
@@ -414,7 +410,7 @@ class ChangesController(QObject):
             return refine(explanation, pypi.project_files(index_url, project, timeout=15.0), context)
 
         def done(better: Explanation) -> None:
-            if getattr(self, "_shown_explanation", None) != (report.key, report.outcome.operation.id):
+            if self._shown_explanation != (report.key, report.outcome.operation.id):
                 return  # something else is on screen now
             if better != explanation and self.message_bar.isVisible():
                 self._show_explanation(report, change, better, context)
@@ -526,7 +522,7 @@ class ChangesController(QObject):
         module_owner = {module: name for name, modules in outcome.intent.modules for module in modules}
         first = failures[0]
         project = module_owner.get(first.module, first.module)
-        version = report.after.get(_canonical(project), (project, ""))[1]
+        version = report.after.get(canonical_name(project), (project, ""))[1]
         environment = Environment.load(report.key)
         context = self.context(environment)
         error = f"{first.error_type}: {first.error}".strip(": ")
@@ -629,12 +625,6 @@ def undoable(change: Change | None) -> bool:
     return change is not None and change.undoable
 
 
-def _canonical(name: str) -> str:
-    from packaging.utils import canonicalize_name
-
-    return str(canonicalize_name(name))
-
-
 def _with_detail(explanation: Explanation, detail: str) -> Explanation:
     import dataclasses
 
@@ -649,22 +639,11 @@ def _sentence(text: str) -> str:
     return text if text.endswith(".") else text + "."
 
 
-def _asked(outcome: Outcome) -> tuple[str, ...]:
-    intent = outcome.intent
-    if isinstance(intent, InstallPackages):
-        return tuple(intent.specs)
-    if isinstance(intent, InstallRequirements):
-        return tuple(intent.specs)
-    if isinstance(intent, UninstallPackages):
-        return tuple(intent.names)
-    return ()
-
-
 def _asked_names(outcome: Outcome) -> list[str]:
     from packaging.requirements import InvalidRequirement, Requirement
 
     names = []
-    for spec in _asked(outcome):
+    for spec in requested_specs(outcome.intent):
         try:
             names.append(Requirement(spec).name)
         except InvalidRequirement:
@@ -694,18 +673,17 @@ def snapshot_search_index() -> Any:
         return _SNAPSHOT_INDEX
 
 
-_OS_RELEASE: dict[str, str] | None = None
-
-
 def _os_release() -> dict[str, str]:
-    """``/etc/os-release`` (ID, ID_LIKE, VERSION_ID…): which install line a missing library needs."""
-    global _OS_RELEASE
-    if _OS_RELEASE is None:
-        import platform
+    """``/etc/os-release`` (ID, ID_LIKE, VERSION_ID…): which install line a missing library needs.
 
-        try:
-            _OS_RELEASE = dict(platform.freedesktop_os_release()) if hasattr(platform, "freedesktop_os_release") else {}
-        except OSError:
-            _OS_RELEASE = {}
-    return _OS_RELEASE
+    ``platform`` reads the file once and keeps it; {} where there is none (Windows, macOS).
+    """
+    import platform
+
+    if not hasattr(platform, "freedesktop_os_release"):  # Python 3.9
+        return {}
+    try:
+        return dict(platform.freedesktop_os_release())
+    except OSError:
+        return {}
 

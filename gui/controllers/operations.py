@@ -51,6 +51,7 @@ from core.operations import (
     UninstallPackages,
     changes_packages,
     reinstallable_specs,
+    requested_specs,
     unfulfilled,
 )
 from core.packages import InstalledPackage, Integrity, check_integrity, installed_packages
@@ -216,11 +217,7 @@ class OperationsController(QObject):
                 },
             )
         else:
-            specs: tuple[str, ...] = reinstallable_specs(intent)
-            if isinstance(intent, UninstallPackages):
-                specs = intent.names
-            elif isinstance(intent, RestorePackageSet):
-                specs = intent.install + intent.uninstall
+            specs = requested_specs(intent)
             options = {"upgrade": intent.upgrade, "reinstall": intent.reinstall} if isinstance(intent, InstallPackages) else {}
             before = package_set(self._installed(Environment.load(operation.key)))
             self._before[operation.id] = before

@@ -120,7 +120,7 @@ class PackageController(QObject):
         self.install_plan_box: QMessageBox | None = None
         self.old_release_box: QMessageBox | None = None
         self._prechecks: list[_Precheck] = []  # installs waiting for the pinned-release check, in order
-        self._previews: dict[int, tuple[Operation, str]] = {}  # dry run id -> (the install it is for, environment)
+        self._previews: dict[int, Operation] = {}  # dry run id -> the install it is for
 
         self.requirements_menu = QMenu(parent_widget)
         self.save_requirements_action = self._action(
@@ -284,7 +284,7 @@ class PackageController(QObject):
             PreviewInstall(intent.specs, intent.upgrade, intent.reinstall),
             capture_output=True,
         )
-        self._previews[check.id] = (operation, operation.key)
+        self._previews[check.id] = operation
         return self.operations.submit(check)
 
     def _worth_previewing(self) -> bool:
@@ -292,7 +292,8 @@ class PackageController(QObject):
         return any(package.key not in _INSTALLER_PACKAGES for package in self.current.packages)
 
     def _previewed(self, outcome: Outcome) -> None:
-        operation, key = self._previews.pop(outcome.operation.id)
+        operation = self._previews.pop(outcome.operation.id)
+        key = operation.key
         if outcome.status is Status.CANCELLED:
             return
         if not outcome.ok:
