@@ -48,6 +48,9 @@ class CreateEnvironment:
     system_site_packages: bool = False
     prompt: str = ""
     newest_pip: bool = True
+    # Requirement strings installed right after the environment is ready (a project's
+    # ``pyproject.toml`` dependencies), after ``requirements`` if both are given.
+    packages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ class Settings:
     last_location: str = ""
     # The proxy pip goes through (``--proxy``); "" means pip's own settings and the *_proxy variables.
     proxy: str = ""
+    # The base Python last chosen to create an environment from (its path); "" means none yet.
+    last_interpreter: str = ""
     problem: str = ""
     # The stored values as last read or written; None: nothing read, every value is this instance's.
     _saved: dict[str, str] | None = field(default=None, repr=False, compare=False)

@@ -34,9 +34,13 @@ from gui.controllers import show_error
 from gui.controllers.changes import ChangesController
 from gui.controllers.creation import CreationController
 from gui.controllers.environments import EnvironmentController
+from gui.controllers.missing import MissingPackagesController
 from gui.controllers.operations import OperationsController
 from gui.controllers.packages import PackageController
+from gui.controllers.projects import ProjectController
 from gui.controllers.recovery import RecoveryController
+from gui.controllers.recreate import RecreateController
+from gui.controllers.usage import UsageController
 from gui.current_environment import CurrentEnvironment
 from gui.dialogs import confirmations
 from gui.environments_panel import EnvironmentsPanel
@@ -86,6 +90,23 @@ class MainWindow(QMainWindow):
         self.recovery.create_again_requested.connect(self.creation.create_again)
         self.recovery.recovered.connect(lambda _path: self.environment_actions.refresh())
         self.changes = ChangesController(self.operations, self.current, self.message_bar, self.log_view, self)
+        self.projects = ProjectController(self)
+        self.missing_packages = MissingPackagesController(
+            self.current, self.package_actions, self.message_bar, self.log_view, self, self.projects.current_project_folder
+        )
+        self.recreation = RecreateController(
+            self.operations, self.current, self.creation, self.environment_actions, self.message_bar, self.log_view, self
+        )
+        self.usage = UsageController(
+            self.operations,
+            self.current,
+            self.environment_actions,
+            self.package_actions,
+            self.message_bar,
+            self.log_view,
+            self,
+            lambda: [entry.environment for entry in self.environment_actions.model.entries() if entry.health.ok],
+        )
         self._wire_fixes()
         self.activity = ActivityIndicator(self.runner, self.log_view, self)
         self._build_app_actions()
@@ -158,12 +179,20 @@ class MainWindow(QMainWindow):
         environments = self.environment_actions
         bar = self.menuBar()
         app_menu = bar.addMenu("&Venvdesk")
+        app_menu.addAction(self.projects.open_action)
         app_menu.addAction(self.creation.new_action)
         app_menu.addAction(environments.add_existing_action)
         app_menu.addSeparator()
         app_menu.addAction(self.settings_action)
         app_menu.addSeparator()
         app_menu.addAction(self.quit_action)
+        project_menu = bar.addMenu("P&roject")
+        project_menu.setObjectName("projectMenu")
+        for action in [*self.projects.menu_actions(), None, self.missing_packages.scan_action]:
+            if action is None:
+                project_menu.addSeparator()
+            else:
+                project_menu.addAction(action)
         bar.addMenu(self.environments_panel.menu).setText("&Environment")
         packages_menu = bar.addMenu("&Packages")
         packages_menu.addAction(self.changes.undo_action)
@@ -180,13 +209,21 @@ class MainWindow(QMainWindow):
             environments.model,
             self.creation.new_action,
             environments.add_existing_action,
-            environments.menu_actions(),
+            [
+                *environments.menu_actions(),
+                None,
+                self.recreation.recreate_action,
+                self.usage.jupyter_action,
+                self.usage.how_to_use_action,
+            ],
             environments.delete_action,
         )
         environments.attach(self.environments_panel)
 
         self.packages_panel = PackagesPanel(
-            self.current, [environments.remove_action, environments.delete_action], self.package_actions.requirements_menu
+            self.current,
+            [self.recreation.recreate_action, environments.remove_action, environments.delete_action],
+            self.package_actions.requirements_menu,
         )
         self.package_actions.attach(self.packages_panel)
         self.packages_panel.repair_requested.connect(self.recovery.repair)

@@ -127,6 +127,8 @@ class CreationController(QObject):
         location = self.settings.last_location or str(storage.default_environments_dir())
         dialog = NewEnvironmentDialog(Path(location), self.window)
         dialog.set_interpreters(self.interpreters, loading=self.interpreters_loading)
+        if self.settings.last_interpreter and not python_versions:
+            dialog.select_interpreter(self.settings.last_interpreter)
         for wanted in python_versions:
             fitting = [
                 interpreter for interpreter in self.interpreters
@@ -185,8 +187,14 @@ class CreationController(QObject):
     def create_environment(self, request: NewEnvironmentRequest) -> Operation | None:
         operation = self.creation_operation(request)
         location = str(request.target.parent)
+        changed = False
         if location != str(storage.default_environments_dir()) and location != self.settings.last_location:
             self.settings.last_location = location
+            changed = True
+        if request.interpreter.path != self.settings.last_interpreter:
+            self.settings.last_interpreter = request.interpreter.path
+            changed = True
+        if changed:
             self.environments.save_quietly(self.settings.save, "Your settings")
         return self.operations.submit(operation)
 
@@ -204,6 +212,12 @@ class CreationController(QObject):
         self.environments.refresh(select=str(intent.target))
         if intent.requirements is not None:
             self.packages.install_requirements_file(intent.requirements, environment=Environment.load(intent.target))
+        if intent.packages:
+            self.packages.install(
+                list(intent.packages),
+                f"Installing {len(intent.packages)} packages into “{intent.name}”",
+                environment=Environment.load(intent.target),
+            )
         self.creation_finished.emit(outcome)
 
     def _tidy_up(self, outcome: Outcome, intent: CreateEnvironment) -> None:

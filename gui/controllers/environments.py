@@ -77,9 +77,10 @@ class EnvironmentController(QObject):
 
         keys = QKeySequence.StandardKey
         self.add_existing_action = self._action(
-            "Add existing environment…", "addExistingAction", self.add_existing_environment, "add-existing", keys.Open
+            "Add existing environment…", "addExistingAction", self.add_existing_environment, "add-existing"
         )
-        self.open_folder_action = self._action("Open folder", "openFolderAction", self.open_folder, "open-folder")
+        self.add_existing_action.setShortcut(QKeySequence("Ctrl+Shift+O"))  # Ctrl+O opens a project
+        self.open_folder_action = self._action("Show in file manager", "openFolderAction", self.open_folder, "open-folder")
         self.copy_activation_action = self._action(
             "Copy activation command", "copyActivationAction", self.copy_activation_command, "copy"
         )

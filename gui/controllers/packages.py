@@ -194,15 +194,16 @@ class PackageController(QObject):
         reinstall: bool = False,
         description: str = "",
         preview: bool = False,
+        environment: Environment | None = None,
     ) -> Operation | None:
-        """Install ``specs``.  With ``preview`` (what the person asks for in the window), first warn about a
+        """Install ``specs`` (into ``environment``, else the current one).  With ``preview`` (what the person asks for in the window), first warn about a
         pinned release older than this Python and, where the install could change installed packages,
         show the backend's plan and ask.
 
         Returns the operation submitted now: the install, the dry run that comes before it, or None
         while the pinned-release check runs.
         """
-        environment = self._environment()
+        environment = environment or self._environment()
         if environment is None or not specs:
             return None
         backend = self.operations.backend(environment)
