@@ -77,6 +77,49 @@ def cached_pip_wheel(python_version: tuple[int, ...], folder: Path | None = None
     return None
 
 
+# Where distributions keep the wheels ensurepip would install, when they moved them out of Python's
+# own ``ensurepip/_bundled`` folder (Debian and Ubuntu: the python3-pip-whl package).
+DISTRIBUTION_WHEEL_FOLDERS = ("/usr/share/python-wheels",)
+
+
+def bundled_wheel_folders(interpreter: str, python_version: tuple[int, ...]) -> list[Path]:
+    """The folders where ``interpreter`` keeps the pip wheel ensurepip installs, found from its path alone.
+
+    No process is started (so it costs microseconds): ``<prefix>/lib/pythonX.Y/ensurepip/_bundled``
+    (``<prefix>/Lib/...`` on Windows, where the program sits in the prefix itself), then, for the
+    distribution's own Python, the distribution's wheel folder.
+    """
+    real = Path(os.path.realpath(interpreter))
+    version = "{}.{}".format(*python_version[:2]) if len(python_version) >= 2 else ""
+    folders: list[Path] = []
+    for prefix in (real.parent.parent, real.parent):
+        if version:
+            folders.append(prefix / "lib" / f"python{version}" / "ensurepip" / "_bundled")
+        folders.append(prefix / "Lib" / "ensurepip" / "_bundled")
+    if real.parts[:2] == ("/", "usr"):  # the distribution's own Python
+        folders += [Path(folder) for folder in DISTRIBUTION_WHEEL_FOLDERS]
+    return folders
+
+
+def bundled_pip_wheel(interpreter: str, python_version: tuple[int, ...]) -> Path | None:
+    """The newest pip wheel that ``interpreter`` carries with it and that supports its Python, if any.
+
+    The first environment on a fresh computer gets pip from here — unpacked in a fraction of a
+    second, with no network — when the app has no newer pip cached yet.
+    """
+    for folder in bundled_wheel_folders(interpreter, python_version):
+        wheel = cached_pip_wheel(python_version, folder)
+        if wheel is not None:
+            return wheel
+    return None
+
+
+def pip_wheel_for(interpreter: str, python_version: tuple[int, ...]) -> Path | None:
+    """The pip wheel a new environment of ``interpreter`` is seeded from: the newest one the app keeps,
+    else the one the interpreter carries; ``None``: plain ``venv`` (ensurepip) is used."""
+    return cached_pip_wheel(python_version) or bundled_pip_wheel(interpreter, python_version)
+
+
 def needs_refresh(folder: Path | None = None, now: float | None = None) -> bool:
     stamp = (folder or pip_wheel_dir()) / ".checked"
     try:

@@ -282,10 +282,17 @@ def _version_from_filename(filename: str) -> str:
 def latest_version(index_url: str, project: str, python_version: tuple[int, ...] = (), *, timeout: float = 20.0) -> str:
     """The newest version of ``project`` installable on ``python_version`` ("" when none is).
 
-    The same choice as the version the Find packages tab offers by default.
+    The same choice as the version the Find packages tab offers by default, made from one request:
+    the project's simple page, as PEP 691 JSON where the index offers it and as PEP 503 HTML
+    otherwise (content negotiation in :func:`project_files`).  Not the JSON API's
+    ``/pypi/<name>/json``, which carries every release's metadata (megabytes for big projects)
+    just to learn a version.
     """
-    release = project_details(index_url, project, timeout=timeout).default_release(python_version)
-    return release.version if release is not None else ""
+    release = releases_from_files(project_files(index_url, project, timeout=timeout))
+    for candidate in release:
+        if not candidate.yanked and not candidate.prerelease and not candidate.python_problem(python_version):
+            return candidate.version
+    return ""
 
 
 # Connections that fail one after another before an index counts as unreachable.
@@ -449,6 +456,16 @@ def _sorted_releases(by_version: dict[str, list[dict[str, Any]]]) -> tuple[Relea
     return tuple(release for _version, release in releases)
 
 
+def releases_from_files(files: list[dict[str, Any]]) -> tuple[Release, ...]:
+    """A simple page's files grouped into releases, newest first."""
+    by_version: dict[str, list[dict[str, Any]]] = {}
+    for entry in files:
+        version = _version_from_filename(entry.get("filename", ""))
+        if version:
+            by_version.setdefault(version, []).append(entry)
+    return _sorted_releases(by_version)
+
+
 def project_details(index_url: str, project: str, *, timeout: float = 20.0) -> ProjectDetails:
     """What the details pane shows, from ``<root>/pypi/<name>/json``, else from the simple page's files.
 
@@ -493,11 +510,6 @@ def project_details(index_url: str, project: str, *, timeout: float = 20.0) -> P
                 requires_dist=tuple(str(r) for r in _list(info.get("requires_dist")) if r),
             )
     # No JSON API (many mirrors): group the simple page's files by version.
-    by_version: dict[str, list[dict[str, Any]]] = {}
-    for entry in project_files(index_url, project, timeout=timeout):
-        version = _version_from_filename(entry.get("filename", ""))
-        if version:
-            by_version.setdefault(version, []).append(entry)
-    releases = _sorted_releases(by_version)
+    releases = releases_from_files(project_files(index_url, project, timeout=timeout))
     latest = next((r.version for r in releases if not r.prerelease and not r.yanked), "")
     return ProjectDetails(name=project, latest=latest, releases=releases, source="simple")

@@ -372,3 +372,66 @@ def test_index_url_defaults_to_pypi(monkeypatch):
     assert pypi.configured_index_url("", {"PIP_CONFIG_FILE": os.devnull}) == pypi.PYPI_SIMPLE_URL
     monkeypatch.delenv("PIP_INDEX_URL")  # set by conftest; PIP_CONFIG_FILE is os.devnull there
     assert pypi.configured_index_url() == "https://pypi.org/simple/"
+
+
+# -- the pip wheel an interpreter carries: the first environment without the network ------------
+
+
+def _pythons_with_bundled_pip() -> list[tuple[str, tuple[int, ...]]]:
+    """Real interpreters here whose ensurepip (or the distribution's wheel folder) has a py3 pip wheel."""
+    import glob
+
+    found = []
+    for python in [sys.executable, *sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/*/bin/python")))]:
+        real = os.path.realpath(getattr(sys, "_base_executable", python) if python == sys.executable else python)
+        probe = subprocess.run(
+            [real, "-I", "-c", "import sys; print('.'.join(map(str, sys.version_info[:3])))"],
+            capture_output=True, text=True, timeout=30,
+        )
+        if probe.returncode == 0:
+            found.append((real, tuple(int(part) for part in probe.stdout.strip().split("."))))
+    return found
+
+
+@pytest.mark.parametrize("python, version", _pythons_with_bundled_pip(), ids=lambda value: str(value))
+def test_bundled_pip_wheel_is_the_one_ensurepip_would_install(python, version):
+    asked = subprocess.run(
+        [python, "-I", "-c", "import ensurepip, os; print(os.path.dirname(ensurepip.__file__))"],
+        capture_output=True, text=True, timeout=30,
+    )
+    folders = [Path(asked.stdout.strip()) / "_bundled"]
+    if python.startswith("/usr/"):
+        folders += map(Path, pip_wheels.DISTRIBUTION_WHEEL_FOLDERS)
+    expected = [
+        wheel for folder in folders for wheel in sorted(folder.glob("pip-*-py3-none-any.whl"))
+        if pip_wheels.cached_pip_wheel(version, wheel.parent) is not None
+    ]
+    found = pip_wheels.bundled_pip_wheel(python, version)
+    if not expected:
+        assert found is None  # e.g. Python 2.7's py2.py3 wheel: plain venv is used instead
+    else:
+        assert found is not None and found in expected
+
+
+def test_an_environment_seeded_from_the_bundled_wheel_lists_upgrades_and_uninstalls_pip(tmp_path, local_index):
+    python = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
+    wheel = pip_wheels.bundled_pip_wheel(python, sys.version_info[:3])
+    if wheel is None:
+        pytest.skip("this Python carries no pip wheel")
+    target = tmp_path / "first"
+    subprocess.run([python, "-m", "venv", "--without-pip", str(target)], check=True)
+    # The network is unreachable for this step: the seeding reads only the wheel on disk.
+    command = seed_pip(str(target / "bin" / "python"), wheel)
+    seeded = subprocess.run([command.program, *command.args], capture_output=True, text=True,
+                            env={**child_environment(), "PIP_INDEX_URL": "http://127.0.0.1:9/simple/"})
+    assert seeded.returncode == 0, seeded.stderr
+    pip = [str(target / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "--no-input"]
+    env = hermetic_pip_env()
+    listed = subprocess.run([*pip, "list", "--format=json"], capture_output=True, text=True, env=env, check=True)
+    assert [p["name"] for p in json.loads(listed.stdout)] == ["pip"]
+    upgraded = subprocess.run([*pip, "install", "--upgrade", "pip", *hermetic_pip_args(local_index.simple_url)],
+                              capture_output=True, text=True, env=env)
+    assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
+    removed = subprocess.run([*pip, "uninstall", "--yes", "pip"], capture_output=True, text=True, env=env)
+    assert removed.returncode == 0, removed.stderr
+    assert not list((target / "lib").glob("python*/site-packages/pip"))

@@ -255,3 +255,32 @@ def test_project_details_carry_the_description_and_the_requirements(tmp_path):
         assert details.requires_dist == ("tinyutil>=1.0", 'colorama; sys_platform == "win32"')
         bare = pypi.project_details(server.simple_url, "plain")
         assert (bare.description, bare.description_content_type, bare.description_format) == ("", "", "plain")
+
+
+# -- the newest versions: one simple page per project, whatever the index serves ------------------
+
+
+@pytest.mark.parametrize("html_only", [False, True], ids=["pep691-json", "html-only"])
+def test_latest_versions_ask_each_project_once_on_its_simple_page(index_root, html_only):
+    from venvdesk_testing.server import LocalIndexServer
+
+    with LocalIndexServer(index_root, html_only=html_only) as server:
+        results = pypi.latest_versions(server.simple_url, ["tinyutil", "tinyapp", "Old_Package"], (3, 11, 0))
+        asked = list(server.requests)
+    assert results == {"tinyutil": "1.1", "tinyapp": "2.0", "Old_Package": "1.0"}
+    assert sorted(path for path in asked) == sorted(["/simple/tinyutil/", "/simple/tinyapp/", "/simple/old-package/"])
+    assert not any("/pypi/" in path for path in asked), "the JSON API is not needed for a version"
+
+
+def test_latest_version_skips_a_release_for_a_newer_python(index_root):
+    from venvdesk_testing.index import build_index
+    from venvdesk_testing.server import LocalIndexServer
+    from venvdesk_testing.wheels import PackageSpec
+
+    root = build_index(
+        index_root.parent / "newer-python",
+        packages=(PackageSpec("modernlib", "1.0"), PackageSpec("modernlib", "2.0", requires_python=">=3.99")),
+    )
+    with LocalIndexServer(root) as server:
+        assert pypi.latest_version(server.simple_url, "modernlib", (3, 11, 0)) == "1.0"
+        assert pypi.latest_version(server.simple_url, "modernlib") == "2.0"
