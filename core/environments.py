@@ -17,11 +17,18 @@ import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
 
 from core import storage
 from core.errors import InvalidInput
 
-REGISTRY_VERSION = 1
+if TYPE_CHECKING:
+    from core.projects import ProjectRecord
+
+REGISTRY_VERSION = 2
+# The old folder of an environment being re-created waits beside it under this suffix
+# (``core/recreate.py``): never listed as an environment of its own.
+ASIDE_SUFFIX = ".venvdesk-previous"
 IS_WINDOWS = sys.platform == "win32"
 # Characters Windows forbids in file names; refused everywhere so that an
 # environment made on one OS can be named the same on another.
@@ -608,6 +615,23 @@ def _strings(value: object) -> list[str]:
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
+def _projects(value: object) -> dict[str, str]:
+    """``{project folder: environment path or ""}`` from the JSON ``projects`` table (bad items dropped)."""
+    if not isinstance(value, dict):
+        return {}
+    projects: dict[str, str] = {}
+    for folder, record in value.items():
+        if not isinstance(folder, str) or not folder:
+            continue
+        environment = record.get("environment") if isinstance(record, dict) else None
+        projects[folder] = environment if isinstance(environment, str) else ""
+    return projects
+
+
+def _projects_json(projects: dict[str, str]) -> dict[str, dict[str, str]]:
+    return {folder: {"environment": environment} for folder, environment in projects.items()}
+
+
 def _merged(on_disk: list[str], before: list[str], now: list[str]) -> list[str]:
     """``on_disk`` with this instance's changes (``before`` → ``now``) applied: others' changes are kept."""
     removed = set(before) - set(now)
@@ -616,13 +640,64 @@ def _merged(on_disk: list[str], before: list[str], now: list[str]) -> list[str]:
     return merged
 
 
+def _merged_mapping(on_disk: dict[str, str], before: dict[str, str], now: dict[str, str]) -> dict[str, str]:
+    """Like :func:`_merged` for a table: keys this instance removed go, keys it added or changed are set."""
+    merged = {key: value for key, value in on_disk.items() if not (key in before and key not in now)}
+    for key, value in now.items():
+        if before.get(key) != value or key not in before:
+            merged[key] = value
+    return merged
+
+
+def migrate_registry(document: dict[str, object]) -> dict[str, object]:
+    """A registry document of an older version as the current version reads it.
+
+    Version 1 (``added``, ``hidden``) had no projects: version 2 adds an empty ``projects`` table.
+    """
+    if document.get("version") == 1:
+        return {**document, "version": 2, "projects": {}}
+    return document
+
+
+def _migrate_file(path: Path) -> None:
+    """Rewrite a registry file of an older version in the current version, under the file's lock.
+
+    A file that is not an older version (the current one, a newer one, a corrupt one) is left
+    alone: reading it decides what happens to it.
+    """
+    import json
+
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return
+    if not isinstance(document, dict) or document.get("version") not in _OLDER_REGISTRY_VERSIONS:
+        return
+    with storage.locked(path):
+        try:
+            document = json.loads(path.read_bytes().decode("utf-8"))  # again, under the lock
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            return
+        if isinstance(document, dict) and document.get("version") in _OLDER_REGISTRY_VERSIONS:
+            storage.write_json_atomic(path, migrate_registry(document))
+
+
+_OLDER_REGISTRY_VERSIONS = (1,)
+
+
 @dataclass
 class EnvironmentRegistry:
-    """The environments the app shows: those in its default folder plus the ones the person added.
+    """The environments the app shows: those in its default folder plus the ones the person added,
+    and the projects the person opened with the environment each uses.
 
-    Kept as ``{"version": 1, "added": [...], "hidden": [...]}`` in the config
-    folder.  ``hidden`` lists default-folder environments the person removed
-    from the list without deleting them.
+    Kept as ``{"version": 2, "added": [...], "hidden": [...], "projects": {folder: {"environment":
+    path}}}`` in the config folder.  ``hidden`` lists default-folder environments the person
+    removed from the list without deleting them; a project's ``environment`` is ``""`` until it
+    is set up.  A version-1 file (no projects) is rewritten as version 2 when it is read.
 
     Another Venvdesk may change the same file: :meth:`save` reads it again under
     a lock and applies only what this instance changed since it last read or
@@ -631,16 +706,23 @@ class EnvironmentRegistry:
 
     added: list[str] = field(default_factory=list)
     hidden: list[str] = field(default_factory=list)
+    # Project folder -> the environment it uses ("" when not set up yet).
+    projects: dict[str, str] = field(default_factory=dict)
     path: Path = field(default_factory=registry_path)
     # Set when the file on disk could not be read and was set aside.
     problem: str = ""
     # The lists as last read or written (what this instance's changes are measured against).
     _saved_added: list[str] = field(default_factory=list, repr=False, compare=False)
     _saved_hidden: list[str] = field(default_factory=list, repr=False, compare=False)
+    _saved_projects: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, path: Path | None = None) -> EnvironmentRegistry:
         path = path or registry_path()
+        # When the older file cannot be rewritten now (its lock held too long), it is read as it is:
+        # it is then set aside and the person told, as for any file this version cannot read.
+        with contextlib.suppress(OSError):
+            _migrate_file(path)
         loaded = storage.load_versioned_json(path, REGISTRY_VERSION)
         registry = cls(path=path)
         if loaded.recovered_to is not None:
@@ -649,27 +731,43 @@ class EnvironmentRegistry:
                 f" {loaded.recovered_to} and Venvdesk started with the environments in its own folder."
             )
         elif loaded.data is not None:
-            registry.added = _strings(loaded.data.get("added"))
-            registry.hidden = _strings(loaded.data.get("hidden"))
+            registry._take(loaded.data)
         registry._remember_saved()
         return registry
+
+    def _take(self, data: dict[str, object]) -> None:
+        self.added = _strings(data.get("added"))
+        self.hidden = _strings(data.get("hidden"))
+        self.projects = _projects(data.get("projects"))
 
     def _remember_saved(self) -> None:
         self._saved_added = list(self.added)
         self._saved_hidden = list(self.hidden)
+        self._saved_projects = dict(self.projects)
+
+    def _unsaved(self) -> bool:
+        return (
+            self.added != self._saved_added
+            or self.hidden != self._saved_hidden
+            or self.projects != self._saved_projects
+        )
 
     def _sync(self) -> None:
         """Take what another instance saved since, unless this one has changes of its own not yet saved."""
-        if self.added != self._saved_added or self.hidden != self._saved_hidden:
+        if self._unsaved():
             return  # save() merges them
         try:
+            _migrate_file(self.path)
             loaded = storage.load_versioned_json(self.path, REGISTRY_VERSION)
         except OSError:
             return
         if loaded.data is not None:
-            self.added = _strings(loaded.data.get("added"))
-            self.hidden = _strings(loaded.data.get("hidden"))
+            self._take(loaded.data)
             self._remember_saved()
+
+    def reload(self) -> None:
+        """Take what another Venvdesk saved since (this instance's unsaved changes are kept)."""
+        self._sync()
 
     def save(self) -> None:
         """Apply this instance's changes to the file as it is now (under its lock), then take the result."""
@@ -680,11 +778,14 @@ class EnvironmentRegistry:
                 "version": REGISTRY_VERSION,
                 "added": _merged(_strings(data.get("added")), self._saved_added, self.added),
                 "hidden": _merged(_strings(data.get("hidden")), self._saved_hidden, self.hidden),
+                "projects": _projects_json(
+                    _merged_mapping(_projects(data.get("projects")), self._saved_projects, self.projects)
+                ),
             }
 
+        _migrate_file(self.path)
         document = storage.update_json(self.path, REGISTRY_VERSION, merge)
-        self.added = _strings(document["added"])
-        self.hidden = _strings(document["hidden"])
+        self._take(document)
         self._remember_saved()
 
     def environment_paths(self) -> list[Path]:
@@ -696,7 +797,7 @@ class EnvironmentRegistry:
         if default.is_dir():
             for child in sorted(default.iterdir(), key=lambda p: p.name.lower()):
                 real = os.path.realpath(child)
-                if (child / "pyvenv.cfg").is_file() and real not in hidden:
+                if (child / "pyvenv.cfg").is_file() and real not in hidden and not child.name.endswith(ASIDE_SUFFIX):
                     found.append(child)
                     seen.add(real)
         for text in self.added:
@@ -745,9 +846,68 @@ class EnvironmentRegistry:
         self._sync()
         self.added = [p for p in self.added if p not in texts]
         self.hidden = [p for p in self.hidden if p not in texts]
+        for project, environment in list(self.projects.items()):
+            if environment in texts:
+                self.projects[project] = ""  # the project stays, not set up any more
         self.save()
 
     @staticmethod
     def _in_default_folder(path: Path) -> bool:
         default = os.path.realpath(storage.default_environments_dir())
         return os.path.dirname(os.path.realpath(path)) == default
+
+    # -- projects ------------------------------------------------------------------------------
+
+    def project_records(self) -> list[ProjectRecord]:
+        """Every remembered project, by name."""
+        from core.projects import ProjectRecord
+
+        records = [
+            ProjectRecord(Path(folder), Path(environment) if environment else None)
+            for folder, environment in self.projects.items()
+        ]
+        return sorted(records, key=lambda record: (record.name.lower(), str(record.folder)))
+
+    def project(self, folder: str | os.PathLike[str]) -> ProjectRecord | None:
+        from core.projects import ProjectRecord
+
+        key = os.path.realpath(folder)
+        if key not in self.projects:
+            return None
+        environment = self.projects[key]
+        return ProjectRecord(Path(key), Path(environment) if environment else None)
+
+    def remember_project(self, folder: str | os.PathLike[str], environment: str | os.PathLike[str] | None = None) -> Path:
+        """Remember a project folder and the environment it uses (``None`` keeps what was known).
+
+        An environment outside the default folder is remembered in the list too.
+        """
+        key = os.path.realpath(folder)
+        self._sync()
+        if environment is not None:
+            text = os.path.realpath(environment)
+            self.projects[key] = text
+            if text in self.hidden:
+                self.hidden.remove(text)
+            elif text not in self.added and not self._in_default_folder(Path(text)):
+                self.added.append(text)
+        else:
+            self.projects.setdefault(key, "")
+        self.save()
+        return Path(key)
+
+    def forget_project(self, folder: str | os.PathLike[str]) -> None:
+        """Forget a project (its files and its environment are untouched; its own .venv leaves the list too)."""
+        key = os.path.realpath(folder)
+        self._sync()
+        environment = self.projects.pop(key, "")
+        if environment and os.path.dirname(environment) == key:
+            self.added = [p for p in self.added if p != environment]
+        self.save()
+
+    def project_of(self, environment: str | os.PathLike[str]) -> Path | None:
+        """The project that uses ``environment`` (its own one first), if any."""
+        text = os.path.realpath(environment)
+        users = [folder for folder, used in self.projects.items() if used == text]
+        users.sort(key=lambda folder: os.path.dirname(text) != folder)
+        return Path(users[0]) if users else None

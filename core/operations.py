@@ -17,11 +17,16 @@ import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from core.commands import Command, redact
 from core.names import canonical_name
 from core.packages import InstalledPackage
+
+if TYPE_CHECKING:
+    from core.jupyter import RegisterKernel
+    from core.recreate import RecreateEnvironment
+    from core.usage import RunPythonFile
 
 
 class Status(enum.Enum):
@@ -135,6 +140,11 @@ Intent = Union[
     RepairEnvironment,
     CheckImports,
     PreviewInstall,
+    # Defined beside the code that carries them out (named as strings: those modules build
+    # Operations, so they import this one).
+    "RecreateEnvironment",
+    "RunPythonFile",
+    "RegisterKernel",
 ]
 
 # Intents whose operations change what is installed: every one of them gets the same ending

@@ -44,8 +44,23 @@ def _parse_arguments(argv: list[str]) -> argparse.Namespace:
         metavar="INDEX_URL",
         help=argparse.SUPPRESS,  # internal: the window asks a child to build Find's index (no window)
     )
+    parser.add_argument(
+        "folder",
+        nargs="?",
+        help="a project folder to open (Venvdesk reads it and offers to set it up)",
+    )
     known, _qt_arguments = parser.parse_known_args(argv[1:])
     return known
+
+
+def project_folder_argument(arguments: list[str]) -> str:
+    """The project folder named on the command line ("" for none), from the arguments Qt left.
+
+    Read after ``QApplication`` took its own options (``-platform offscreen``, ``-style …``), so
+    that an option's value is never taken for a folder; Venvdesk's own options start with ``-``.
+    """
+    rest = [argument for argument in arguments[1:] if argument and not argument.startswith("-")]
+    return rest[0] if rest else ""
 
 
 def _install_excepthook() -> None:
@@ -108,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
 
     window = MainWindow()
     window.show()
+    folder = project_folder_argument(app.arguments())
+    if folder:  # venvdesk PATH: open it as a project once the window is up
+        QTimer.singleShot(0, lambda: window.projects.open_folder(folder))
     if arguments.quit_after_paint:
         import time
 

@@ -39,6 +39,8 @@ class EnvironmentsPanel(QWidget):
         menu_actions: list[QAction | None],
         delete_action: QAction,
         parent: QWidget | None = None,
+        *,
+        open_project_action: QAction | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("environmentsPanel")
@@ -81,7 +83,7 @@ class EnvironmentsPanel(QWidget):
         delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.list_view.addAction(delete_action)
         self.list_view.setRootIsDecorated(False)
-        self.list_view.setUniformRowHeights(True)
+        self.list_view.setUniformRowHeights(False)  # a project's row has its folder on a second line
         self.list_view.setIconSize(QSize(18, 18))
         self.list_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -98,7 +100,8 @@ class EnvironmentsPanel(QWidget):
         welcome_text = QLabel(
             "<h3>Welcome to Venvdesk</h3>"
             "<p>An <b>environment</b> is a private set of Python packages for one project."
-            " Create one, then install the packages your project needs into it.</p>"
+            " Open your project's folder and Venvdesk sets one up for it, with the packages it"
+            " needs; or create an environment and install packages into it.</p>"
         )
         welcome_text.setObjectName("welcomeText")
         welcome_text.setTextFormat(Qt.TextFormat.RichText)  # fixed words only; names are in the list (plain)
@@ -116,6 +119,15 @@ class EnvironmentsPanel(QWidget):
         welcome_layout = QVBoxLayout(welcome)
         welcome_layout.addStretch(1)
         welcome_layout.addWidget(welcome_text)
+        self.open_project_button: QPushButton | None = None
+        if open_project_action is not None:
+            self.open_project_button = QPushButton("Open a project folder…")
+            icons.set_action_icon(self.open_project_button, "open-folder")
+            self.open_project_button.setObjectName("openProjectButton")
+            self.open_project_button.setAccessibleName("Open a project folder")
+            self.open_project_button.setToolTip("Choose the folder your code is in: Venvdesk sets up an environment for it")
+            self.open_project_button.clicked.connect(open_project_action.trigger)
+            welcome_layout.addWidget(self.open_project_button, 0, Qt.AlignmentFlag.AlignCenter)
         welcome_layout.addWidget(self.welcome_button, 0, Qt.AlignmentFlag.AlignCenter)
         welcome_layout.addWidget(self.welcome_add_button, 0, Qt.AlignmentFlag.AlignCenter)
         welcome_layout.addStretch(2)

@@ -8,10 +8,18 @@ selection every view observes.
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -90,10 +98,21 @@ class MainWindow(QMainWindow):
         self.recovery.create_again_requested.connect(self.creation.create_again)
         self.recovery.recovered.connect(lambda _path: self.environment_actions.refresh())
         self.changes = ChangesController(self.operations, self.current, self.message_bar, self.log_view, self)
-        self.projects = ProjectController(self)
+        self.projects = ProjectController(
+            self,
+            self.registry,
+            self.environment_actions,
+            self.creation,
+            self.package_actions,
+            self.runner,
+            self.message_bar,
+            self.log_view,
+        )
+        self.package_actions.project_folder = self.projects.current_project_folder
         self.missing_packages = MissingPackagesController(
             self.current, self.package_actions, self.message_bar, self.log_view, self, self.projects.current_project_folder
         )
+        self.missing_packages.search_index = lambda: self.search_panel.search_index
         self.recreation = RecreateController(
             self.operations, self.current, self.creation, self.environment_actions, self.message_bar, self.log_view, self
         )
@@ -118,6 +137,7 @@ class MainWindow(QMainWindow):
             if problem:
                 self.message_bar.show_message(problem, Level.WARNING)
                 self.log_view.note(problem)
+        self.setAcceptDrops(True)  # a project folder dropped on the window is opened
         # Everything that touches the disk or starts processes waits until the window is up.
         QTimer.singleShot(0, self._start_background_work)
 
@@ -215,8 +235,10 @@ class MainWindow(QMainWindow):
                 self.recreation.recreate_action,
                 self.usage.jupyter_action,
                 self.usage.how_to_use_action,
+                self.usage.kernels_action,
             ],
             environments.delete_action,
+            open_project_action=self.projects.open_action,
         )
         environments.attach(self.environments_panel)
 
@@ -238,9 +260,15 @@ class MainWindow(QMainWindow):
         self.package_actions.choose_version_requested.connect(self._choose_version)
         self.package_tabs = QTabWidget()
         self.package_tabs.setObjectName("packageTabs")
+        self.project_page = self.projects.page
+        self.package_tabs.addTab(self.project_page, "Project")
+        self.package_tabs.setTabVisible(0, False)  # shown while a project is selected
         self.package_tabs.addTab(self.packages_panel, "Installed")
         self.package_tabs.addTab(self.search_panel, "Find packages")
+        self.package_tabs.setCurrentWidget(self.packages_panel)
         self.package_tabs.currentChanged.connect(self._tab_changed)
+        self.projects.page_wanted.connect(self._show_project_page)
+        self.projects.packages_wanted.connect(lambda: self.package_tabs.setCurrentWidget(self.packages_panel))
 
         splitter = QSplitter()
         splitter.addWidget(self.environments_panel)
@@ -292,6 +320,7 @@ class MainWindow(QMainWindow):
         self.environment_actions.environments_loaded.connect(self.operations.review_journal)
         self.environment_actions.refresh()
         self.creation.refresh_interpreters()
+        self.projects.find_editors()
         # Not urgent, and its HTTP imports would compete with the first paint.
         QTimer.singleShot(3000, self.creation.refresh_pip_wheel)
 
@@ -310,7 +339,8 @@ class MainWindow(QMainWindow):
             except OSError as exc:
                 show_error(self.message_bar, self.log_view, UserFacingError("Your settings could not be saved.", str(exc)))
             self.update_index_label()
-            self.current.select(self.environment_actions.selected_entry())
+            entry = self.environment_actions.selected_entry()
+            self.current.select(entry if entry is not None and entry.set_up else None)
             self.search_panel.index_changed()  # its status, its list and the page shown follow the new index
 
         dialog.accepted.connect(save)
@@ -346,6 +376,40 @@ class MainWindow(QMainWindow):
 
     def show_search(self) -> None:
         self.package_tabs.setCurrentWidget(self.search_panel)
+
+    def _show_project_page(self, visible: bool, bring_to_front: bool) -> None:
+        index = self.package_tabs.indexOf(self.project_page)
+        if not visible and self.package_tabs.currentIndex() == index:
+            self.package_tabs.setCurrentWidget(self.packages_panel)
+        self.package_tabs.setTabVisible(index, visible)
+        if visible and bring_to_front:
+            self.package_tabs.setCurrentIndex(index)
+
+    # -- a folder dropped on the window ------------------------------------------------------
+
+    @staticmethod
+    def _dropped_folder(event: QDragEnterEvent | QDropEvent) -> Path | None:
+        mime = event.mimeData()
+        if mime is None or not mime.hasUrls():
+            return None
+        for url in mime.urls():
+            if url.isLocalFile() and Path(url.toLocalFile()).is_dir():
+                return Path(url.toLocalFile())
+        return None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if self._dropped_folder(event) is not None:
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        folder = self._dropped_folder(event)
+        if folder is None:
+            super().dropEvent(event)
+            return
+        event.acceptProposedAction()
+        self.projects.open_folder(folder)
 
     # -- appearance and closing --------------------------------------------------------------
 

@@ -34,13 +34,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.environments import Health
+from core.environments import Environment, Health
 from core.operations import Operation
 from core.packages import InstalledPackage
+from core.recreate import base_python_gone, broken_offer
 from gui import icons, theme
 from gui.current_environment import CurrentEnvironment
 from gui.models.base import plain_tooltip
 from gui.models.packages import PackageFilterModel, PackageTableModel
+from gui.workers import run_in_background
 
 NO_SELECTION = "Select an environment to see the packages installed in it."
 
@@ -321,16 +323,43 @@ class PackagesPanel(QWidget):
         self._set_state()
 
     def show_broken(self, health: Health) -> None:
-        # The reason and hint quote paths and program output: escaped into the markup.
-        self.placeholder.setTextFormat(Qt.TextFormat.RichText)
-        self.placeholder.setText(
-            f"<p><b>This environment is broken.</b></p><p>{html.escape(health.reason)}</p>"
-            f"<p>{html.escape(health.hint)}</p>"
-        )
+        self._show_broken_text(health, "")
         self.broken_actions.show()
         self.pages.setCurrentWidget(self.message_page)
         self.model.set_packages([])
         self._set_state()
+        environment = self.current.environment
+        if environment is not None and base_python_gone(environment):
+            self._offer_recreation(environment, health)
+
+    def _show_broken_text(self, health: Health, offer: str) -> None:
+        # The reason, hint and offer quote paths and program output: escaped into the markup.
+        self.placeholder.setTextFormat(Qt.TextFormat.RichText)
+        self.placeholder.setText(
+            f"<p><b>This environment is broken.</b></p><p>{html.escape(health.reason)}</p>"
+            f"<p>{html.escape(offer or health.hint)}</p>"
+        )
+
+    def _offer_recreation(self, environment: Environment, health: Health) -> None:
+        """Its Python is gone: offer, in words, to re-create it with a Python that is here and the
+        same packages (counted from metadata and the Pythons found, off the UI thread)."""
+        key = str(environment.path)
+
+        def work() -> str:
+            from core.interpreters import find_interpreters
+
+            return broken_offer(environment, find_interpreters())
+
+        def done(offer: str) -> None:
+            entry = self.current.entry
+            if offer and self.current.key == key and entry is not None and not entry.health.ok:
+                self._show_broken_text(health, offer)
+
+        def failed(exc: BaseException, _formatted: str) -> None:
+            if self.current.key == key:  # the hint stays; the re-create button is there all the same
+                self._show_broken_text(health, f"{health.hint} (Venvdesk could not count its packages: {exc}.)")
+
+        run_in_background(work, done, failed, context=self)
 
     def _packages_loaded(self, path: str) -> None:
         if path != self.current.key or not self.current.usable:

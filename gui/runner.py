@@ -163,8 +163,9 @@ class ProcessRunner(QObject):
         process.setProcessEnvironment(_process_environment(command))
         if command.cwd:
             process.setWorkingDirectory(command.cwd)
-        ok, _pid = process.startDetached()
-        return bool(ok)
+        started = process.startDetached()
+        # PySide6 gives (ok, pid) for the instance method in some versions and ok alone in others (6.11).
+        return bool(started[0] if isinstance(started, tuple) else started)
 
     # -- internals -----------------------------------------------------------------------
 

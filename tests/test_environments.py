@@ -444,9 +444,10 @@ def test_registry_save_and_load_round_trip(tmp_path):
     registry.remove(hidden)
     document = json.loads(registry_path().read_text(encoding="utf-8"))
     assert document == {
-        "version": 1,
+        "version": 2,
         "added": [str(added.resolve())],
         "hidden": [str(hidden.resolve())],
+        "projects": {},
     }
     loaded = EnvironmentRegistry.load()
     assert (loaded.added, loaded.hidden, loaded.problem) == (registry.added, registry.hidden, "")
@@ -674,6 +675,7 @@ def test_settings_save_and_load_round_trip():
         "index_url": "https://mirror.example/simple/",
         "last_location": "/home/me/envs",
         "proxy": "proxy.example:3128",
+        "last_interpreter": "",
     }
     loaded = Settings.load()
     assert loaded == Settings(

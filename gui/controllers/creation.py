@@ -61,6 +61,9 @@ class CreationController(QObject):
         self.interpreters: list[Interpreter] = []
         self.interpreters_loading = True
         self.new_environment_dialog: NewEnvironmentDialog | None = None
+        # Further requirements files to install after a creation, by target path (a project's
+        # requirements/dev.txt beside its requirements.txt); the intent holds the first one.
+        self._more_requirements: dict[str, tuple[Path, ...]] = {}
 
         self.new_action = QAction("New environment…", window)
         self.new_action.setObjectName("newEnvironmentAction")
@@ -164,7 +167,9 @@ class CreationController(QObject):
         return plans.create_environment(
             intent,
             python_version=python_version,
-            pip_wheel=pip_wheels.cached_pip_wheel(python_version) if intent.newest_pip else None,
+            # The newest pip the app keeps, else the one the interpreter carries: either is unpacked
+            # in a fraction of a second, with no network.
+            pip_wheel=pip_wheels.pip_wheel_for(intent.interpreter, python_version) if intent.newest_pip else None,
             # pip inside the new environment: its version is unknown until it exists.
             backend=self.operations.backend(Environment(intent.target), ()),
         )
@@ -184,6 +189,21 @@ class CreationController(QObject):
             return None
         return self.operations.submit(self.plan(intent, interpreter.version))
 
+    def create_project_environment(
+        self, intent: CreateEnvironment, interpreter: Interpreter, more_requirements: tuple[Path, ...] = ()
+    ) -> Operation | None:
+        """Create a project's environment (``intent.target`` is ``<project>/.venv``), then install
+        ``intent.requirements``, each of ``more_requirements`` and ``intent.packages`` into it."""
+        if more_requirements:
+            self._more_requirements[str(intent.target)] = tuple(more_requirements)
+        if interpreter.path != self.settings.last_interpreter:
+            self.settings.last_interpreter = interpreter.path
+            self.environments.save_quietly(self.settings.save, "Your settings")
+        operation = self.operations.submit(self.plan(intent, interpreter.version))
+        if operation is None:
+            self._more_requirements.pop(str(intent.target), None)
+        return operation
+
     def create_environment(self, request: NewEnvironmentRequest) -> Operation | None:
         operation = self.creation_operation(request)
         location = str(request.target.parent)
@@ -200,18 +220,20 @@ class CreationController(QObject):
 
     def _ended(self, outcome: Outcome) -> None:
         if isinstance(outcome.intent, CreateEnvironment):
+            more = self._more_requirements.pop(str(outcome.intent.target), ())
             if outcome.ok:
-                self._created(outcome, outcome.intent)
+                self._created(outcome, outcome.intent, more)
             else:
                 self._tidy_up(outcome, outcome.intent)
 
-    def _created(self, outcome: Outcome, intent: CreateEnvironment) -> None:
+    def _created(self, outcome: Outcome, intent: CreateEnvironment, more_requirements: tuple[Path, ...] = ()) -> None:
         if str(intent.target.parent) != str(storage.default_environments_dir()):
             self.environments.remember(intent.target)
         self.message_bar.show_message(f"“{intent.name}” is ready. Its packages are listed on the right.", Level.SUCCESS)
         self.environments.refresh(select=str(intent.target))
-        if intent.requirements is not None:
-            self.packages.install_requirements_file(intent.requirements, environment=Environment.load(intent.target))
+        for requirements in (intent.requirements, *more_requirements):
+            if requirements is not None:
+                self.packages.install_requirements_file(requirements, environment=Environment.load(intent.target))
         if intent.packages:
             self.packages.install(
                 list(intent.packages),

@@ -8,6 +8,8 @@ off the UI thread; the selection becomes the current environment.
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,11 +42,34 @@ from gui.models.environments import EnvironmentEntry, EnvironmentListModel
 from gui.runner import ProcessRunner
 from gui.workers import run_in_background
 
+NOT_SET_UP = Health(False, "This project is not set up yet.", "Click “Set up this project” to give it an environment.")
+
 
 def load_entries(registry: EnvironmentRegistry) -> list[EnvironmentEntry]:
-    """Read every known environment and its health from disk (runs on a worker thread)."""
+    """Read every known project and environment and their health from disk (runs on a worker thread).
+
+    Projects come first, each with the environment it uses; a project's own ``.venv`` is its
+    project's row, not a row of its own.  A project whose ``.venv`` was made outside Venvdesk
+    since is shown with it.
+    """
     entries = []
+    claimed: set[str] = set()
+    for record in registry.project_records():
+        environment_path = record.environment
+        if environment_path is None and (record.own_environment / "pyvenv.cfg").is_file():
+            environment_path = record.own_environment
+            record = dataclasses.replace(record, environment=environment_path)
+        own = environment_path is not None and environment_path.parent == record.folder
+        if environment_path is None or (own and not (environment_path / "pyvenv.cfg").is_file()):
+            entries.append(EnvironmentEntry(Environment(record.own_environment), NOT_SET_UP, record, set_up=False))
+            continue
+        environment = Environment.load(environment_path)
+        entries.append(EnvironmentEntry(environment, environment.health(), record))
+        if own:
+            claimed.add(os.path.realpath(environment_path))
     for path in registry.environment_paths():
+        if os.path.realpath(path) in claimed:
+            continue
         environment = Environment.load(path)
         entries.append(EnvironmentEntry(environment, environment.health()))
     return entries
@@ -52,6 +77,7 @@ def load_entries(registry: EnvironmentRegistry) -> list[EnvironmentEntry]:
 
 class EnvironmentController(QObject):
     environments_loaded = Signal()
+    entry_selected = Signal(object)  # EnvironmentEntry or None: the row the person selected
     environment_deleted = Signal(str, str)  # path, where it went in the trash
 
     def __init__(
@@ -145,9 +171,9 @@ class EnvironmentController(QObject):
         has_entry = entry is not None
         busy = entry is not None and self.runner.is_busy(str(entry.environment.path))
         for action in (self.open_folder_action, self.copy_activation_action, self.open_terminal_action):
-            action.setEnabled(entry is not None and entry.environment.path.is_dir())
+            action.setEnabled(entry is not None and entry.set_up and entry.environment.path.is_dir())
         self.remove_action.setEnabled(has_entry and not busy)
-        self.delete_action.setEnabled(has_entry and not busy)
+        self.delete_action.setEnabled(has_entry and not busy and entry is not None and entry.set_up)
         if self.panel is not None:
             self.panel.show_welcome_if_empty()
 
@@ -156,7 +182,7 @@ class EnvironmentController(QObject):
         if select:
             self._select_after_load = select
         elif self.selected_entry() is not None:
-            self._select_after_load = str(self.selected_entry().environment.path)  # type: ignore[union-attr]  # checked above
+            self._select_after_load = self.selected_entry().key  # type: ignore[union-attr]  # checked above
         registry = self.registry
         run_in_background(
             lambda: load_entries(registry), self._entries_read, self._background_failed("read the environments"), context=self
@@ -174,15 +200,26 @@ class EnvironmentController(QObject):
 
     def _selection_changed(self) -> None:
         self._set_state()
-        self.current.select(self.selected_entry())
+        entry = self.selected_entry()
+        # A project not set up yet has no environment to show: its project page says what to do.
+        self.current.select(entry if entry is not None and entry.set_up else None)
+        self.entry_selected.emit(entry)
+
+    def select(self, key: str) -> bool:
+        """Select the row of a project folder or an environment now, if it is listed."""
+        row = self.model.row_of(key)
+        if row < 0 or self.panel is None:
+            return False
+        self.panel.select_row(row)
+        return True
 
     def _mark_broken(self, path: str, health: Health) -> None:
         row = self.model.row_of(path)
         if row < 0:
             return
         entries = self.model.entries()
-        entries[row] = EnvironmentEntry(entries[row].environment, health)
-        self._select_after_load = path
+        entries[row] = dataclasses.replace(entries[row], health=health)
+        self._select_after_load = entries[row].key
         self._entries_read(entries)
 
     def _forget_selection(self) -> None:
@@ -274,13 +311,17 @@ class EnvironmentController(QObject):
         if entry is None:
             return
         try:
-            self.registry.remove(entry.environment.path)
+            if entry.project is not None:
+                self.registry.forget_project(entry.project.folder)
+            else:
+                self.registry.remove(entry.environment.path)
         except OSError as exc:
             self.show_error(UserFacingError("The list of environments could not be saved.", str(exc)))
             return
+        where = entry.project.folder if entry.project is not None else entry.environment.path
         self.message_bar.show_message(
-            f"“{entry.environment.name}” was removed from the list. Its files are untouched in"
-            f" {entry.environment.path}.",
+            f"“{entry.project.name if entry.project is not None else entry.environment.name}” was removed"
+            f" from the list. Its files are untouched in {where}.",
             Level.INFO,
         )
         self._forget_selection()

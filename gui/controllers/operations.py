@@ -169,6 +169,16 @@ class OperationsController(QObject):
                 Level.WARNING,
             )
             return None
+        from core.recreate import read_record
+
+        recreation = read_record(operation.key)
+        if recreation is not None and recreation.running_elsewhere():
+            self.message_bar.show_message(
+                f"Another Venvdesk is re-creating “{recreation.name}” with Python {recreation.new_version} right now."
+                " Wait until it has finished, then try again.",
+                Level.WARNING,
+            )
+            return None
         self.runner.submit(operation)
         self.queue_changed.emit(operation.key)
         return operation

@@ -10,7 +10,7 @@ writing a requirements file after ``pip freeze``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -121,6 +121,8 @@ class PackageController(QObject):
         self.old_release_box: QMessageBox | None = None
         self._prechecks: list[_Precheck] = []  # installs waiting for the pinned-release check, in order
         self._previews: dict[int, Operation] = {}  # dry run id -> the install it is for
+        # The project folder of the selected row, if it is a project (set by the window).
+        self.project_folder: Callable[[], Path | None] = lambda: None
 
         self.requirements_menu = QMenu(parent_widget)
         self.save_requirements_action = self._action(
@@ -407,8 +409,11 @@ class PackageController(QObject):
     # -- requirements files ------------------------------------------------------------------
 
     def default_requirements_path(self) -> Path:
+        """``requirements.txt`` in the project the environment belongs to (the home folder for none)."""
         environment = self.current.environment
-        folder = environment.project_folder if environment is not None and environment.is_project_environment else Path.home()
+        folder = self.project_folder()
+        if folder is None:
+            folder = environment.project_folder if environment is not None and environment.is_project_environment else Path.home()
         return folder / "requirements.txt"
 
     def save_requirements(self) -> None:

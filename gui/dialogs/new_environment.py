@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QStandardItemModel
+from PySide6.QtGui import QPaintEvent, QShowEvent, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,6 +19,9 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
     QVBoxLayout,
     QWidget,
 )
@@ -38,15 +40,89 @@ LOADING_TEXT = "Looking for Python installations…"
 def _with_choose_button(
     edit: QLineEdit, name: str, accessible_name: str, choose: Callable[[], None]
 ) -> QHBoxLayout:
-    """A path field with a “Choose…” button after it."""
+    """A path field with a “Choose…” button after it (never the button Enter presses: Enter creates)."""
     button = QPushButton("Choose…")
     button.setObjectName(name)
     button.setAccessibleName(accessible_name)
+    button.setAutoDefault(False)
+    button.setDefault(False)
     button.clicked.connect(choose)
     row = QHBoxLayout()
     row.addWidget(edit, 1)
     row.addWidget(button)
     return row
+
+
+class InterpreterCombo(QComboBox):
+    """The Python picker: long paths are elided in the middle (the end of a path tells Pythons
+    apart), in the closed box as in its list; the whole label is each item's tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("interpreterCombo")
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(40)
+        self.view().setTextElideMode(Qt.TextElideMode.ElideMiddle)
+
+    def displayed_text(self) -> str:
+        """The current item's text as the closed box shows it (elided in the middle to fit)."""
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        rect = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, self)
+        return self.fontMetrics().elidedText(self.currentText(), Qt.TextElideMode.ElideMiddle, max(rect.width() - 4, 20))
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        option.currentText = self.displayed_text()
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
+
+
+def fill_interpreter_combo(
+    combo: QComboBox, interpreters: list[Interpreter], *, loading: bool, select: Interpreter | None = None
+) -> None:
+    """List ``interpreters`` (those that cannot create environments greyed out, saying why), then
+    "Looking for…" while ``loading``, then "Browse for another Python…"; select ``select`` or the first usable one."""
+    combo.blockSignals(True)
+    combo.clear()
+    model = combo.model()
+    assert isinstance(model, QStandardItemModel)
+    default_row = -1
+    for row, interpreter in enumerate(interpreters):
+        combo.addItem(interpreter.label, interpreter)
+        item = model.item(row)
+        if interpreter.can_create_venv:
+            item.setToolTip(
+                plain_tooltip(
+                    f"{interpreter.label}\n{interpreter.implementation} {interpreter.version_text}, {interpreter.architecture}"
+                )
+            )
+            if default_row < 0 or (select is not None and interpreter.real_path == select.real_path):
+                default_row = row
+        else:
+            item.setEnabled(False)
+            item.setText(f"{interpreter.label}  (cannot create environments)")
+            item.setToolTip(plain_tooltip(" ".join(filter(None, [interpreter.label, interpreter.problem, interpreter.fix]))))
+    if loading:
+        combo.addItem(LOADING_TEXT)
+        model.item(combo.count() - 1).setEnabled(False)
+        if default_row < 0:
+            default_row = combo.count() - 1
+    combo.addItem(BROWSE_TEXT)
+    combo.setCurrentIndex(default_row)
+    combo.blockSignals(False)
+
+
+def select_interpreter_in(combo: QComboBox, path: str) -> bool:
+    """Make the interpreter at ``path`` (as found, or its real path) the current item; False if it is not listed."""
+    for row in range(combo.count()):
+        data = combo.itemData(row)
+        if isinstance(data, Interpreter) and path in (data.path, data.real_path) and data.can_create_venv:
+            combo.setCurrentIndex(row)
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -72,6 +148,8 @@ class NewEnvironmentDialog(QDialog):
         self._loading = True
         self._browsing = False
         self._requirements_checked: tuple[Path | None, str] = (None, "")
+        # The Python to preselect once the list arrives (the last one chosen), until the person picks one.
+        self._wanted_interpreter = ""
 
         intro = QLabel(
             "A virtual environment is a private folder of Python packages for one project,"
@@ -89,11 +167,8 @@ class NewEnvironmentDialog(QDialog):
         self.location_edit.setAccessibleName("Folder the environment is created in")
         location_row = _with_choose_button(self.location_edit, "chooseLocationButton", "Choose the folder", self._choose_location)
 
-        self.interpreter_combo = QComboBox()
-        self.interpreter_combo.setObjectName("interpreterCombo")
+        self.interpreter_combo = InterpreterCombo()
         self.interpreter_combo.setAccessibleName("Python to base the environment on")
-        self.interpreter_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.interpreter_combo.setMinimumContentsLength(40)
         self.interpreter_combo.activated.connect(self._interpreter_activated)
         self.interpreter_combo.currentIndexChanged.connect(lambda _i: self._set_state())
         self.interpreter_note = QLabel()
@@ -105,6 +180,10 @@ class NewEnvironmentDialog(QDialog):
         self.prompt_edit.setObjectName("promptEdit")
         self.prompt_edit.setAccessibleName("Prompt shown when the environment is active")
         self.prompt_edit.setPlaceholderText("same as the name")
+        self.prompt_hint = QLabel("The name a terminal shows in brackets, (like this), while the environment is active.")
+        self.prompt_hint.setObjectName("promptHint")
+        self.prompt_hint.setWordWrap(True)
+        theme.set_role(self.prompt_hint, "muted")
 
         self.system_site_packages_check = QCheckBox("Let it see the packages installed in the base Python")
         self.system_site_packages_check.setObjectName("systemSitePackagesCheck")
@@ -126,7 +205,8 @@ class NewEnvironmentDialog(QDialog):
         self.target_label = QLabel()
         self.target_label.setObjectName("targetPathLabel")
         self.target_label.setTextFormat(Qt.TextFormat.PlainText)  # the typed name and folder
-        # A long path must wrap anywhere rather than be cut off.
+        # The path exactly as it will be (a copied path must work): Qt wraps it after "/" and "-"
+        # by itself; the whole path is also the tooltip.
         self.target_label.setWordWrap(True)
         self.target_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error_label = QLabel()
@@ -147,6 +227,7 @@ class NewEnvironmentDialog(QDialog):
         form.addRow(label("&Python:", self.interpreter_combo), self.interpreter_combo)
         form.addRow("", self.interpreter_note)
         form.addRow(label("P&rompt:", self.prompt_edit), self.prompt_edit)
+        form.addRow("", self.prompt_hint)
         form.addRow("", self.system_site_packages_check)
         form.addRow("", self.upgrade_deps_check)
         form.addRow(label("&Install from:", self.requirements_edit), requirements_row)
@@ -156,21 +237,38 @@ class NewEnvironmentDialog(QDialog):
         self.create_button = self.buttons.addButton("Create", QDialogButtonBox.ButtonRole.AcceptRole)
         self.create_button.setObjectName("createEnvironmentButton")
         self.create_button.setAccessibleName("Create the environment")
-        self.create_button.setDefault(True)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAutoDefault(False)
         self.buttons.accepted.connect(self._accept_if_valid)
         self.buttons.rejected.connect(self.reject)
+
+        # "Will be created as …" and the validation message share a place whose height is kept
+        # from the start, so that nothing moves when the first character is typed.
+        self.status_area = QWidget()
+        self.status_area.setObjectName("newEnvironmentStatus")
+        status_layout = QVBoxLayout(self.status_area)
+        status_layout.setContentsMargins(0, 0, 0, 0)
+        status_layout.addWidget(self.target_label)
+        status_layout.addWidget(self.error_label)
+        status_layout.addStretch(1)
+        self.status_area.setMinimumHeight(self.fontMetrics().lineSpacing() * 3 + 4)
 
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
-        layout.addWidget(self.target_label)
-        layout.addWidget(self.error_label)
+        layout.addWidget(self.status_area)
+        layout.addStretch(1)
         layout.addWidget(self.buttons)
 
         self.name_edit.textChanged.connect(lambda _t: self._set_state())
         self.location_edit.textChanged.connect(lambda _t: self._set_state())
         self._fill_combo()
         self._set_state()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        # Enter anywhere in the form creates: Create is the default button.  Set once the dialog is
+        # shown, as the button box picks a default of its own when it is first shown.
+        super().showEvent(event)
+        self.create_button.setDefault(True)
 
     # -- interpreters ------------------------------------------------------------------------
 
@@ -179,50 +277,24 @@ class NewEnvironmentDialog(QDialog):
         self._interpreters = list(interpreters)
         self._loading = loading
         self._fill_combo(select=current)
+        if self._wanted_interpreter:
+            select_interpreter_in(self.interpreter_combo, self._wanted_interpreter)
         self._set_state()
 
     def _fill_combo(self, select: Interpreter | None = None) -> None:
-        combo = self.interpreter_combo
-        combo.blockSignals(True)
-        combo.clear()
-        model = combo.model()
-        assert isinstance(model, QStandardItemModel)
-        default_row = -1
-        for row, interpreter in enumerate(self._interpreters):
-            combo.addItem(interpreter.label, interpreter)
-            item = model.item(row)
-            if interpreter.can_create_venv:
-                item.setToolTip(
-                    plain_tooltip(f"{interpreter.implementation} {interpreter.version_text}, {interpreter.architecture}")
-                )
-                if default_row < 0 or (select is not None and interpreter.real_path == select.real_path):
-                    default_row = row
-            else:
-                item.setEnabled(False)
-                item.setText(f"{interpreter.label}  (cannot create environments)")
-                item.setToolTip(plain_tooltip(" ".join(filter(None, [interpreter.problem, interpreter.fix]))))
-        if self._loading:
-            combo.addItem(LOADING_TEXT)
-            model.item(combo.count() - 1).setEnabled(False)
-            if default_row < 0:
-                default_row = combo.count() - 1
-        combo.addItem(BROWSE_TEXT)
-        combo.setCurrentIndex(default_row)
-        combo.blockSignals(False)
+        fill_interpreter_combo(self.interpreter_combo, self._interpreters, loading=self._loading, select=select)
 
     def selected_interpreter(self) -> Interpreter | None:
         data = self.interpreter_combo.currentData()
         return data if isinstance(data, Interpreter) else None
 
     def select_interpreter(self, path: str) -> bool:
-        for row in range(self.interpreter_combo.count()):
-            data = self.interpreter_combo.itemData(row)
-            if isinstance(data, Interpreter) and path in (data.path, data.real_path):
-                self.interpreter_combo.setCurrentIndex(row)
-                return True
-        return False
+        """Preselect the Python at ``path`` (the one chosen last time); False when it is not listed (yet)."""
+        self._wanted_interpreter = path
+        return select_interpreter_in(self.interpreter_combo, path)
 
     def _interpreter_activated(self, row: int) -> None:
+        self._wanted_interpreter = ""  # the person chose: a list arriving later keeps their choice
         if self.interpreter_combo.itemText(row) == BROWSE_TEXT:
             path, _filter = QFileDialog.getOpenFileName(self, "Choose a Python interpreter")
             if path:
@@ -317,11 +389,11 @@ class NewEnvironmentDialog(QDialog):
         self.error_label.setVisible(bool(error))
         if name and not error:
             target = Path(self.location_edit.text().strip()).expanduser() / name
-            # Zero-width spaces after each separator let a long path wrap instead of being cut.
-            shown = str(target).replace(os.sep, os.sep + "\u200b")
-            self.target_label.setText(f"Will be created as {shown}")
+            self.target_label.setText(f"Will be created as {target}")
+            self.target_label.setToolTip(plain_tooltip(str(target)))
         else:
             self.target_label.setText("")
+            self.target_label.setToolTip("")
         self.target_label.setVisible(bool(self.target_label.text()))
         if not self._browsing:
             if interpreter is not None and interpreter.can_create_venv:

@@ -1,0 +1,133 @@
+"""The New environment dialog as a person uses it: Enter creates, the last Python is remembered,
+the path shown is exact, and nothing moves while typing."""
+
+from __future__ import annotations
+
+import dataclasses
+import unicodedata
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QComboBox, QLabel, QPushButton
+
+from core import storage
+from core.environments import Environment
+from core.settings import Settings
+from tests.test_gui_environments import CREATE_TIMEOUT, click, second_interpreter
+
+
+@pytest.fixture
+def open_window(qtbot, make_main_window):
+    """The main window as the app starts it, once its start-up work (the list, the Pythons) is done."""
+
+    def start():
+        window = make_main_window()
+        window.show()
+        with qtbot.waitSignals(
+            [window.environment_actions.environments_loaded, window.creation.interpreters_loaded], timeout=60_000
+        ):
+            pass
+        return window
+
+    return start
+
+
+def open_dialog(qtbot, window):
+    click(qtbot, window.findChild(QPushButton, "newEnvironmentButton"))
+    dialog = window.creation.new_environment_dialog
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isVisible)
+    return dialog
+
+
+def test_enter_in_the_name_field_creates_and_the_python_is_remembered(qtbot, open_window, seeded_pip_cache):
+    window = open_window()
+    chosen = second_interpreter(window)
+    dialog = open_dialog(qtbot, window)
+    combo = dialog.findChild(QComboBox, "interpreterCombo")
+    combo.setCurrentIndex(next(r for r in range(combo.count()) if getattr(combo.itemData(r), "path", None) == chosen.path))
+    dialog.name_edit.setFocus()
+    qtbot.keyClicks(dialog.name_edit, "by-enter")
+    with qtbot.waitSignal(window.creation.creation_finished, timeout=CREATE_TIMEOUT) as finished:
+        qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Return)
+    assert finished.args[0].ok, finished.args[0].detail()
+    target = storage.default_environments_dir() / "by-enter"
+    assert Environment.load(target).short_version == chosen.version_text
+    qtbot.waitUntil(lambda: not window.runner.is_busy(str(target)), timeout=20_000)
+
+    # Next time (in this window, and in a new start of the app) the same Python is preselected.
+    assert Settings.load().last_interpreter == chosen.path
+    again = open_dialog(qtbot, window)
+    assert again.selected_interpreter().path == chosen.path
+    again.reject()
+    later = open_window()
+    assert open_dialog(qtbot, later).selected_interpreter().path == chosen.path
+
+
+def test_choose_buttons_are_never_pressed_by_enter(qtbot, open_window):
+    dialog = open_dialog(qtbot, open_window())
+    for name in ("chooseLocationButton", "chooseRequirementsButton"):
+        button = dialog.findChild(QPushButton, name)
+        assert not button.autoDefault() and not button.isDefault()
+    assert dialog.findChild(QPushButton, "createEnvironmentButton").isDefault()
+
+
+def test_the_path_shown_is_exact_with_no_invisible_characters(qtbot, open_window, tmp_path):
+    dialog = open_dialog(qtbot, open_window())
+    location = tmp_path / "a-rather-long-folder-name-for-environments" / "and-another-level-below-it"
+    dialog.location_edit.setText(str(location))
+    qtbot.keyClicks(dialog.name_edit, "homework")
+    label = dialog.findChild(QLabel, "targetPathLabel")
+    assert label.isVisible()
+    assert label.text() == f"Will be created as {location / 'homework'}"
+    invisible = [c for c in label.text() if unicodedata.category(c) in ("Cf", "Cc", "Zl", "Zp") or (c.isspace() and c != " ")]
+    assert invisible == []
+    assert label.wordWrap()  # long paths wrap (after "/" and "-") instead of being cut
+
+
+def test_the_form_does_not_move_when_the_first_character_is_typed(qtbot, open_window):
+    dialog = open_dialog(qtbot, open_window())
+    qtbot.wait(50)
+    watched = [
+        dialog.name_edit,
+        dialog.location_edit,
+        dialog.findChild(QComboBox, "interpreterCombo"),
+        dialog.prompt_edit,
+        dialog.requirements_edit,
+        dialog.findChild(QPushButton, "createEnvironmentButton"),
+    ]
+
+    def places() -> list[tuple[QPoint, int, int]]:
+        return [(w.mapTo(dialog, QPoint(0, 0)), w.width(), w.height()) for w in watched]
+
+    before, size = places(), dialog.size()
+    qtbot.keyClicks(dialog.name_edit, "h")
+    qtbot.wait(50)
+    assert dialog.findChild(QLabel, "targetPathLabel").isVisible()
+    assert places() == before and dialog.size() == size
+    # And an error in place of the path does not move anything either.
+    qtbot.keyClicks(dialog.name_edit, "/")
+    qtbot.wait(50)
+    assert dialog.error_label.isVisible()
+    assert places() == before
+
+
+def test_long_interpreter_paths_are_elided_in_the_middle(qtbot, open_window):
+    window = open_window()
+    usable = next(i for i in window.creation.interpreters if i.can_create_venv)
+    long_path = "/opt/" + "/".join(["a-very-long-folder-name"] * 8) + "/bin/python3.12"
+    interpreter = dataclasses.replace(usable, path=long_path, real_path=long_path)
+    dialog = open_dialog(qtbot, window)
+    dialog.set_interpreters([interpreter], loading=False)
+    combo = dialog.findChild(QComboBox, "interpreterCombo")
+    shown = combo.displayed_text()
+    assert "…" in shown
+    assert shown.startswith("Python") and shown.endswith("bin/python3.12")  # the ends stay; the middle goes
+    assert combo.view().textElideMode() == Qt.TextElideMode.ElideMiddle
+    assert long_path in combo.model().item(0).toolTip()
+
+
+def test_prompt_is_explained_in_one_line(qtbot, open_window):
+    dialog = open_dialog(qtbot, open_window())
+    hint = dialog.findChild(QLabel, "promptHint")
+    assert hint.isVisible() and "terminal" in hint.text()
