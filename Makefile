@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml tools/qt_system_libraries.sh
 	@bash tools/qt_system_libraries.sh $(PYTHON)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,uv]'
 	@touch $(STAMP)
 
 system-libraries:

@@ -1034,6 +1034,12 @@ def explain(
                 kind="",
             )
 
+    # -- uv's own words (the uv backend), for the same causes
+    if _is_uv_output(own):
+        from_uv = _explain_uv(kept, text, own, exit_code, context, detail)
+        if from_uv is not None:
+            return from_uv
+
     # -- the disk, the folder (pip's own words; a build that ran out of space says so in its log)
     oserror = "Errno" in own or "WinError" in own or "Access is denied" in own
     building = _is_build_failure(own)
@@ -1229,6 +1235,311 @@ def _python_wont_start(text: str, reason: str, detail: str) -> Explanation:
         (Fix("new_environment", "Create it again…"),),
         detail,
     )
+
+
+# -- uv's words -------------------------------------------------------------------------------
+#
+# uv (the optional installer backend) says the same causes in its own words, as uv 0.13 prints
+# them (``tests/test_uv_backend.py`` runs the real uv against the failing index): one "error:"
+# line, "cause:" lines under it, and for a resolver failure the chain of reasons ("Because …
+# we can conclude that …"), continued on indented lines.
+
+_UV_MARKERS = (
+    "environment at: ",
+    "No solution found when resolving",
+    "\n  cause: ",
+    "Request failed after",
+    "Failed to fetch: ",
+    "Failed to build `",
+    "Failed to download and build `",
+    "Failed to inspect Python interpreter",
+)
+_UV_NOT_FOUND = re.compile(r"(?:Because |and )([A-Za-z0-9][A-Za-z0-9._-]*) was not found in the (?:package registry|provided package locations)")
+_UV_NOT_FOUND_PARENT = re.compile(
+    r"was not found in the (?:package registry|provided package locations) and "
+    r"(?:all versions of ([A-Za-z0-9][\w.-]*) depend|([A-Za-z0-9][\w.-]*?)==(\S+) depends|([A-Za-z0-9][\w.-]*?) depends) on ([^,]+),"
+)
+_UV_NO_VERSION = re.compile(r"there is no version of ([A-Za-z0-9][\w.-]*?(?:\[[^\]]*\])?)((?:===|==|!=|~=|<=|>=|<|>)[^\s,]+)")
+_UV_ONLY_AVAILABLE = re.compile(
+    r"only ([A-Za-z0-9][\w.-]*?)(<=|==)([^\s,]+) (?:is|are) available and you require ([A-Za-z0-9][\w.-]*?(?:\[[^\]]*\])?)((?:===|==|!=|~=|<=|>=|<|>)[^\s,]+),"
+)
+_UV_PYTHON = re.compile(
+    r"does not satisfy Python(\S+?) and (?:all versions of ([A-Za-z0-9][\w.-]*) depend|([A-Za-z0-9][\w.-]*?)==(\S+) depends) on Python"
+)
+_UV_YANKED = re.compile(r"([A-Za-z0-9][\w.-]*?)==(\S+) was yanked(?: \(reason: ([^)]*)\))?")
+_UV_YANKED_WARNING = re.compile(r"warning: `([A-Za-z0-9][\w.-]*?)==([^`]+)` is yanked(?: \(reason: \"([^\"]*)\"\))?")
+_UV_NO_WHEELS = re.compile(
+    r"(?:([A-Za-z0-9][\w.-]*?)==\S+ has|all versions of ([A-Za-z0-9][\w.-]*) have) no wheels with a matching"
+)
+_UV_DEPENDS = re.compile(
+    r"(?:all versions of ([A-Za-z0-9][\w.-]*) depend|([A-Za-z0-9][\w.-]*?)==(\S+) depends|([A-Za-z0-9][\w.-]*?)([<>=!~]=?[^\s,]+) depends) on ([^,]+?)(?:,| and (?=all |[A-Za-z0-9][\w.-]*[=<>!~]))"
+)
+_UV_REQUIRE = re.compile(r"you require ([^,]+?)(?:,|$)", re.MULTILINE)
+_UV_OS_ERROR = re.compile(r"\(os error (\d+)\)")
+_UV_PATH = re.compile(r"(?:failed to (?:write|create|remove|open|copy|rename|hardlink) (?:file |directory )?)?`([^`]+)`")
+
+
+def _is_uv_output(own: str) -> bool:
+    return any(marker in own for marker in _UV_MARKERS)
+
+
+def _uv_network_kind(text: str, index_host: str) -> str:
+    if "tunnel error" in text:
+        return "proxy-auth" if "407" in text else "proxy"
+    if "invalid peer certificate" in text or "UnknownIssuer" in text or "certificate verify failed" in text:
+        return "tls"
+    if "dns error" in text or "failed to lookup address" in text:
+        return "dns"
+    if re.search(r"HTTP status server error \(5\d\d|status code 5\d\d|\b5\d\d Service Unavailable", text):
+        return "http-error"
+    return _network_kind(text, index_host)
+
+
+def _uv_requirement(words: str) -> str:
+    """``yankedonly``, ``fitsold==2.0``, ``conflict-x and other-y`` → the requirements, as uv wrote them."""
+    return words.strip().strip("`")
+
+
+def _explain_uv(
+    lines: Sequence[str], text: str, own: str, exit_code: int | None, context: Context, detail: str
+) -> Explanation | None:
+    """Why uv ended this way (None: nothing of uv's own wording decides it; pip's rules go on)."""
+    where = index_words(context.index_url)
+    python = _python_words(context.python_version)
+    index_host = urlsplit(context.index_url).hostname or ""
+    # What uv reported: its error and cause lines, with the reasons continued on indented lines.
+    start = text.find("error: ")
+    report = text[start:][:20000] if start >= 0 else text[-20000:]
+    reasons = " ".join(line.strip() for line in report.splitlines())
+
+    # -- the environment's Python cannot be used
+    if "Failed to inspect Python interpreter" in own or "No virtual environment or system Python installation found" in own:
+        reason = ""
+        match = re.search(r"cause: (.+)$", report, re.MULTILINE)
+        if match:
+            reason = match.group(1).strip()
+        return _python_wont_start(text, reason, detail)
+
+    # -- the disk, the folder
+    codes = set(_UV_OS_ERROR.findall(report))
+    if "28" in codes:
+        return Explanation(
+            Cause.DISK_FULL,
+            "The disk is full: there was no room left to install the packages. Free some space, then try again.",
+            (Fix("retry", "Try again"),),
+            detail,
+        )
+    if "30" in codes:
+        return Explanation(
+            Cause.READ_ONLY,
+            "This environment is on a disk that cannot be written to, so nothing can be installed into it. "
+            "Create an environment in one of your own folders instead.",
+            (Fix("new_environment", "Create a new environment…"),),
+            detail,
+        )
+    if "13" in codes and "Permission denied" in report:
+        match = _UV_PATH.search(report)
+        path = match.group(1) if match else ""
+        return Explanation(
+            Cause.PERMISSION_DENIED,
+            "Venvdesk is not allowed to change this environment"
+            + (f": writing to {path} was refused" if path else "")
+            + ". It belongs to another user or is protected; create an environment in one of your own folders instead.",
+            (Fix("new_environment", "Create a new environment…"),),
+            detail,
+        )
+
+    # -- hashes
+    if "Hash mismatch for" in report:
+        match = re.search(r"Hash mismatch for `([^`]+)`", report)
+        what = match.group(1).replace("==", " ") if match else "a package"
+        return Explanation(
+            Cause.HASH_MISMATCH,
+            f"The file downloaded for {what} is not the one the requirements file expects (its hash "
+            "differs). Either the requirements file is out of date, or the file on the index was "
+            "changed: do not install it until you know which.",
+            (),
+            detail,
+            project=what.split()[0] if match else "",
+            kind="mismatch",
+        )
+    if "--require-hashes" in report and "hash" in report:
+        return Explanation(
+            Cause.HASH_MISMATCH,
+            "The requirements file gives hashes for some packages, so every package it installs needs "
+            "a hash and an exact version (==), and some have none. Add them, or remove all hashes.",
+            (),
+            detail,
+            kind="missing",
+        )
+
+    # -- the index cannot be reached
+    fetching = "Request failed after" in report or "Failed to fetch: " in report or "error sending request" in report
+    if fetching and "Failed to build `" not in report:
+        return _unreachable(_uv_network_kind(report, index_host), lines, context, detail)
+
+    # -- builds
+    if _is_build_failure(own):
+        return None  # pip's build rules read the compiler's words (uv's project name pattern included)
+
+    resolving = "No solution found when resolving" in report
+
+    # -- a release for another Python
+    match = _UV_PYTHON.search(reasons)
+    if resolving and match:
+        requires, every, name, version = match.groups()
+        project = every or name
+        requested = _requested_for(canonical_name(project), context) or project
+        return _needs_other_python(
+            project, requires, (), context, detail, requirement=requested, version=version or ""
+        )
+
+    # -- no such project (asked for, or needed by another)
+    match = _UV_NOT_FOUND.search(reasons)
+    if resolving and match:
+        missing = match.group(1)
+        parent = _UV_NOT_FOUND_PARENT.search(reasons)
+        requirement = _parse_requirement(_requested_for(canonical_name(missing), context) or missing)
+        if requirement is None:
+            return None
+        if parent is not None:
+            who = parent.group(1) or parent.group(2) or parent.group(4) or ""
+            needed = parent.group(5).strip()
+            wanted = specifier_words(needed[len(missing):]) if needed.startswith(missing) else ""
+            return Explanation(
+                Cause.NO_SUCH_PROJECT,
+                f"{who} needs {missing}" + (f" ({wanted})" if wanted else "")
+                + f", and there is no package called {_quote(missing)} on {where}.",
+                (),
+                detail,
+                project=missing,
+                needs_releases=True,
+                kind="dependency",
+                requirement=needed,
+            )
+        return _no_such_project(requirement, context, detail, where)
+
+    # -- no such version
+    match = _UV_ONLY_AVAILABLE.search(reasons)
+    if resolving and match:
+        name, operator, available, asked, specifier = match.groups()
+        requirement = _parse_requirement(asked + specifier)
+        if requirement is not None:
+            sentence = f"{name} has no version {specifier_words(specifier)} on {where}."
+            fixes: tuple[Fix, ...] = ()
+            if operator in ("<=", "=="):
+                sentence += f" Its newest version for Python {python} is {available}."
+                fixes = (
+                    Fix(
+                        "install",
+                        f"Install {available} instead",
+                        specs=_with_replacement(context, requirement.key, f"{requirement.name}{requirement.extras}=={available}"),
+                    ),
+                )
+            return Explanation(
+                Cause.NO_SUCH_VERSION, sentence, fixes, detail, project=name, requirement=requirement.text,
+                needs_releases=not fixes,
+            )
+    match = _UV_NO_VERSION.search(reasons)
+    if resolving and match:
+        asked, specifier = match.groups()
+        requirement = _parse_requirement(asked + specifier)
+        if requirement is not None:
+            return Explanation(
+                Cause.NO_SUCH_VERSION,
+                f"{requirement.name} has no version {specifier_words(specifier)} on {where}.",
+                (),
+                detail,
+                project=requirement.name,
+                requirement=requirement.text,
+            )
+
+    # -- withdrawn releases
+    match = _UV_YANKED.search(reasons)
+    if resolving and match:
+        name, version, _reason = match.groups()
+        requirement = _parse_requirement(_requested_for(canonical_name(name), context) or name)
+        if requirement is not None:
+            return _yanked(requirement, [version], context, detail)
+
+    # -- files for other systems only
+    match = _UV_NO_WHEELS.search(reasons)
+    if resolving and match:
+        name = match.group(1) or match.group(2)
+        hint = re.search(r"^hint: (.+)$", text, re.MULTILINE)
+        sentence = (
+            f"{name} has no ready-made file for {_system_words(context.platform)} with Python {python} "
+            f"on {where}, and no source to build from."
+        )
+        return Explanation(
+            Cause.NO_MATCHING_PLATFORM, sentence, (), detail + (f"\n{hint.group(0)}" if hint and hint.group(0) not in detail else ""),
+            project=name, needs_releases=True,
+        )
+
+    # -- requirements that exclude each other
+    if resolving and (" depend on " in reasons or " depends on " in reasons):
+        return _uv_conflict(reasons, context, detail)
+
+    # -- installed, with a warning
+    match = _UV_YANKED_WARNING.search(text)
+    if match:
+        name, version, reason = match.groups()
+        because = f" (the reason given: {reason.strip()})" if reason else ""
+        return Explanation(
+            Cause.YANKED,
+            f"{name} {version} was installed, but its authors have withdrawn it{because}. "
+            "Use another version unless you need exactly this one.",
+            (Fix("install", f"Install the newest {name}", specs=(name,)),),
+            detail,
+            project=name,
+            kind="warning",
+            needs_releases=True,
+        )
+
+    if exit_code == 0:
+        return Explanation(Cause.UNKNOWN, "", (), detail)
+    first = next((line.strip() for line in report.splitlines() if line.startswith("error: ")), "")
+    if first:
+        sentence = f"uv stopped with this error: “{first[len('error: '):]}”"
+        if not sentence[:-1].endswith((".", "!", "?")):
+            sentence += "."
+        return Explanation(Cause.UNKNOWN, sentence, (Fix("retry", "Try again"),), detail)
+    return None
+
+
+def _uv_conflict(reasons: str, context: Context, detail: str) -> Explanation:
+    """uv's resolver could not satisfy every requirement at once ("No solution found …")."""
+    needs: list[tuple[str, str]] = []
+    for match in _UV_DEPENDS.finditer(reasons):
+        every, name, version, ranged, specifier, requirement = match.groups()
+        who = every or (f"{name} {version}" if name else f"{ranged} {specifier_words(specifier or '')}".strip())
+        needs.append((who, requirement.strip()))
+    parts = list(dict.fromkeys(f"{who} needs {requirement_words(requirement)}" for who, requirement in needs))
+    fixes: list[Fix] = []
+    pinned_words = ""
+    for required in _UV_REQUIRE.findall(reasons):
+        for piece in re.split(r",? and ", required):
+            parsed = _parse_requirement(piece.strip())
+            if parsed is None or not parsed.specifier or not _requested_for(parsed.key, context):
+                continue
+            pinned_words = f"you asked for {requirement_words(piece.strip())}"
+            fixes.append(
+                Fix(
+                    "install",
+                    f"Let the installer choose the version of {parsed.name}",
+                    specs=_with_replacement(context, parsed.key, parsed.name + parsed.extras),
+                )
+            )
+    subjects = sorted({requirement_words(r).split()[0] for _, r in needs})
+    subject = _join_words(subjects) if subjects else "them"
+    if pinned_words and parts:
+        sentence = f"These packages cannot be installed together: {pinned_words}, but {', '.join(parts)}."
+    elif parts:
+        both = "both" if len(parts) == 2 else "all of them"
+        sentence = f"These packages cannot be installed together: {', '.join(parts)}; no version of {subject} suits {both}."
+    else:
+        sentence = "These packages cannot be installed together: they need versions of other packages that exclude each other."
+    return Explanation(Cause.CONFLICT, sentence, tuple(fixes), detail)
 
 
 # -- conflicts -------------------------------------------------------------------------------
@@ -1635,6 +1946,10 @@ _BUILD_MARKERS = (
     "Running setup.py install for",
     "Command errored out with exit status",
     "Encountered error while generating package metadata",
+    # uv
+    "Failed to build `",
+    "Failed to download and build `",
+    "The build backend returned an error",
 )
 
 
@@ -1649,6 +1964,7 @@ _BUILD_PROJECT = (
     re.compile(r"Could not build wheels for (\S+?),? "),
     re.compile(r"Failed to build installable wheels for some pyproject\.toml based projects \((\S+?)[,)]"),
     re.compile(r"Running setup\.py install for (\S+) \.\.\. error"),
+    re.compile(r"Failed to (?:download and )?build `([A-Za-z0-9][A-Za-z0-9._-]*)"),  # uv
 )
 _COLLECTING = re.compile(r"^Collecting (\S+)", re.MULTILINE)
 
@@ -1723,6 +2039,7 @@ def _build_failure(lines: Sequence[str], text: str, own: str, context: Context, 
         or "install build dependencies did not run successfully" in own
         or "installing build dependencies for" in own
         or "Cannot install build dependencies" in own
+        or "requirements from `build-system.requires`" in own  # uv
     ):
         missing = anchored.search("No matching distribution found for", _NO_MATCHING)
         where = index_words(context.index_url or _looking_in(lines))

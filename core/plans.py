@@ -14,6 +14,7 @@ from pathlib import Path
 
 from core import commands
 from core.backends import InstallerBackend
+from core.backends.uv import UvBackend
 from core.environments import Environment, Layout
 from core.operations import (
     CheckPackages,
@@ -224,12 +225,18 @@ def create_environment(
     then byte-compile pip — ~0.2 s instead of ensurepip's seconds.  Without one: plain ``venv``
     (ensurepip), then, if chosen, an upgrade of pip through ``backend`` from the index, which may
     fail offline without losing the environment (an optional step).
+
+    When ``backend`` is uv's (uv chosen, and able to serve this Python: see
+    ``core.backends.choose_backend``), ``uv venv`` makes the environment instead (see
+    :func:`_create_with_uv`); it gets pip all the same.
     """
     interpreter, newest_pip = intent.interpreter, intent.newest_pip
     system_site_packages, prompt = intent.system_site_packages, intent.prompt
     target = intent.target
     title = f"Creating “{intent.name}”"
     layout = Layout(target)
+    if isinstance(backend, UvBackend):
+        return _create_with_uv(intent, backend, python_version=python_version, pip_wheel=pip_wheel)
     if pip_wheel is None or not newest_pip or sys.platform == "win32":
         steps = [commands.create_venv(interpreter, target, system_site_packages=system_site_packages, prompt=prompt)]
         if newest_pip and backend is not None:
@@ -243,3 +250,44 @@ def create_environment(
         commands.byte_compile(layout.python, layout.expected_site_packages(python_version) / "pip"),
     ]
     return Operation(str(target), title, steps, intent, optional=frozenset({2}))
+
+
+def _create_with_uv(
+    intent: CreateEnvironment, backend: UvBackend, *, python_version: tuple[int, ...], pip_wheel: Path | None
+) -> Operation:
+    """``uv venv``, then pip, so the environment is a standard one whichever installer manages it.
+
+    With a cached pip wheel (and "newest pip" chosen): ``uv venv``, unpack the wheel, byte-compile
+    pip (optional) — nothing is downloaded.  "Newest pip" without a cached wheel (or on Windows):
+    ``uv venv --seed``, which puts pip in from the index (setuptools and wheel too before Python
+    3.12, as virtualenv does).  The Python's own pip asked for: ``uv venv`` and ``ensurepip``.
+    """
+    target = intent.target
+    title = f"Creating “{intent.name}”"
+    layout = Layout(target)
+
+    def make(seed: bool = False) -> commands.Command:
+        return backend.create_venv(
+            intent.interpreter,
+            target,
+            system_site_packages=intent.system_site_packages,
+            prompt=intent.prompt,
+            seed=seed,
+            allow_existing=intent.existed_before,
+        )
+
+    if intent.newest_pip and pip_wheel is not None and sys.platform != "win32":
+        steps = [
+            make(),
+            commands.seed_pip(layout.python, pip_wheel),
+            commands.byte_compile(layout.python, layout.expected_site_packages(python_version) / "pip"),
+        ]
+        return Operation(str(target), title, steps, intent, optional=frozenset({2}))
+    if intent.newest_pip:
+        steps = [make(seed=True)]
+        return Operation(str(target), title, steps, intent)
+    ensurepip = commands.Command(
+        str(layout.python), ("-m", "ensurepip", "--upgrade", "--default-pip"), "Install pip with ensurepip"
+    )
+    steps = [make(), ensurepip]
+    return Operation(str(target), title, steps, intent)

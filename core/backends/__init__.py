@@ -5,13 +5,14 @@ environment", "uninstall these", "list what is installed") into
 :class:`~core.commands.Command` values, recognises its own progress lines, and
 knows the version gates of the tool it drives.  The GUI never builds an
 installer command itself: it asks :func:`backend_for` and passes the result to
-the runner.  ``core/backends/pip.py`` is the one backend today; a uv backend
-is a second module implementing :class:`InstallerBackend`.
+the runner.  ``core/backends/pip.py`` is the default backend; ``core/backends/uv.py``
+drives uv (chosen per environment: pip serves the environments uv cannot).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -75,15 +76,80 @@ class InstallerBackend(Protocol):
         ...
 
 
-def backend_for(
-    environment: Environment, installed: Sequence[InstalledPackage] = (), *, index_url: str = "", proxy: str = ""
-) -> InstallerBackend:
-    """The backend that manages ``environment`` (pip), told what is installed and which index to use.
+@dataclass(frozen=True)
+class BackendChoice:
+    """The backend that manages an environment, and why it is not the installer asked for.
 
-    ``installed`` is the environment's current package list (its pip version decides which
-    options pip understands); ``index_url`` is the app's own index setting ("" = pip's own
-    configuration applies).
+    ``note`` is "" when the environment gets the installer asked for, else one sentence for the
+    Log ("uv does not support Python 2.7 (it needs 3.6 or newer); pip is used for this environment.").
+    """
+
+    backend: InstallerBackend
+    note: str = ""
+
+
+def choose_backend(
+    environment: Environment,
+    installed: Sequence[InstalledPackage] = (),
+    *,
+    index_url: str = "",
+    proxy: str = "",
+    installer: str = "pip",
+    uv_program: str | None = None,
+    uv_version: str = "",
+) -> BackendChoice:
+    """The backend for ``environment``: ``installer`` ("pip" or "uv") where it can serve it, else pip.
+
+    uv is used when it is found (``uv_program``, else :func:`core.uv.find_uv`) and the
+    environment's Python is one uv supports; otherwise pip, with the reason in ``note``.
+    ``uv_version`` (from :func:`core.uv.uv_version`, probed off the UI thread; "" = unknown)
+    lets the uv backend use options newer uv versions have.  Cheap: no process is started.
     """
     from core.backends.pip import PipBackend
 
-    return PipBackend.for_environment(environment, installed, index_url=index_url, proxy=proxy)
+    pip = PipBackend.for_environment(environment, installed, index_url=index_url, proxy=proxy)
+    if installer != "uv":
+        return BackendChoice(pip)
+    from core import uv
+
+    program = uv.find_uv() if uv_program is None else uv_program
+    if not program:
+        return BackendChoice(
+            pip,
+            "uv is not installed (install Venvdesk's “uv” extra, or put uv on the PATH); pip is used instead.",
+        )
+    unsupported = uv.python_unsupported(environment.python_version)
+    if unsupported:
+        return BackendChoice(pip, unsupported)
+    from core.backends.uv import UvBackend
+
+    settings = uv.pip_settings(index_url, proxy)
+    return BackendChoice(UvBackend.for_environment(environment, program, settings, uv_version=uv_version))
+
+
+def backend_for(
+    environment: Environment,
+    installed: Sequence[InstalledPackage] = (),
+    *,
+    index_url: str = "",
+    proxy: str = "",
+    installer: str = "pip",
+    uv_program: str | None = None,
+    uv_version: str = "",
+) -> InstallerBackend:
+    """The backend that manages ``environment``, told what is installed and which index to use.
+
+    ``installed`` is the environment's current package list (its pip version decides which
+    options pip understands); ``index_url`` is the app's own index setting ("" = pip's own
+    configuration applies).  ``installer="uv"`` chooses uv where it can serve the environment
+    (:func:`choose_backend` says why when it cannot).
+    """
+    return choose_backend(
+        environment,
+        installed,
+        index_url=index_url,
+        proxy=proxy,
+        installer=installer,
+        uv_program=uv_program,
+        uv_version=uv_version,
+    ).backend
