@@ -278,11 +278,17 @@ def broken_offer(environment: Environment, interpreters: Iterable[Interpreter]) 
     old = ".".join(environment.version.split(".")[:2]) or "it was made with"
     chosen = suggested_interpreter(environment.version, interpreters)
     count = record_packages(environment).count
-    what = f"the same {count} package{'s' if count != 1 else ''}" if count else "no packages (it had none)"
+    what = f"the same {count} package{'s' if count != 1 else ''}"
     if chosen is None:
-        return f"Python {old} was removed. Install a Python to re-create this environment with {what}."
+        return f"Python {old} was removed. Install a Python to re-create this environment" + (
+            f" with {what}." if count else "."
+        )
     new = ".".join(str(part) for part in chosen.version[:2])
-    return f"Python {old} was removed. Re-create this environment with Python {new} and {what}?"
+    # The same version installed again elsewhere (a reinstall, another path): say it is the one here now.
+    python = f"the Python {new} you have now" if new == old else f"Python {new}"
+    if not count:
+        return f"Python {old} was removed. Re-create this environment with {python}? It had no packages installed."
+    return f"Python {old} was removed. Re-create this environment with {python} and {what}?"
 
 
 # -- moving aside and back -----------------------------------------------------------------------

@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
             self.current, self.package_actions, self.message_bar, self.log_view, self, self.projects.current_project_folder
         )
         self.missing_packages.search_index = lambda: self.search_panel.search_index
+        self.projects.page.add_tool(self.missing_packages.scan_action)
         self.recreation = RecreateController(
             self.operations, self.current, self.creation, self.environment_actions, self.message_bar, self.log_view, self
         )

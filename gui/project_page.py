@@ -121,18 +121,11 @@ class ProjectPage(QWidget):
         buttons.addWidget(self.install_button)
         buttons.addStretch(1)
 
-        tools = QHBoxLayout()
+        self.tools = QHBoxLayout()
         self.tool_buttons: list[QToolButton] = []
         for action in project_actions:
-            button = QToolButton()
-            button.setDefaultAction(action)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-            button.setObjectName(f"{action.objectName()}Button")
-            button.setVisible(action.isVisible())  # a button does not follow its action's visibility
-            action.changed.connect(lambda button=button, action=action: button.setVisible(action.isVisible()))
-            self.tool_buttons.append(button)
-            tools.addWidget(button)
-        tools.addStretch(1)
+            self.add_tool(action)
+        self.tools.addStretch(1)
 
         content = QWidget()
         layout = QVBoxLayout(content)
@@ -146,7 +139,7 @@ class ProjectPage(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.will_label)
         layout.addSpacing(12)
-        layout.addLayout(tools)
+        layout.addLayout(self.tools)
         layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -156,6 +149,18 @@ class ProjectPage(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
         self._set_state()
+
+    def add_tool(self, action: QAction) -> QToolButton:
+        """A button for ``action`` in the row under the set-up (it follows the action's state)."""
+        button = QToolButton()
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        button.setObjectName(f"{action.objectName()}Button")
+        button.setVisible(action.isVisible())  # a button does not follow its action's visibility
+        action.changed.connect(lambda button=button, action=action: button.setVisible(action.isVisible()))
+        self.tool_buttons.append(button)
+        self.tools.insertWidget(len(self.tool_buttons) - 1, button)
+        return button
 
     # -- what is shown -----------------------------------------------------------------------
 

@@ -197,7 +197,7 @@ def test_broken_environment_whose_python_was_removed_is_recreated(
     window.environment_actions.add_environment_folder(str(venv))
     placeholder = window.findChild(QLabel, "packagesPlaceholder")
     qtbot.waitUntil(lambda: "Re-create this environment" in placeholder.text(), timeout=30_000)
-    assert "Python 3.10 was removed. Re-create this environment with Python 3.10 and the same 2 packages?" in placeholder.text()
+    assert "Python 3.10 was removed. Re-create this environment with the Python 3.10 you have now and the same 2 packages?" in placeholder.text()
     buttons = window.packages_panel.broken_actions.findChildren(QPushButton)
     assert buttons[0].objectName() == "brokenRecreateEnvironmentButton"
 

@@ -216,3 +216,27 @@ def test_the_operation_builds_at_the_same_path_and_installs_the_same_set(make_ve
     freeze = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "freeze"], capture_output=True, text=True, check=True)
     assert sorted(freeze.stdout.split()) == ["tinyapp==2.0", "tinyutil==1.1"]
     assert (Path(recreation.aside) / "pyvenv.cfg").is_file()
+
+
+def test_the_offer_for_an_environment_whose_python_was_removed(make_venv, local_index):
+    """The broken page's sentence: which Python was removed, which one to use now, how many packages."""
+    path = make_venv("gone")
+    pip_install(path, "tinyapp==2.0", index_url=local_index.simple_url)
+    config = path / "pyvenv.cfg"
+    lines = config.read_text().splitlines()
+    config.write_text("\n".join("home = /opt/removed-python/bin" if line.startswith("home") else line for line in lines) + "\n")
+    environment = Environment.load(path)
+    version = environment.version
+    old = ".".join(version.split(".")[:2])
+    here = probe_interpreter(base_python())
+    newer = recreate.suggested_interpreter("2.6", [here])  # no 2.6 here: the newest one is offered
+    assert newer is here
+    same = recreate.broken_offer(environment, [here])
+    assert same == (
+        f"Python {old} was removed. Re-create this environment with the Python {old} you have now"
+        " and the same 2 packages?"
+    )
+    assert recreate.broken_offer(environment, []) == (
+        f"Python {old} was removed. Install a Python to re-create this environment with the same 2 packages."
+    )
+    assert recreate.broken_offer(Environment.load(make_venv("fine")), [here]) == ""  # its Python is there

@@ -128,6 +128,10 @@ def main(argv: list[str]) -> int:
     row = window.environment_actions.model.row_of(str(envs / "old-project"))
     if row >= 0:
         window.environments_panel.list_view.setCurrentIndex(window.environment_actions.model.index(row, 0))
+        for _ in range(100):  # the offer to re-create it is worked out off the UI thread
+            settle(100)
+            if "Re-create this environment" in window.packages_panel.placeholder.text():
+                break
         settle()
         shoot(window, "04-broken-environment.png")
 
@@ -225,11 +229,38 @@ def main(argv: list[str]) -> int:
     wait_for(window.creation.creation_finished)
     settle()
     shoot(window, "06-cancelled.png")
+
+    from core.environments import Environment
+
+    # 8. A project folder opened: what was found, the Python chosen, Set up this project.
+    project = scratch / "homework"
+    (project / "analysis").mkdir(parents=True)
+    (project / "requirements.txt").write_text("tinyapp==2.0\ntinyutil\n")
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "homework"\nversion = "0.1"\nrequires-python = ">=3.9"\n'
+        'dependencies = ["tinyutil>=1.0"]\n\n[project.optional-dependencies]\ndev = ["tinyextra"]\n'
+    )
+    (project / "main.py").write_text("import json\nimport tinyapp\nimport tinyplus\nfrom analysis import clean\n")
+    (project / "analysis" / "__init__.py").write_text("")
+    (project / "analysis" / "clean.py").write_text("import tinyutil\nimport yaml\n")
+    window.projects.open_folder(project)
+    wait_for(window.projects.scanned)
+    settle(500)
+    shoot(window, "16-project-page.png")
+    # What its code needs that an environment lacks.
+    window.missing_packages.scan_folder(Environment.load(envs / "web-app"), project)
+    for _ in range(150):
+        settle(100)
+        if window.missing_packages.dialog is not None and window.missing_packages.dialog.isVisible():
+            break
+    if window.missing_packages.dialog is not None:
+        settle()
+        shoot(window.missing_packages.dialog, "17-missing-packages.png")
+        window.missing_packages.dialog.reject()
     window.close()
     app.processEvents()
 
     # 7. The next start after Venvdesk was killed in the middle of an upgrade (its journal entry).
-    from core.environments import Environment
     from core.journal import Journal, JournalEntry, package_set
     from core.packages import installed_packages
 
