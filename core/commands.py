@@ -68,6 +68,9 @@ class Command:
     # The command as the Log shows it by default, without options that are always the same
     # ("pip install requests"); "" shows it whole.  The saved log always has it whole.
     brief: tuple[str, ...] = ()
+    # Where the program writes the report the app reads back (a dry run's plan, a check's problems):
+    # "out" (pip) or "err" (uv writes its reports to standard error).
+    report_stream: str = "out"
 
     def display(self) -> str:
         """The command as a person could type it, secrets redacted (for the log only)."""

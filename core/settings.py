@@ -31,6 +31,9 @@ class Settings:
     proxy: str = ""
     # The base Python last chosen to create an environment from (its path); "" means none yet.
     last_interpreter: str = ""
+    # Which installer changes packages: "pip", or "uv" where uv is installed and serves the
+    # environment's Python (pip stays inside every environment either way).
+    installer: str = "pip"
     problem: str = ""
     # The stored values as last read or written; None: nothing read, every value is this instance's.
     _saved: dict[str, str] | None = field(default=None, repr=False, compare=False)

@@ -43,13 +43,15 @@ def find_uv(env: Mapping[str, str] | None = None) -> str:
 
     A few ``stat`` calls: cheap enough for the UI thread.
     """
+    import importlib
+
     try:
-        from uv import find_uv_bin  # type: ignore[import-not-found, unused-ignore]
+        package = importlib.import_module("uv")
     except ImportError:
         pass
     else:
         try:
-            found = str(find_uv_bin())
+            found = str(package.find_uv_bin())
         except (OSError, ValueError):  # the package is there, its program is not (a broken install)
             found = ""
         if found and os.access(found, os.X_OK):

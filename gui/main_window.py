@@ -321,6 +321,8 @@ class MainWindow(QMainWindow):
         self.environment_actions.environments_loaded.connect(self.operations.review_journal)
         self.environment_actions.refresh()
         self.creation.refresh_interpreters()
+        if self.settings.installer == "uv":
+            self._probe_uv()
         self.projects.find_editors()
         # Not urgent, and its HTTP imports would compete with the first paint.
         QTimer.singleShot(3000, self.creation.refresh_pip_wheel)
@@ -330,11 +332,17 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> QWidget:
         from gui.dialogs.settings import SettingsDialog
 
-        dialog = SettingsDialog(self.settings.index_url, self, proxy=self.settings.proxy)
+        dialog = SettingsDialog(
+            self.settings.index_url, self, proxy=self.settings.proxy, installer=self.settings.installer,
+            uv_status=self._uv_status(),
+        )
 
         def save() -> None:
             self.settings.index_url = dialog.index_url()
             self.settings.proxy = dialog.proxy()
+            self.settings.installer = dialog.installer()
+            if self.settings.installer == "uv":
+                self._probe_uv()
             try:
                 self.settings.save()
             except OSError as exc:
@@ -348,6 +356,39 @@ class MainWindow(QMainWindow):
         self.settings_dialog = dialog
         dialog.open()
         return dialog
+
+    def _uv_status(self) -> str:
+        """What the Installer setting says about uv: where it is (and its version), or how to get it."""
+        from core import uv
+
+        program = uv.find_uv()
+        if not program:
+            return (
+                "uv is not installed: install Venvdesk's “uv” extra or put uv on the PATH."
+                " With uv chosen and not found, pip is used."
+            )
+        version = f" {self.operations.uv_version}" if self.operations.uv_version else ""
+        return (
+            f"uv{version} found at {program}. It installs into the same standard environments (pip stays"
+            " in them); environments with a Python uv does not support keep using pip."
+        )
+
+    def _probe_uv(self) -> None:
+        """Ask uv its version once, off the UI thread (newer versions get options older ones lack)."""
+        from core import uv
+        from gui.workers import run_in_background
+
+        program = uv.find_uv()
+        if not program or self.operations.uv_version:
+            return
+
+        def probed(version: str) -> None:
+            self.operations.uv_version = version
+
+        def failed(exc: BaseException, _formatted: str) -> None:
+            self.log_view.note(f"Could not ask uv for its version ({exc}); its newest options are not used.")
+
+        run_in_background(lambda: uv.uv_version(program), probed, failed, context=self)
 
     def update_index_label(self) -> None:
         index = redact(self.current.index_url())

@@ -223,7 +223,7 @@ class ProcessRunner(QObject):
             return
         raw = process.readAllStandardOutput() if stream == "out" else process.readAllStandardError()
         text = running.decoders[stream].decode(bytes(raw.data()), final=final).replace("\r\n", "\n")
-        if stream == "out" and running.operation.capture_output:
+        if running.operation.capture_output and stream == running.operation.steps[running.step].report_stream:
             self._capture(running, text)
         pieces = running.partial[stream]
         if final:

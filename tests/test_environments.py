@@ -676,6 +676,7 @@ def test_settings_save_and_load_round_trip():
         "last_location": "/home/me/envs",
         "proxy": "proxy.example:3128",
         "last_interpreter": "",
+        "installer": "pip",
     }
     loaded = Settings.load()
     assert loaded == Settings(

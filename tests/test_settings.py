@@ -68,5 +68,6 @@ def test_bookkeeping_is_not_written_or_read_as_a_setting():
     assert (settings.problem, settings.last_location) == ("", "/e")
     settings.save()
     assert json.loads(path.read_text()) == {
-        "version": 1, "index_url": "", "last_location": "/e", "proxy": "", "last_interpreter": ""
+        "version": 1, "index_url": "", "last_location": "/e", "proxy": "", "last_interpreter": "",
+        "installer": "pip"
     }

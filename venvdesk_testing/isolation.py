@@ -110,4 +110,16 @@ def isolated_environment(folder: Path, base_env: Mapping[str, str] | None = None
     env = dict(os.environ if base_env is None else base_env)
     isolate_state(folder, env)
     use_hermetic_pip(env)
+    use_hermetic_uv(folder, env)
     return env
+
+
+def use_hermetic_uv(folder: Path, env: MutableMapping[str, str]) -> None:
+    """uv (the optional installer) free of this machine's uv settings: no configuration files, no
+    ``UV_*`` variables, its cache in *folder* (uv keeps one always; ``--no-cache`` would be slower)."""
+    for key in list(env):
+        if key.upper().startswith("UV_"):
+            del env[key]
+    env["UV_NO_CONFIG"] = "1"
+    env["UV_CACHE_DIR"] = str(folder / "uv-cache")
+    env["UV_PYTHON_DOWNLOADS"] = "never"  # a Python is never fetched from the internet

@@ -53,8 +53,9 @@ class InstallerBackend(Protocol):
         """Why :meth:`dry_run` gives no command, in a sentence ("" when it gives one)."""
         ...
 
-    def parse_dry_run(self, stdout: str) -> Preview:
-        """The plan in the dry run's standard output (``core.preview.ReportError`` when there is none)."""
+    def parse_dry_run(self, stdout: str, requested: Sequence[str] = ()) -> Preview:
+        """The plan in the dry run's report (``core.preview.ReportError`` when there is none);
+        ``requested``: the specs asked for, for installers whose report does not say."""
         ...
 
     def install_requirements(self, path: Path) -> Command: ...

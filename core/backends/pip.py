@@ -203,8 +203,10 @@ class PipBackend:
         return int(match.group(1)), int(match.group(2))
 
     @staticmethod
-    def parse_dry_run(stdout: str) -> Preview:
+    def parse_dry_run(stdout: str, requested: Sequence[str] = ()) -> Preview:
         """The plan in a dry run's standard output (raises ``core.preview.ReportError`` if there is none).
+
+        pip's report says itself which items were asked for (``requested`` is not needed).
 
         Compare it with the installed set (:meth:`Preview.compared_with`) before asking it anything.
         """

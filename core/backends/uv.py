@@ -20,6 +20,7 @@ commands (:func:`reports_on_standard_error`).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Sequence
@@ -66,10 +67,8 @@ def uv_command(
 
 def reports_on_standard_error(command: Command) -> bool:
     """Whether ``command`` is a uv command whose report (a dry run's plan, the check's problems)
-    is written to standard error: its captured output has to include that stream."""
-    return command.brief[:3] in (("uv", "pip", "check"), ("uv", "pip", "install")) and (
-        command.brief[2] == "check" or "--dry-run" in command.args
-    )
+    is written to standard error: its captured output has to be that stream (``report_stream``)."""
+    return command.report_stream == "err"
 
 
 def requirement_name(spec: str) -> str:
@@ -182,7 +181,8 @@ class UvBackend:
     def dry_run(self, specs: Sequence[str], *, upgrade: bool = False, reinstall: bool = False) -> Command | None:
         """``uv pip install --dry-run …``: the plan (``+ name==version`` lines, on standard error)."""
         args = ["--dry-run", *self._install_args(specs, upgrade=upgrade, reinstall=reinstall), *checked_specs(specs)]
-        return self._run("install", *args, description=f"Work out what installing {', '.join(specs)} changes")
+        command = self._run("install", *args, description=f"Work out what installing {', '.join(specs)} changes")
+        return dataclasses.replace(command, report_stream="err")
 
     def dry_run_unavailable(self) -> str:
         return ""
@@ -246,7 +246,9 @@ class UvBackend:
         return self._run("freeze", *args, description="List the installed versions (uv pip freeze)")
 
     def check(self) -> Command:
-        return self._run("check", description="Check that installed packages fit together")
+        return dataclasses.replace(
+            self._run("check", description="Check that installed packages fit together"), report_stream="err"
+        )
 
     def upgrade_self(self) -> Command:
         """pip in the environment brought up to date (by uv: the environment keeps a working pip)."""

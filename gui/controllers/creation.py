@@ -171,7 +171,10 @@ class CreationController(QObject):
             # in a fraction of a second, with no network.
             pip_wheel=pip_wheels.pip_wheel_for(intent.interpreter, python_version) if intent.newest_pip else None,
             # pip inside the new environment: its version is unknown until it exists.
-            backend=self.operations.backend(Environment(intent.target), ()),
+            # (its Python's version is known: it decides whether uv can serve it)
+            backend=self.operations.backend(
+                Environment(intent.target, {"version_info": ".".join(map(str, python_version))}), ()
+            ),
         )
 
     def create_again(self, intent: CreateEnvironment) -> Operation | None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from core import plans
-from core.backends import InstallerBackend, backend_for
+from core.backends import InstallerBackend, choose_backend
 from core.commands import Command
 from core.environments import Environment
 from core.errors import UserFacingError
@@ -125,6 +125,10 @@ class OperationsController(QObject):
         self.message_bar = message_bar
         self.log_view = log_view
         self.journal = Journal()
+        # uv's version, once probed off the UI thread ("" until then: options of newer uv versions
+        # are not used); which reasons for using pip instead of the chosen installer were logged.
+        self.uv_version = ""
+        self._backend_notes: set[tuple[str, str]] = set()
         self._journaled: dict[int, JournalEntry] = {}  # operation id -> its entry
         self._before: dict[int, dict[str, tuple[str, str]]] = {}  # operation id -> package set before it
         self._change_ended_at: dict[str, float] = {}  # environment -> when its last change ended (monotonic)
@@ -150,10 +154,23 @@ class OperationsController(QObject):
     # -- submitting --------------------------------------------------------------------------
 
     def backend(self, environment: Environment, installed: Sequence[InstalledPackage] | None = None) -> InstallerBackend:
-        """The installer backend for ``environment``, told what is installed there and which index to use."""
+        """The installer backend for ``environment`` (the one chosen in Settings where it can serve this
+        environment, else pip, the reason noted in the Log once), told what is installed there and
+        which index to use."""
         if installed is None:
             installed = self._installed(environment)
-        return backend_for(environment, installed, index_url=self.settings.index_url, proxy=self.settings.proxy)
+        choice = choose_backend(
+            environment,
+            installed,
+            index_url=self.settings.index_url,
+            proxy=self.settings.proxy,
+            installer=self.settings.installer,
+            uv_version=self.uv_version,
+        )
+        if choice.note and (str(environment.path), choice.note) not in self._backend_notes:
+            self._backend_notes.add((str(environment.path), choice.note))
+            self.log_view.note(choice.note)
+        return choice.backend
 
     def _check_command(self, environment: Environment) -> tuple[Command, Callable[[str], list[str]]]:
         backend = self.backend(environment)

@@ -94,6 +94,12 @@ def _with_sizes_and_wheels(
     return plan, instead
 
 
+def _requested(operation: Operation) -> tuple[str, ...]:
+    """What the person asked to install in ``operation`` (for installers whose plan does not say)."""
+    intent = operation.intent
+    return intent.specs if isinstance(intent, InstallPackages) else ()
+
+
 class PackageController(QObject):
     requirements_saved = Signal(str)  # file path
     requirements_read = Signal(str)  # file path: checked (and either refused, asked about, or submitted)
@@ -306,7 +312,7 @@ class PackageController(QObject):
         environment = Environment.load(key)
         backend = self.operations.backend(environment, self.current.packages if key == self.current.key else None)
         try:
-            plan = backend.parse_dry_run(outcome.stdout)
+            plan = backend.parse_dry_run(outcome.stdout, requested=_requested(operation))
         except ValueError as exc:
             self.log_view.note(f"The installer's plan could not be read ({exc}); installing without a preview.")
             self.operations.submit(operation)

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -50,8 +51,19 @@ def proxy_problem(text: str) -> str:
     return ""
 
 
+INSTALLERS = (("pip", "pip (comes with Python)"), ("uv", "uv (much faster)"))
+
+
 class SettingsDialog(QDialog):
-    def __init__(self, index_url: str, parent: QWidget | None = None, proxy: str = "") -> None:
+    def __init__(
+        self,
+        index_url: str,
+        parent: QWidget | None = None,
+        proxy: str = "",
+        installer: str = "pip",
+        uv_status: str = "",
+    ) -> None:
+        """``uv_status``: where uv is and its version, or why it cannot be chosen ("" = not looked for)."""
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Settings")
@@ -79,9 +91,22 @@ class SettingsDialog(QDialog):
             "Only if your network needs one to reach the internet: host:port, or http://user:password@host:port."
             " pip is given it with --proxy."
         )
+        self.installer_combo = QComboBox()
+        self.installer_combo.setObjectName("installerCombo")
+        self.installer_combo.setAccessibleName("Installer")
+        for value, text in INSTALLERS:
+            self.installer_combo.addItem(text, value)
+        self.installer_combo.setCurrentIndex(max(0, self.installer_combo.findData(installer)))
+        self.installer_note = QLabel(uv_status)
+        self.installer_note.setObjectName("installerNote")
+        self.installer_note.setTextFormat(Qt.TextFormat.PlainText)  # quotes a path
+        self.installer_note.setWordWrap(True)
+        theme.set_role(self.installer_note, "muted")
         form = QFormLayout()
         form.addRow("Package &index:", self.index_edit)
         form.addRow("&Proxy:", self.proxy_edit)
+        form.addRow("I&nstaller:", self.installer_combo)
+        form.addRow("", self.installer_note)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -105,3 +130,6 @@ class SettingsDialog(QDialog):
 
     def proxy(self) -> str:
         return self.proxy_edit.text().strip()
+
+    def installer(self) -> str:
+        return str(self.installer_combo.currentData() or "pip")
