@@ -11,6 +11,7 @@ exactly one :class:`Outcome`, whose ``str()`` is a sentence for the person.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import itertools
 import signal
@@ -120,6 +121,14 @@ class CheckImports:
 
 
 @dataclass(frozen=True)
+class ByteCompile:
+    """Byte-compile what an install left uncompiled (installs run with ``--no-compile``): the
+    environment is usable before this runs; it only makes first imports faster."""
+
+    folder: Path
+
+
+@dataclass(frozen=True)
 class PreviewInstall:
     """What an install would change, from the backend's dry run; nothing is installed."""
 
@@ -140,6 +149,7 @@ Intent = Union[
     RepairEnvironment,
     CheckImports,
     PreviewInstall,
+    ByteCompile,
     # Defined beside the code that carries them out (named as strings: those modules build
     # Operations, so they import this one).
     "RecreateEnvironment",
@@ -232,7 +242,14 @@ class Operation:
     # Keep the whole standard output in the outcome (pip freeze, pip check).
     capture_output: bool = False
     progress: ProgressParser | None = None
+    # Low-priority work nobody waits for (the byte-compile after an install): it does not make the
+    # environment busy, and yields to anything queued after it (stopped, then run again later).
+    background: bool = False
     id: int = field(default_factory=lambda: next(_ids))
+
+    def again(self) -> Operation:
+        """The same work as a new operation (run again after it yielded)."""
+        return dataclasses.replace(self, id=next(_ids))
 
 
 # How a signal that ended a program reads to a person.

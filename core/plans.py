@@ -17,6 +17,7 @@ from core.backends import InstallerBackend
 from core.backends.uv import UvBackend
 from core.environments import Environment, Layout
 from core.operations import (
+    ByteCompile,
     CheckPackages,
     CreateEnvironment,
     InstallPackages,
@@ -201,6 +202,27 @@ def restore_package_set(
         steps,
         RestorePackageSet(tuple(install), tuple(uninstall)),
         progress=backend.parse_progress,
+    )
+
+
+def byte_compile_installed(environment: Environment) -> Operation | None:
+    """Compile what installs left uncompiled in ``environment``'s ``site-packages``, in the background.
+
+    ``compileall`` skips files whose ``.pyc`` is current, so after the first run this is a pass of
+    ``stat`` calls.  A file that does not compile (test data, Python 2 code some packages ship) is
+    not an error of the install: the step is optional.  None when there is no ``site-packages``.
+    """
+    site_packages = environment.site_packages()
+    if site_packages is None:
+        return None
+    command = commands.byte_compile(environment.python, site_packages)
+    return Operation(
+        str(environment.path),
+        "Preparing faster first imports",
+        [command],
+        ByteCompile(site_packages),
+        optional=frozenset({0}),
+        background=True,
     )
 
 

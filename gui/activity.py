@@ -19,6 +19,10 @@ class ActivityIndicator(QObject):
         self.runner = runner
         self.log_view = log_view
         self._active: list[Operation] = []
+        # Background work (the byte-compile after an install): named while nothing else runs, with
+        # no progress bar or Cancel — nobody waits for it, and it steps aside for anything asked for.
+        self._background: list[Operation] = []
+        self._last_outcome = ""
         self.label = QLabel()
         self.label.setObjectName("activityLabel")
         self.label.setTextFormat(Qt.TextFormat.PlainText)  # operation titles hold package names and paths
@@ -43,6 +47,10 @@ class ActivityIndicator(QObject):
             self.runner.cancel(self._active[-1])
 
     def _started(self, operation: Operation) -> None:
+        if operation.background:
+            self._background.append(operation)
+            self._update()
+            return
         self._active.append(operation)
         self.progress_bar.setRange(0, 0)  # busy until the backend reports numbers
         self._update()
@@ -53,9 +61,14 @@ class ActivityIndicator(QObject):
             self.progress_bar.setValue(min(done, total))
 
     def _finished(self, outcome: Outcome) -> None:
+        if outcome.operation.background:
+            if outcome.operation in self._background:
+                self._background.remove(outcome.operation)
+            self._update()
+            return
         if outcome.operation in self._active:
             self._active.remove(outcome.operation)
-        self.label.setText(str(outcome))
+        self._last_outcome = str(outcome)
         self._update()
 
     def _update(self) -> None:
@@ -64,3 +77,7 @@ class ActivityIndicator(QObject):
         self.cancel_button.setVisible(running)
         if running:
             self.label.setText(f"{self._active[-1].title}…")
+        elif self._background:
+            self.label.setText(f"{self._background[-1].title} in the background…")
+        else:
+            self.label.setText(self._last_outcome)

@@ -88,11 +88,26 @@ class ProcessRunner(QObject):
             # Follow-ups of work killed by shutdown() (a pip check after an install) must not start.
             self.finished.emit(Outcome(Status.CANCELLED, operation, reason="Venvdesk is closing"))
             return
-        if operation.key in self._running:
-            self._queues.setdefault(operation.key, deque()).append(operation)
-            self.queued.emit(operation)
-        else:
+        running = self._running.get(operation.key)
+        if running is None:
             self._start(operation)
+            return
+        queue = self._queues.setdefault(operation.key, deque())
+        if operation.background:
+            if not any(op.background and op.title == operation.title for op in queue):
+                queue.append(operation)  # after everything else (once: the same work waiting is enough)
+            return
+        # Work someone waits for goes before background work, which yields: stopped now (it is
+        # safe to stop), run again after.
+        waiting = [op for op in queue if op.background]
+        for op in waiting:
+            queue.remove(op)
+        queue.append(operation)
+        if running.operation.background and not running.cancel_requested:
+            waiting.append(running.operation.again())
+            self.cancel(running.operation)
+        queue.extend(waiting)
+        self.queued.emit(operation)
 
     @property
     def closing(self) -> bool:
@@ -100,13 +115,18 @@ class ProcessRunner(QObject):
         return self._closing
 
     def is_busy(self, key: str) -> bool:
-        return key in self._running or bool(self._queues.get(key))
+        """Something someone waits for runs or waits for ``key`` (background work does not count)."""
+        running = self._running.get(key)
+        if running is not None and not running.operation.background:
+            return True
+        return any(not op.background for op in self._queues.get(key, ()))
 
     def running_operations(self) -> list[Operation]:
-        return [running.operation for running in self._running.values()]
+        """What runs now that someone waits for (not background work, which can simply stop)."""
+        return [running.operation for running in self._running.values() if not running.operation.background]
 
     def pending_operations(self, key: str) -> list[Operation]:
-        return list(self._queues.get(key, ()))
+        return [op for op in self._queues.get(key, ()) if not op.background]
 
     def cancel(self, operation: Operation) -> None:
         """Remove a queued operation, or interrupt a running one (kill after a grace period)."""

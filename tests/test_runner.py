@@ -290,3 +290,43 @@ def test_a_runner_freed_right_after_its_outcome_takes_its_finished_process_with_
     assert run_once() is Status.OK
     gc.collect()
     qtbot.wait(50)  # the process's deferred deletion runs here: it used to delete it twice and crash
+
+
+# -- background work: nobody waits for it, and it yields ------------------------------------------
+
+
+def test_background_work_yields_to_what_is_asked_for_and_runs_again_after(qtbot, runner, tmp_path):
+    marker = tmp_path / "runs"
+    # A background step that records each start, then works for a long while.
+    slow = python(f"open({str(marker)!r}, 'a').write('run\\n'); import time; time.sleep(30)", "Background work")
+    background = make_operation("env", "Background", [slow], background=True)
+    started = []
+    finished = []
+    runner.started.connect(lambda op: started.append(op.title))
+    runner.finished.connect(lambda outcome: finished.append((outcome.operation.title, outcome.status)))
+    runner.submit(background)
+    qtbot.waitUntil(lambda: marker.exists(), timeout=20_000)
+    assert not runner.is_busy("env") and runner.running_operations() == []  # nobody waits for it
+    wanted = make_operation("env", "Wanted", [python("print('asked for')")])
+    with qtbot.waitSignal(runner.finished, timeout=20_000, check_params_cb=lambda o: o.operation is wanted) as blocker:
+        runner.submit(wanted)
+    assert blocker.args[0].ok
+    # It was stopped for the wanted work, which ran next; then it started again.
+    assert finished[:2] == [("Background", Status.CANCELLED), ("Wanted", Status.OK)]
+    qtbot.waitUntil(lambda: marker.read_text().count("run") == 2, timeout=20_000)
+    assert started == ["Background", "Wanted", "Background"]
+    assert runner.pending_operations("env") == []
+
+
+def test_background_work_waits_behind_what_is_queued_and_is_queued_once(qtbot, runner):
+    first = make_operation("env", "First", [python("import time; time.sleep(0.5)")])
+    runner.submit(first)
+    for _ in range(3):
+        runner.submit(make_operation("env", "Background", [python("pass")], background=True))
+    second = make_operation("env", "Second", [python("pass")])
+    runner.submit(second)
+    order = []
+    runner.started.connect(lambda op: order.append(op.title))
+    with qtbot.waitSignal(runner.finished, timeout=20_000, check_params_cb=lambda o: o.operation.title == "Background"):
+        pass
+    assert order == ["Second", "Background"]

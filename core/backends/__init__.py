@@ -33,6 +33,11 @@ class InstallerBackend(Protocol):
     @property
     def reports_progress(self) -> bool: ...
 
+    @property
+    def compiles_later(self) -> bool:
+        """Installs leave the byte-compiling to a background step the app runs afterwards."""
+        ...
+
     def install(
         self,
         specs: Sequence[str],

@@ -43,6 +43,8 @@ def pip_command(environment_python: str | os.PathLike[str], *args: str, descript
     if "--progress-bar" in brief:
         at = brief.index("--progress-bar")
         del brief[at : at + 2]
+    if "--no-compile" in brief:
+        brief.remove("--no-compile")
     return Command(
         check_path_argument(environment_python, "environment's Python"),
         ("-m", "pip", *PIP_BASE_OPTIONS, *args),
@@ -74,6 +76,9 @@ class PipBackend:
     # The app's proxy setting ("" = pip's configuration and the *_proxy variables apply).
     proxy: str = ""
     name: str = "pip"
+    # Install without byte-compiling (``--no-compile``): the app compiles afterwards, in the
+    # background, once the environment is usable (pip's own compiling is most of an install's time).
+    no_compile: bool = False
 
     @classmethod
     def for_environment(
@@ -84,7 +89,14 @@ class PipBackend:
         index_url: str = "",
         proxy: str = "",
     ) -> PipBackend:
-        return cls(str(environment.python), installed_version(installed, "pip"), index_url, proxy)
+        # The compile afterwards runs ``python -I``: Python 3.4 and newer (3.6 here, as uv's floor).
+        no_compile = environment.python_version >= (3, 6)
+        return cls(str(environment.python), installed_version(installed, "pip"), index_url, proxy, no_compile=no_compile)
+
+    @property
+    def compiles_later(self) -> bool:
+        """Installs leave byte-compiling to the app (see :func:`core.plans.byte_compile_installed`)."""
+        return self.no_compile
 
     # -- version gates -----------------------------------------------------------------------
 
@@ -111,6 +123,9 @@ class PipBackend:
 
     def _progress_options(self) -> list[str]:
         return ["--progress-bar", "raw"] if self.reports_progress else []
+
+    def _compile_options(self) -> list[str]:
+        return ["--no-compile"] if self.no_compile else []
 
     def _index_options(self) -> list[str]:
         """``--index-url`` only when the app's own setting names one; otherwise pip's configuration applies."""
@@ -139,7 +154,7 @@ class PipBackend:
         not to look like an option instead.  ``constraints`` is a file of ``name==version`` pins
         (a dry run's plan, :meth:`core.preview.Preview.write_constraints`) the install keeps to.
         """
-        args = ["install", *self._progress_options(), *self._index_options()]
+        args = ["install", *self._progress_options(), *self._index_options(), *self._compile_options()]
         if upgrade:
             args.append("--upgrade")
         if reinstall:
@@ -175,6 +190,7 @@ class PipBackend:
             "install",
             *self._progress_options(),
             *self._index_options(),
+            *self._compile_options(),
             "--requirement",
             text,
             description=f"Install the packages listed in {Path(text).name}",

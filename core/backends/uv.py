@@ -103,6 +103,10 @@ class UvBackend:
     def reports_progress(self) -> bool:
         return False  # uv draws progress bars on a terminal only
 
+    @property
+    def compiles_later(self) -> bool:
+        return True  # uv does not byte-compile unless told to (--compile-bytecode)
+
     def _environment(self) -> dict[str, str]:
         settings = self.settings
         env: dict[str, str] = {}

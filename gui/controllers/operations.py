@@ -149,6 +149,8 @@ class OperationsController(QObject):
         # reading for the person: the Log shows what those steps print on their error stream only.
         if not is_error and isinstance(operation.intent, (PreviewInstall, CheckImports)):
             return
+        if operation.background:
+            return  # nobody waits for it; what it prints (an interrupted compile's traceback) is noise
         self.log_view.output(text, is_error)
 
     # -- submitting --------------------------------------------------------------------------
@@ -329,6 +331,9 @@ class OperationsController(QObject):
 
     def _finished(self, outcome: Outcome) -> None:
         operation = outcome.operation
+        if operation.background:
+            self._background_finished(outcome)
+            return
         if changes_packages(operation.intent):
             self._change_ended_at[operation.key] = time.monotonic()
         self.log_view.outcome(str(outcome), outcome.ok)
@@ -343,6 +348,27 @@ class OperationsController(QObject):
         self._before.pop(operation.id, None)
         self.current.operation_ended(operation.key)
         self.ended.emit(outcome)
+
+    def _background_finished(self, outcome: Outcome) -> None:
+        """Background work ended: said in the Log when it did its job or could not; not when it
+        yielded to something the person asked for (it runs again after)."""
+        if outcome.status is not Status.CANCELLED:
+            self.log_view.note(
+                f"{outcome.operation.title}: done." if outcome.ok and not outcome.warnings
+                else f"{outcome.operation.title}: not everything could be compiled; those modules compile"
+                " when they are first imported."
+            )
+        self.queue_changed.emit(outcome.operation.key)
+        self.current.operation_ended(outcome.operation.key)
+        self.ended.emit(outcome)
+
+    def _compile_later(self, environment: Environment) -> None:
+        """Installs ran with ``--no-compile``: compile now, in the background, the environment usable already."""
+        if not self.backend(environment, ()).compiles_later or self.runner.closing:
+            return
+        operation = plans.byte_compile_installed(environment)
+        if operation is not None:
+            self.runner.submit(operation)  # after what is queued; nothing is asked or shown for it
 
     def _change_finished(self, outcome: Outcome) -> None:
         operation = outcome.operation
@@ -374,6 +400,9 @@ class OperationsController(QObject):
             self.current.set_integrity(key, report.integrity)
             self.change_reported.emit(report)
             self.checks_finished.emit(key)
+            # (A new environment's pip was compiled by its creation.)
+            if outcome.status is not Status.CANCELLED and not isinstance(operation.intent, CreateEnvironment):
+                self._compile_later(environment)
 
         def failed(exc: BaseException, formatted: str) -> None:
             self.show_error(UserFacingError("Venvdesk could not check for half-installed files.", str(exc), detail=formatted))
