@@ -324,8 +324,13 @@ class MainWindow(QMainWindow):
         if self.settings.installer == "uv":
             self._probe_uv()
         self.projects.find_editors()
-        # Not urgent, and its HTTP imports would compete with the first paint.
-        QTimer.singleShot(3000, self.creation.refresh_pip_wheel)
+        # As soon as the list is shown (its HTTP imports would compete with the first paint): the
+        # first environment made on a fresh computer should find the newest pip already here.
+        self.environment_actions.environments_loaded.connect(self._refresh_pip_wheel_once)
+
+    def _refresh_pip_wheel_once(self) -> None:
+        self.environment_actions.environments_loaded.disconnect(self._refresh_pip_wheel_once)
+        self.creation.refresh_pip_wheel()
 
     # -- window-wide actions -----------------------------------------------------------------
 
