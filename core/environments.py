@@ -896,6 +896,27 @@ class EnvironmentRegistry:
         self.save()
         return Path(key)
 
+    def forget_project_environment(self, folder: str | os.PathLike[str], environment: str | os.PathLike[str]) -> bool:
+        """The project at ``folder`` no longer uses ``environment`` (it is gone, or was never made):
+        it is not set up any more.  Its own environment leaves the list too.  False when the
+        project used another environment (nothing is changed then)."""
+        key = os.path.realpath(folder)
+        text = os.path.realpath(environment)
+        self._sync()
+        if self.projects.get(key) != text:
+            return False
+        self.projects[key] = ""
+        if os.path.dirname(text) == key and not any(used == text for used in self.projects.values()):
+            self.added = [p for p in self.added if p != text]
+        self.save()
+        return True
+
+    def projects_using(self, environment: str | os.PathLike[str]) -> list[Path]:
+        """The remembered projects that use ``environment``, by name."""
+        text = os.path.realpath(environment)
+        users = [Path(folder) for folder, used in self.projects.items() if used == text]
+        return sorted(users, key=lambda folder: (folder.name.lower(), str(folder)))
+
     def forget_project(self, folder: str | os.PathLike[str]) -> None:
         """Forget a project (its files and its environment are untouched; its own .venv leaves the list too)."""
         key = os.path.realpath(folder)

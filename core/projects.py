@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -47,12 +48,41 @@ SKIPPED_FOLDERS = frozenset(
 
 @dataclass(frozen=True)
 class RequirementsSource:
-    """One requirements file of the project and how many packages it names."""
+    """One requirements file of the project and what it holds.
+
+    ``count`` is the packages it names (``tinyapp==2.0``); lines that install from a folder, a
+    file or a link (``-e .``, ``./wheels/x.whl``) are ``linked``; ``-r``/``-c`` lines name the
+    files it ``includes``.  ``source_options`` describes the lines that change where code comes
+    from (``--index-url``, ``-e``…), one per line, as the person is asked about them; ``""`` when
+    there are none.
+    """
 
     path: Path
     relative: str  # "requirements.txt", "requirements/dev.txt"
     count: int = 0
     problem: str = ""  # why it could not be read, or which lines are malformed
+    linked: int = 0
+    includes: tuple[str, ...] = ()
+    source_options: str = ""
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to install: no package, no local or linked code, no other file included."""
+        return not self.problem and not self.count and not self.linked and not self.includes
+
+    def contents(self) -> str:
+        """``12 packages``, ``1 package, 1 from a folder or link``, ``includes base.txt``, ``empty``."""
+        if self.empty:
+            return "empty"
+        parts = []
+        if self.count or not (self.linked or self.includes):
+            parts.append(_packages(self.count))
+        if self.linked:
+            parts.append(f"{self.linked} from {'a folder or link' if self.linked == 1 else 'folders or links'}")
+        text = ", ".join(parts)
+        if self.includes:
+            text += ("; " if text else "") + "includes " + _list(list(self.includes))
+        return text
 
 
 @dataclass(frozen=True)
@@ -72,6 +102,7 @@ class PyprojectInfo:
 class FoundEnvironment:
     path: Path
     version: str  # "3.11.7", "" when its pyvenv.cfg does not say
+    problem: str = ""  # why it cannot be used (its Python is gone…), "" when it works
 
     @property
     def name(self) -> str:
@@ -113,6 +144,9 @@ def scan_project(folder: str | os.PathLike[str]) -> ProjectScan:
     path = Path(folder).expanduser()
     try:
         path = path.resolve()
+        refusal = project_folder_refusal(path)
+        if refusal is not None:
+            raise refusal
         names = sorted(os.listdir(path))
     except NotADirectoryError:
         raise UserFacingError(
@@ -140,6 +174,43 @@ def scan_project(folder: str | os.PathLike[str]) -> ProjectScan:
     )
 
 
+def project_folder_refusal(folder: Path) -> UserFacingError | None:
+    """Why ``folder`` (resolved) cannot be a project folder: the top of a disk, or an environment."""
+    if folder.parent == folder:
+        return UserFacingError(
+            f"{folder} is the top of the disk, not a project folder.",
+            "Make a folder for your project (for example in your home folder), put your files there and open that.",
+            reference="project-root-folder",
+        )
+    if (folder / "pyvenv.cfg").is_file():
+        return UserFacingError(
+            f"{folder} is an environment, not a project folder: it holds pyvenv.cfg.",
+            f"Open the folder your code is in (perhaps {folder.parent}). To see this environment's packages,"
+            " use “Add existing environment…”.",
+            reference="project-is-environment",
+        )
+    return None
+
+
+def home_folder_role(folder: str | os.PathLike[str]) -> str:
+    """``"home"`` when ``folder`` is the person's home folder, ``"holds home"`` when it holds it, else ``""``."""
+    from core.environments import _home_folders
+
+    real = os.path.normcase(os.path.realpath(folder))
+    if os.path.dirname(real) == real:
+        return ""  # the top of a disk is refused, not asked about (see project_folder_refusal)
+    for home in _home_folders():
+        home = os.path.normcase(home)
+        if real == home:
+            return "home"
+        try:
+            if os.path.commonpath([home, real]) == real:
+                return "holds home"
+        except ValueError:  # different drives
+            continue
+    return ""
+
+
 def _environments_in(folder: Path, names: list[str]) -> list[FoundEnvironment]:
     preferred = [name for name in PROJECT_ENVIRONMENT_NAMES if name in names]
     others = [name for name in names if name not in PROJECT_ENVIRONMENT_NAMES]
@@ -147,8 +218,16 @@ def _environments_in(folder: Path, names: list[str]) -> list[FoundEnvironment]:
     for name in preferred + others:
         child = folder / name
         if (child / "pyvenv.cfg").is_file():
-            found.append(FoundEnvironment(child, Environment.load(child).short_version))
+            environment = Environment.load(child)
+            health = environment.health()
+            found.append(FoundEnvironment(child, environment.short_version, "" if health.ok else health.reason))
     return found
+
+
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that puts ``requirements-2`` before ``requirements-10`` (numbers compared as numbers)."""
+    parts = re.split(r"(\d+)", text.lower())
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in parts if part)
 
 
 def _requirements_files(folder: Path, names: list[str]) -> list[RequirementsSource]:
@@ -157,13 +236,13 @@ def _requirements_files(folder: Path, names: list[str]) -> list[RequirementsSour
         for name in names
         if name.lower().startswith("requirements") and name.lower().endswith(".txt")
     ]
-    # "requirements.txt" first, then the others by name.
-    candidates.sort(key=lambda p: (p.name.lower() != "requirements.txt", p.name.lower()))
+    # "requirements.txt" first, then the others by name (requirements-2 before requirements-10).
+    candidates.sort(key=lambda p: (p.name.lower() != "requirements.txt", natural_key(p.name)))
     sub = folder / "requirements"
     sources = []
     if "requirements" in names and sub.is_dir():
         try:
-            candidates += sorted(p for p in sub.iterdir() if p.suffix.lower() == ".txt")
+            candidates += sorted((p for p in sub.iterdir() if p.suffix.lower() == ".txt"), key=lambda p: natural_key(p.name))
         except OSError as exc:
             sources.append(RequirementsSource(sub, "requirements/", 0, f"the folder could not be read ({exc.strerror})"))
     for path in candidates[:MAX_REQUIREMENTS_FILES]:
@@ -184,7 +263,27 @@ def _read_requirements_source(folder: Path, path: Path) -> RequirementsSource:
     if parsed.errors:
         lines = ", ".join(str(error.line) for error in parsed.errors[:3])
         problem = f"line {lines} cannot be read" if len(parsed.errors) == 1 else f"lines {lines} cannot be read"
-    return RequirementsSource(path, relative, len(parsed.requirements), problem)
+    named = sum(1 for line in parsed.requirements if line.requirement is not None)
+    includes = tuple(_included_name(option.text) for option in parsed.options if option.kind in ("include", "constraint"))
+    return RequirementsSource(
+        path,
+        relative,
+        named,
+        problem,
+        linked=len(parsed.requirements) - named,
+        includes=includes,
+        source_options=parsed.describe_options() if parsed.changes_sources else "",
+    )
+
+
+def _included_name(option: str) -> str:
+    """``other.txt`` for ``-r other.txt``, ``--requirement=sub/other.txt`` or ``-c constraints.txt``."""
+    text = option.strip()
+    for prefix in ("--requirement", "--constraint", "-r", "-c"):
+        if text.startswith(prefix):
+            text = text[len(prefix):].lstrip(" =\t")
+            break
+    return text.strip("'\"") or option
 
 
 def _toml_reader() -> Any:
@@ -333,13 +432,17 @@ def describe_pyproject(info: PyprojectInfo) -> str:
     return "pyproject.toml" + (f" ({'; '.join(parts)})" if parts else "")
 
 
-def describe(scan: ProjectScan) -> str:
+def describe(scan: ProjectScan, *, uses_other: bool = False) -> str:
     """What was found, in sentences, e.g. "Found requirements.txt (12 packages), pyproject.toml
     (needs Python >=3.10; 3 dependencies; optional groups: dev, docs), 14 Python files. No
-    environment yet."."""
+    environment yet.".
+
+    ``uses_other``: the project uses an environment outside its folder (the page says which), so
+    "No environment yet." is not said.
+    """
     found = []
     for source in scan.requirements:
-        detail = _packages(source.count)
+        detail = source.contents()
         if source.problem:
             detail += f"; {source.problem}"
         found.append(f"{source.relative} ({detail})")
@@ -354,10 +457,13 @@ def describe(scan: ProjectScan) -> str:
         sentence = "Found no requirements file, no pyproject.toml and no Python files yet."
     environments = scan.environments
     if not environments:
-        return sentence + " No environment yet."
+        return sentence if uses_other else sentence + " No environment yet."
     first = environments[0]
     version = f" (Python {first.version})" if first.version else ""
-    sentence += f" It already has an environment: {first.name}{version}; Venvdesk uses it."
+    if first.problem:
+        sentence += f" It has an environment, {first.name}{version}, but it is broken: {first.problem}"
+    else:
+        sentence += f" It already has an environment: {first.name}{version}; Venvdesk uses it."
     if len(environments) > 1:
         others = [environment.name for environment in environments[1:]]
         sentence += f" It also holds {_list(others)}."
@@ -400,7 +506,9 @@ def why_no_interpreter(interpreters: Sequence[Interpreter], requires_python: str
     usable = [i for i in interpreters if i.can_create_venv]
     if not usable:
         return "Venvdesk found no Python on this computer that can create environments. " + how_to_get_python()
-    versions = ", ".join(sorted({i.version_text for i in usable}))
+    from core.environments import version_tuple
+
+    versions = ", ".join(sorted({i.version_text for i in usable}, key=lambda text: (version_tuple(text), text)))
     return (
         f"This project needs Python {requires_python}, and the Pythons found here are {versions}."
         " Install a Python that fits, then open the project again; or choose one of these anyway."
@@ -420,6 +528,36 @@ class SetupChoice:
     @property
     def empty(self) -> bool:
         return not self.requirement_files and not self.packages
+
+
+def checked_by_default(scan: ProjectScan, source: RequirementsSource) -> bool:
+    """Whether ``source`` is ticked when the project page opens: only the project's main file.
+
+    That is ``requirements.txt``, else the only requirements file there is; others
+    (``requirements-dev.txt``, ``requirements/docs.txt``) are for the person to choose.  A file
+    that is empty or cannot be read is never ticked.
+    """
+    if source.problem or source.empty:
+        return False
+    if source.relative.lower() == "requirements.txt":
+        return True
+    readable = [other for other in scan.requirements if not other.problem]
+    return len(readable) == 1 and not any(other.relative.lower() == "requirements.txt" for other in readable)
+
+
+def describe_setup(choice: SetupChoice) -> str:
+    """What a set-up installs after making the environment, short: "requirements.txt and 2 more
+    files, and 3 packages from pyproject.toml"; "" when nothing is chosen."""
+    parts = []
+    files = choice.requirement_files
+    if files:
+        text = files[0].name
+        if len(files) > 1:
+            text += f" and {len(files) - 1} more file{'s' if len(files) > 2 else ''}"
+        parts.append(text)
+    if choice.packages:
+        parts.append(f"{_packages(len(choice.packages))} from pyproject.toml")
+    return ", and ".join(parts)
 
 
 def setup_packages(info: PyprojectInfo | None, *, dependencies: bool, groups: Iterable[str] = ()) -> tuple[str, ...]:

@@ -113,10 +113,11 @@ class MainWindow(QMainWindow):
             self.current, self.package_actions, self.message_bar, self.log_view, self, self.projects.current_project_folder
         )
         self.missing_packages.search_index = lambda: self.search_panel.search_index
-        self.projects.page.add_tool(self.missing_packages.scan_action)
         self.recreation = RecreateController(
             self.operations, self.current, self.creation, self.environment_actions, self.message_bar, self.log_view, self
         )
+        self.projects.page.add_tool(self.missing_packages.scan_action)
+        self.projects.page.add_tool(self.recreation.recreate_action)  # for a broken environment in the project
         self.usage = UsageController(
             self.operations,
             self.current,

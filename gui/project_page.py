@@ -36,8 +36,10 @@ from core.projects import (
     PROJECT_ENVIRONMENT,
     ProjectScan,
     SetupChoice,
+    checked_by_default,
     choose_interpreter,
     describe,
+    describe_setup,
     interpreter_fits,
     setup_packages,
     why_no_interpreter,
@@ -182,14 +184,22 @@ class ProjectPage(QWidget):
         self.entry = entry
         self.title.setText(scan.name)
         self.folder_label.setText(str(scan.folder))
-        self.summary_label.setText(describe(scan))
+        self._show_summary()
         self._set_sources(scan, checked)
         self._fill_interpreters(keep=same)
         self._set_state()
 
     def set_entry(self, entry: EnvironmentEntry | None) -> None:
         self.entry = entry
+        self._show_summary()
         self._set_state()
+
+    def _show_summary(self) -> None:
+        scan, entry = self.scan, self.entry
+        if scan is None:
+            return
+        uses_other = entry is not None and entry.set_up and entry.environment.path.parent != scan.folder
+        self.summary_label.setText(describe(scan, uses_other=uses_other))
 
     def set_interpreters(self, interpreters: list[Interpreter], *, loading: bool) -> None:
         self.interpreters = list(interpreters)
@@ -247,9 +257,8 @@ class ProjectPage(QWidget):
         for requirements in scan.requirements:
             if not requirements.path.is_file():
                 continue
-            count = f"{requirements.count} package{'s' if requirements.count != 1 else ''}"
-            add("file", str(requirements.path), f"{requirements.relative} ({count})", not requirements.problem,
-                requirements.problem or str(requirements.path))
+            add("file", str(requirements.path), f"{requirements.relative} ({requirements.contents()})",
+                checked_by_default(scan, requirements), requirements.problem or str(requirements.path))
         info = scan.pyproject
         if info is not None and info.dependencies:
             number = len(info.dependencies)
@@ -296,6 +305,9 @@ class ProjectPage(QWidget):
         scan = self.scan
         entry = self.entry
         has_environment = entry is not None and entry.set_up
+        broken = has_environment and entry is not None and not entry.health.ok
+        # A broken environment is replaced: the Python and what to install are chosen as for a new one.
+        choosing = scan is not None and (not has_environment or broken)
         if scan is None:
             self.environment_label.clear()
         elif has_environment and entry is not None:
@@ -303,8 +315,22 @@ class ProjectPage(QWidget):
             own = environment.path.parent == scan.folder
             where = environment.path.name if own else f"“{environment.name}” ({environment.path})"
             version = f", Python {environment.short_version}" if environment.short_version else ""
-            state = "" if entry.health.ok else f" It is broken: {entry.health.reason}"
-            self.environment_label.setText(f"This project uses {where}{version}.{state}")
+            text = f"This project uses {where}{version}."
+            if broken:
+                old = f"the broken {environment.path.name}" if own else f"“{environment.name}”"
+                then = (
+                    f" ({old} goes to the trash first; you are asked)" if own
+                    else f" ({old} is left as it is)"
+                )
+                text += (
+                    f" It is broken: {entry.health.reason}"
+                    "\n\nTo go on, either:"
+                    "\n• click “Re-create with another Python…” below, where it is offered: Venvdesk makes it"
+                    " again with a Python you have and installs the same packages; or"
+                    f"\n• choose a Python below and click “Set up this project”: it makes a new"
+                    f" {PROJECT_ENVIRONMENT} in this folder and installs what is checked{then}."
+                )
+            self.environment_label.setText(text)
         else:
             self.environment_label.setText(
                 f"Not set up yet: “Set up this project” makes {scan.folder / PROJECT_ENVIRONMENT} with the"
@@ -315,26 +341,22 @@ class ProjectPage(QWidget):
                 item = self.python_form.itemAt(row, role)
                 widget = item.widget() if item is not None else None
                 if widget is not None:
-                    widget.setVisible(scan is not None and not has_environment
-                                      and (widget is not self.interpreter_note or bool(self.interpreter_note.text())))
+                    widget.setVisible(choosing and (widget is not self.interpreter_note or bool(self.interpreter_note.text())))
         self.sources_box.setVisible(scan is not None and bool(self._sources))
-        self.set_up_button.setVisible(not has_environment)
+        self.set_up_button.setVisible(not has_environment or broken)
         self.set_up_button.setEnabled(scan is not None and not self.busy and self.chosen_interpreter() is not None)
         self.set_up_button.setText("Setting up…" if self.busy else "Set up this project")
         choice = self.choice()
-        self.install_button.setVisible(has_environment and bool(self._sources))
+        self.install_button.setVisible(has_environment and not broken and bool(self._sources))
         self.install_button.setEnabled(
             has_environment and not self.busy and not choice.empty and entry is not None and entry.usable
         )
-        if scan is None or has_environment:
+        if not choosing:
             self.will_label.clear()
         elif choice.empty:
             self.will_label.setText("Nothing is checked: the environment starts with pip only.")
         else:
-            parts = [path.name for path in choice.requirement_files]
-            if choice.packages:
-                parts.append(f"{len(choice.packages)} package{'s' if len(choice.packages) != 1 else ''} from pyproject.toml")
-            self.will_label.setText("Then installs " + ", ".join(parts) + ", with the live log below.")
+            self.will_label.setText(f"Then installs {describe_setup(choice)}, with the live log below.")
         self.will_label.setVisible(bool(self.will_label.text()))
 
 

@@ -308,3 +308,235 @@ def test_the_command_line_names_the_project_folder():
     assert project_folder_argument(["venvdesk", "/home/me/homework"]) == "/home/me/homework"
     assert project_folder_argument(["venvdesk", "--quit-after-paint"]) == ""
     assert project_folder_argument(["venvdesk"]) == ""
+
+
+# ------------------------------------------------------------------ what goes wrong around a project
+
+
+def open_and_wait(qtbot, window: MainWindow, folder: Path) -> None:
+    window.projects.open_folder(folder)
+    qtbot.waitUntil(lambda: window.project_page.scan is not None and window.project_page.scan.folder == folder.resolve()
+                    and window.projects.current_project_folder() == folder.resolve(), timeout=30_000)
+
+
+def first_lines(window: MainWindow) -> list[str]:
+    return [text.split("\n")[0] for text in row_texts(window)]
+
+
+def test_opening_a_project_again_while_it_is_set_up_then_cancelling_leaves_it_not_set_up(
+    qtbot, open_window, tmp_path, use_local_index
+):
+    project = make_project(tmp_path)
+    target = project / ".venv"
+    window = open_window()
+    open_and_wait(qtbot, window, project)
+    qtbot.mouseClick(window.findChild(QPushButton, "setUpProjectButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: (target / "pyvenv.cfg").is_file(), timeout=30_000)
+    assert window.runner.running_operations(), "the environment is still being made"
+    window.projects.open_folder(project)  # the person opens it again (menu, drop) meanwhile
+    qtbot.waitUntil(lambda: "is being set up" in message(window), timeout=30_000)
+    assert "already has an environment" not in message(window)
+    assert EnvironmentRegistry.load().project(project).environment is None  # not the half-made .venv
+    qtbot.waitUntil(lambda: first_lines(window) == ["homework — not set up yet"], timeout=30_000)
+    page = window.project_page
+    assert "already has an environment" not in page.summary_label.text()
+    assert not page.install_button.isVisible()
+
+    qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.runner.running_operations() and "cancelled" in message(window), timeout=60_000)
+    qtbot.waitUntil(lambda: page.scan is not None and page.set_up_button.isEnabled(), timeout=30_000)
+    assert not target.exists()
+    assert first_lines(window) == ["homework — not set up yet"]
+    assert page.set_up_button.isVisible() and page.summary_label.text().endswith("No environment yet.")
+    assert EnvironmentRegistry.load().project(project).environment is None
+    window.close()
+    again = open_window()
+    assert first_lines(again) == ["homework — not set up yet"]  # one row, no broken "homework/.venv"
+
+
+def test_a_venv_deleted_outside_venvdesk_leaves_one_row_not_set_up(qtbot, open_window, tmp_path, make_venv):
+    import shutil
+
+    project = make_project(tmp_path)
+    make_venv(".venv", parent=project)
+    window = open_window()
+    open_and_wait(qtbot, window, project)
+    qtbot.waitUntil(lambda: first_lines(window) == ["homework"], timeout=30_000)
+    window.close()
+    shutil.rmtree(project / ".venv")  # while Venvdesk was closed
+    window = open_window()
+    assert first_lines(window) == ["homework — not set up yet"]  # no second, broken "homework/.venv" row
+    window.projects.open_folder(project)
+    qtbot.waitUntil(lambda: "is no longer in its folder" in message(window), timeout=30_000)
+    assert message(window) == (
+        "The environment of “homework”, .venv, is no longer in its folder: it was deleted or moved outside Venvdesk."
+        " Click “Set up this project” on the Project tab to make a new one."
+    )
+    qtbot.waitUntil(lambda: first_lines(window) == ["homework — not set up yet"], timeout=30_000)
+    assert window.findChild(QPushButton, "setUpProjectButton").isVisible()
+    assert EnvironmentRegistry.load().project(project).environment is None
+    window.close()
+    again = open_window()
+    assert first_lines(again) == ["homework — not set up yet"]
+
+
+def test_setting_up_a_project_whose_folder_was_deleted_makes_nothing(qtbot, open_window, tmp_path):
+    import shutil
+
+    project = make_project(tmp_path)
+    window = open_window()
+    open_and_wait(qtbot, window, project)
+    shutil.rmtree(project)
+    qtbot.mouseClick(window.findChild(QPushButton, "setUpProjectButton"), Qt.MouseButton.LeftButton)
+    assert message(window).startswith(f"The folder {project} no longer exists, so “homework” was not set up. Nothing was made.")
+    assert window.message_bar.level.value == "error"
+    qtbot.wait(500)
+    assert not project.exists() and not window.runner.running_operations()
+
+
+def test_a_broken_environment_in_the_project_is_said_to_be_broken_and_can_be_replaced(
+    qtbot, open_window, tmp_path, seeded_pip_cache
+):
+    project = tmp_path / "homework"
+    project.mkdir()
+    (project / "main.py").write_text("print('hi')\n")
+    broken = project / "venv"
+    broken.mkdir()
+    (broken / "pyvenv.cfg").write_text("home = /nonexistent/python/bin\nversion = 3.9.1\n")
+    window = open_window()
+    open_and_wait(qtbot, window, project)
+    qtbot.waitUntil(lambda: first_lines(window) == ["homework"], timeout=30_000)
+    assert message(window).startswith("“homework” has an environment, venv (Python 3.9.1), but it is broken: The Python"
+                                      " it was made from (/nonexistent/python/bin) is gone")
+    assert window.message_bar.level.value == "warning"
+    page = window.project_page
+    qtbot.waitUntil(lambda: "It is broken" in page.environment_label.text(), timeout=30_000)
+    text = page.environment_label.text()
+    assert "“Re-create with another Python…” below" in text
+    assert "click “Set up this project”: it makes a new .venv in this folder" in text
+    assert "(the broken venv goes to the trash first; you are asked)" in text
+    set_up = window.findChild(QPushButton, "setUpProjectButton")
+    assert set_up.isVisible() and set_up.isEnabled()
+    assert not page.install_button.isVisible()
+
+    qtbot.mouseClick(set_up, Qt.MouseButton.LeftButton)
+    actions = window.environment_actions
+    qtbot.waitUntil(lambda: actions.confirm_delete_box is not None and actions.confirm_delete_box.isVisible(), timeout=10_000)
+    assert "Then “Set up this project” makes a new .venv" in actions.confirm_delete_box.informativeText()
+    assert not (project / ".venv").exists()  # nothing happens before the person answers
+    qtbot.mouseClick(actions.confirm_delete_box.findChild(QPushButton, "confirmDeleteButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: (project / ".venv" / "pyvenv.cfg").is_file() and not window.runner.running_operations()
+                    and EnvironmentRegistry.load().project(project).environment == project / ".venv", timeout=SETUP_TIMEOUT)
+    assert not broken.exists()  # in the trash
+    qtbot.waitUntil(lambda: window.environment_actions.selected_entry() is not None
+                    and window.environment_actions.selected_entry().usable, timeout=30_000)
+    assert first_lines(window) == ["homework"]
+
+
+def test_a_folder_that_cannot_be_opened_leaves_the_current_project_shown(qtbot, open_window, tmp_path, make_venv):
+    project = make_project(tmp_path)
+    window = open_window()
+    open_and_wait(qtbot, window, project)
+    page = window.project_page
+    notes = tmp_path / "notes.txt"
+    notes.write_text("x")
+    for bad, says in [
+        (notes, "is a file, not a folder"),
+        (tmp_path / "nope", "could not open the folder"),
+        (make_venv("myenv"), "is an environment, not a project folder"),
+        (Path("/"), "is the top of the disk, not a project folder"),
+    ]:
+        window.projects.open_folder(bad)
+        qtbot.waitUntil(lambda says=says: says in message(window), timeout=30_000)
+        qtbot.waitUntil(lambda: page.scan is not None, timeout=30_000)
+        assert page.title.text() == "homework", bad
+        assert page.summary_label.text().startswith("Found requirements.txt"), bad
+        assert page_shown(window) or window.package_tabs.isTabVisible(window.package_tabs.indexOf(page))
+        assert window.findChild(QPushButton, "setUpProjectButton").isEnabled()
+    assert first_lines(window) == ["homework — not set up yet"]  # nothing else was remembered
+
+
+def test_the_home_folder_is_opened_as_a_project_only_after_asking(qtbot, open_window, tmp_path, monkeypatch):
+    home = tmp_path / "me"
+    home.mkdir()
+    (home / "notes.py").write_text("")
+    monkeypatch.setenv("HOME", str(home))
+    window = open_window()
+    window.projects.open_folder(home)
+    box = window.projects.question_box
+    assert box is not None and box.isVisible() and box.objectName() == "homeFolderProjectBox"
+    assert box.text() == f"{home} is your home folder. Open it as a project anyway?"
+    assert f"would make {home / '.venv'}, one environment for everything" in box.informativeText()
+    box.reject()
+    qtbot.wait(300)
+    assert row_texts(window) == [] and EnvironmentRegistry.load().project(home) is None
+    window.projects.open_folder(home)
+    box = window.projects.question_box
+    qtbot.mouseClick(box.findChild(QPushButton, "openHomeFolderAnywayButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: first_lines(window) == ["me — not set up yet"], timeout=30_000)
+
+
+def test_only_the_main_requirements_file_is_ticked_and_the_sentence_stays_short(qtbot, open_window, tmp_path):
+    project = make_project(tmp_path)
+    for name in ("requirements-dev.txt", "requirements-10.txt", "requirements-2.txt"):
+        (project / name).write_text("tinyutil\n")
+    (project / "requirements-empty.txt").write_text("")
+    window = open_window()
+    open_and_wait(qtbot, window, project)
+    page = window.project_page
+    shown = [(source.check.text(), source.check.isChecked()) for source in page._sources]
+    assert shown == [
+        ("requirements.txt (1 package)", True),
+        ("requirements-2.txt (1 package)", False),
+        ("requirements-10.txt (1 package)", False),
+        ("requirements-dev.txt (1 package)", False),
+        ("requirements-empty.txt (empty)", False),
+        ("pyproject.toml dependencies (1 package)", True),
+        ("Optional group “dev” (1 package)", False),
+    ]
+    assert page.will_label.text() == "Then installs requirements.txt, and 1 package from pyproject.toml, with the live log below."
+    page.source_check("requirements-2.txt").setChecked(True)
+    page.source_check("requirements-10.txt").setChecked(True)
+    assert page.will_label.text() == (
+        "Then installs requirements.txt and 2 more files, and 1 package from pyproject.toml, with the live log below."
+    )
+
+
+def test_lines_that_change_where_code_comes_from_are_asked_about_before_anything_is_made(
+    qtbot, open_window, tmp_path, seeded_pip_cache, use_local_index
+):
+    project = tmp_path / "homework"
+    project.mkdir()
+    (project / "requirements.txt").write_text(f"--index-url {use_local_index.simple_url}\ntinyapp==2.0\n")
+    window = open_window()
+    open_and_wait(qtbot, window, project)
+    set_up = window.findChild(QPushButton, "setUpProjectButton")
+    qtbot.mouseClick(set_up, Qt.MouseButton.LeftButton)
+    box = window.projects.question_box
+    assert box is not None and box.isVisible() and box.objectName() == "setupSourcesBox"
+    assert box.text() == "requirements.txt has lines that change where packages are downloaded from, or install local code:"
+    assert f"line 1: --index-url {use_local_index.simple_url}" in box.informativeText()
+    box.reject()  # Cancel: nothing is made
+    qtbot.wait(300)
+    assert not (project / ".venv").exists() and not window.runner.running_operations()
+
+    qtbot.mouseClick(set_up, Qt.MouseButton.LeftButton)
+    box = window.projects.question_box
+    qtbot.mouseClick(box.findChild(QPushButton, "setUpAnywayButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: installed(window).get("tinyapp") == "2.0", timeout=SETUP_TIMEOUT)
+    wait_until_idle(qtbot, window)
+    assert window.package_actions.requirements_options_box is None  # not asked a second time
+
+
+def test_the_trash_question_names_the_projects_that_use_the_environment(qtbot, open_window, tmp_path, make_venv):
+    project = make_project(tmp_path)
+    data = make_venv("data", parent=storage.default_environments_dir())
+    registry = EnvironmentRegistry.load()
+    registry.remember_project(project, data)
+    window = open_window()
+    select_row(qtbot, window, "data")
+    window.environment_actions.delete_action.trigger()
+    actions = window.environment_actions
+    qtbot.waitUntil(lambda: actions.confirm_delete_box is not None and actions.confirm_delete_box.isVisible(), timeout=10_000)
+    assert "The project “homework” uses it and will need a new environment." in actions.confirm_delete_box.informativeText()
+    actions.confirm_delete_box.reject()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,16 @@ import pytest
 from core import storage
 from core.editors import find_editors
 from core.environments import REGISTRY_VERSION, EnvironmentRegistry, registry_path
+from core.errors import UserFacingError
 from core.interpreters import Interpreter, find_interpreters
 from core.projects import (
+    SetupChoice,
+    checked_by_default,
     choose_interpreter,
     count_python_files,
     describe,
+    describe_setup,
+    home_folder_role,
     read_pyproject,
     scan_project,
     setup_packages,
@@ -37,8 +43,12 @@ docs = ["Old_Package"]
 
 
 def fake_environment(folder: Path, version: str = "3.11.7") -> Path:
+    """A folder that looks like a working environment (its Python links to this test's Python)."""
     folder.mkdir(parents=True)
-    (folder / "pyvenv.cfg").write_text(f"home = /usr/bin\nversion_info = {version}\n")
+    home = os.path.dirname(os.path.realpath(sys.executable))
+    (folder / "pyvenv.cfg").write_text(f"home = {home}\nversion_info = {version}\n")
+    (folder / "bin").mkdir()
+    (folder / "bin" / "python").symlink_to(os.path.realpath(sys.executable))
     return folder
 
 
@@ -62,6 +72,8 @@ def make_project(root: Path) -> Path:
                  "other_env/lib/python3.11/site-packages/e.py", "site-packages/f.py", "thing.egg-info/g.py"):
         write(project / name, "")
     write(project / "other_env" / "pyvenv.cfg", "home = /usr/bin\nversion = 3.9.18\n")
+    (project / "other_env" / "bin").mkdir()
+    (project / "other_env" / "bin" / "python").symlink_to(os.path.realpath(sys.executable))  # a working one
     return project
 
 
@@ -161,6 +173,87 @@ def test_scan_of_a_file_or_a_missing_folder_says_why(tmp_path):
         scan_project(tmp_path / "gone")
 
 
+def test_an_environment_or_the_top_of_the_disk_is_not_a_project(tmp_path):
+    environment = fake_environment(tmp_path / "myenv")
+    with pytest.raises(UserFacingError) as raised:
+        scan_project(environment)
+    assert str(raised.value).startswith(f"{environment} is an environment, not a project folder: it holds pyvenv.cfg.")
+    assert f"Open the folder your code is in (perhaps {tmp_path})" in str(raised.value)
+    with pytest.raises(UserFacingError, match="is the top of the disk, not a project folder"):
+        scan_project("/")
+
+
+def test_the_home_folder_and_the_folders_holding_it_are_recognised(tmp_path, monkeypatch):
+    home = tmp_path / "people" / "me"
+    (home / "homework").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    assert home_folder_role(home) == "home"
+    assert home_folder_role(tmp_path / "people") == "holds home"
+    assert home_folder_role(home / "homework") == ""
+    assert home_folder_role("/") == ""  # refused, not asked about
+
+
+def test_requirements_files_say_what_they_hold_and_only_the_main_one_is_ticked(tmp_path):
+    write(tmp_path / "requirements.txt", "-r base.txt\n-c constraints.txt\n")
+    write(tmp_path / "requirements-10.txt", "tinyapp\n")
+    write(tmp_path / "requirements-2.txt", "-e .\n<i>tinyapp</i>\ntinyutil\n")
+    write(tmp_path / "requirements-dev.txt", "")
+    write(tmp_path / "requirements-index.txt", "--index-url https://example.invalid/simple\ntinyapp\n")
+    scan = scan_project(tmp_path)
+    shown = [(source.relative, source.contents(), checked_by_default(scan, source)) for source in scan.requirements]
+    assert shown == [
+        ("requirements.txt", "includes base.txt and constraints.txt", True),
+        ("requirements-2.txt", "1 package, 2 from folders or links", False),  # -e and paths are not packages
+        ("requirements-10.txt", "1 package", False),  # 2 before 10: numbers sorted as numbers
+        ("requirements-dev.txt", "empty", False),
+        ("requirements-index.txt", "1 package", False),
+    ]
+    index = scan.requirements[-1]
+    assert index.source_options == "line 1: --index-url https://example.invalid/simple"
+    assert scan.requirements[1].source_options == "line 1: -e .\nline 2: <i>tinyapp</i>"
+    assert scan.requirements[2].source_options == ""
+    assert describe(scan).startswith("Found requirements.txt (includes base.txt and constraints.txt), requirements-2.txt")
+
+
+def test_a_lone_requirements_file_is_ticked_and_an_empty_one_is_not(tmp_path):
+    write(tmp_path / "a" / "requirements-dev.txt", "tinyapp\n")
+    scan = scan_project(tmp_path / "a")
+    assert checked_by_default(scan, scan.requirements[0])
+    write(tmp_path / "b" / "requirements.txt", "# nothing yet\n")
+    scan = scan_project(tmp_path / "b")
+    assert not checked_by_default(scan, scan.requirements[0])
+    assert describe(scan).startswith("Found requirements.txt (empty).")
+
+
+def test_what_a_set_up_installs_is_said_in_a_few_words(tmp_path):
+    files = tuple(tmp_path / f"requirements-{n}.txt" for n in (1, 2, 3))
+    assert describe_setup(SetupChoice()) == ""
+    assert describe_setup(SetupChoice(files[:1])) == "requirements-1.txt"
+    assert describe_setup(SetupChoice(files[:2])) == "requirements-1.txt and 1 more file"
+    assert describe_setup(SetupChoice(files, ("a", "b"))) == "requirements-1.txt and 2 more files, and 2 packages from pyproject.toml"
+
+
+def test_a_broken_environment_in_the_folder_is_described_as_broken(tmp_path):
+    project = tmp_path / "homework"
+    broken = project / "venv"
+    broken.mkdir(parents=True)
+    (broken / "pyvenv.cfg").write_text("home = /nonexistent/python/bin\nversion = 3.9.1\n")
+    scan = scan_project(project)
+    assert scan.environment is not None and scan.environment.problem.startswith("The Python it was made from")
+    assert describe(scan) == (
+        "Found no requirements file, no pyproject.toml and no Python files yet. It has an environment, venv (Python"
+        " 3.9.1), but it is broken: The Python it was made from (/nonexistent/python/bin) is gone, probably removed"
+        " by an upgrade."
+    )
+
+
+def test_a_project_using_another_environment_is_not_said_to_have_none(tmp_path):
+    write(tmp_path / "main.py")
+    scan = scan_project(tmp_path)
+    assert describe(scan) == "Found 1 Python file. No environment yet."
+    assert describe(scan, uses_other=True) == "Found 1 Python file."
+
+
 def test_counting_python_files_is_bounded(tmp_path):
     for number in range(300):
         write(tmp_path / f"m{number}.py")
@@ -207,9 +300,12 @@ def test_choose_interpreter_takes_the_newest_that_fits():
     assert choose_interpreter(found, ">=3.14").version == (3, 14, 0)
     assert choose_interpreter(found, ">=3.15") is None
     assert choose_interpreter(found, "nonsense").version == (3, 13, 0)  # an unreadable range restricts nothing
-    assert "needs Python >=3.15, and the Pythons found here are 3.12.1, 3.13.0, 3.14.0b, 3.9.18" in why_no_interpreter(
+    # Versions in their order as numbers: 3.9 before 3.12 (not as text).
+    assert "needs Python >=3.15, and the Pythons found here are 3.9.18, 3.12.1, 3.13.0, 3.14.0b." in why_no_interpreter(
         found, ">=3.15"
     )
+    found.append(interpreter((3, 10, 13)))
+    assert "are 3.9.18, 3.10.13, 3.12.1" in why_no_interpreter(found, ">=3.15")
 
 
 def test_choose_interpreter_with_the_pythons_of_this_computer():
@@ -293,6 +389,24 @@ def test_a_trashed_environment_leaves_its_project_not_set_up(tmp_path):
     registry.remember_project(project, venv)
     registry.forget_deleted(venv)
     assert EnvironmentRegistry.load().project(project).environment is None
+
+
+def test_a_project_forgets_an_environment_that_is_gone_and_says_who_uses_one(tmp_path):
+    project, other = tmp_path / "homework", tmp_path / "thesis"
+    other.mkdir()
+    venv = fake_environment(project / ".venv")
+    shared = fake_environment(storage.default_environments_dir() / "data")
+    registry = EnvironmentRegistry.load()
+    registry.remember_project(project, venv)
+    registry.remember_project(other, shared)
+    assert registry.projects_using(shared) == [other.resolve()]
+    assert registry.projects_using(venv) == [project.resolve()]
+    assert not registry.forget_project_environment(project, shared)  # it uses another one: unchanged
+    assert registry.forget_project_environment(project, venv)
+    loaded = EnvironmentRegistry.load()
+    assert loaded.project(project).environment is None
+    assert loaded.added == []  # its own .venv is not listed on its own
+    assert loaded.project(other).environment == shared.resolve()
 
 
 def test_a_version_1_registry_is_migrated_not_set_aside(tmp_path):

@@ -64,6 +64,9 @@ class CreationController(QObject):
         # Further requirements files to install after a creation, by target path (a project's
         # requirements/dev.txt beside its requirements.txt); the intent holds the first one.
         self._more_requirements: dict[str, tuple[Path, ...]] = {}
+        # Requirements files whose lines that change where code comes from the person already
+        # accepted before the environment was made: {target: {file: the lines as they were shown}}.
+        self._confirmed_sources: dict[str, dict[Path, str]] = {}
 
         self.new_action = QAction("New environment…", window)
         self.new_action.setObjectName("newEnvironmentAction")
@@ -193,18 +196,30 @@ class CreationController(QObject):
         return self.operations.submit(self.plan(intent, interpreter.version))
 
     def create_project_environment(
-        self, intent: CreateEnvironment, interpreter: Interpreter, more_requirements: tuple[Path, ...] = ()
+        self,
+        intent: CreateEnvironment,
+        interpreter: Interpreter,
+        more_requirements: tuple[Path, ...] = (),
+        confirmed_sources: dict[Path, str] | None = None,
     ) -> Operation | None:
         """Create a project's environment (``intent.target`` is ``<project>/.venv``), then install
-        ``intent.requirements``, each of ``more_requirements`` and ``intent.packages`` into it."""
+        ``intent.requirements``, each of ``more_requirements`` and ``intent.packages`` into it.
+
+        ``confirmed_sources``: files whose lines that change where code comes from the person
+        accepted before (``{file: those lines as described}``); they are not asked about again
+        unless the file changed since.
+        """
         if more_requirements:
             self._more_requirements[str(intent.target)] = tuple(more_requirements)
+        if confirmed_sources:
+            self._confirmed_sources[str(intent.target)] = dict(confirmed_sources)
         if interpreter.path != self.settings.last_interpreter:
             self.settings.last_interpreter = interpreter.path
             self.environments.save_quietly(self.settings.save, "Your settings")
         operation = self.operations.submit(self.plan(intent, interpreter.version))
         if operation is None:
             self._more_requirements.pop(str(intent.target), None)
+            self._confirmed_sources.pop(str(intent.target), None)
         return operation
 
     def create_environment(self, request: NewEnvironmentRequest) -> Operation | None:
@@ -224,19 +239,31 @@ class CreationController(QObject):
     def _ended(self, outcome: Outcome) -> None:
         if isinstance(outcome.intent, CreateEnvironment):
             more = self._more_requirements.pop(str(outcome.intent.target), ())
+            confirmed = self._confirmed_sources.pop(str(outcome.intent.target), {})
             if outcome.ok:
-                self._created(outcome, outcome.intent, more)
+                self._created(outcome, outcome.intent, more, confirmed)
             else:
                 self._tidy_up(outcome, outcome.intent)
 
-    def _created(self, outcome: Outcome, intent: CreateEnvironment, more_requirements: tuple[Path, ...] = ()) -> None:
+    def _created(
+        self,
+        outcome: Outcome,
+        intent: CreateEnvironment,
+        more_requirements: tuple[Path, ...] = (),
+        confirmed: dict[Path, str] | None = None,
+    ) -> None:
         if str(intent.target.parent) != str(storage.default_environments_dir()):
             self.environments.remember(intent.target)
         self.message_bar.show_message(f"“{intent.name}” is ready. Its packages are listed on the right.", Level.SUCCESS)
         self.environments.refresh(select=str(intent.target))
         for requirements in (intent.requirements, *more_requirements):
-            if requirements is not None:
-                self.packages.install_requirements_file(requirements, environment=Environment.load(intent.target))
+            if requirements is None:
+                continue
+            environment = Environment.load(intent.target)
+            if confirmed and requirements in confirmed:
+                self._install_confirmed(requirements, confirmed[requirements], environment)
+            else:
+                self.packages.install_requirements_file(requirements, environment=environment)
         if intent.packages:
             self.packages.install(
                 list(intent.packages),
@@ -244,6 +271,25 @@ class CreationController(QObject):
                 environment=Environment.load(intent.target),
             )
         self.creation_finished.emit(outcome)
+
+    def _install_confirmed(self, path: Path, shown: str, environment: Environment) -> None:
+        """Install a requirements file whose source-changing lines (``shown``) the person accepted
+        before the environment was made; if the file changed since, it is checked and asked about again."""
+        from core.requirements import CheckedRequirements, check_requirements_file
+
+        def checked(result: CheckedRequirements) -> None:
+            if result.ok and result.options == shown:
+                backend = self.operations.backend(environment)
+                self.operations.submit(plans.install_requirements(environment, backend, path, result.specs))
+            else:
+                self.packages.install_requirements_file(path, environment=environment)
+
+        run_in_background(
+            lambda: check_requirements_file(path),
+            checked,
+            lambda _exc, _formatted: self.packages.install_requirements_file(path, environment=environment),
+            context=self,
+        )
 
     def _tidy_up(self, outcome: Outcome, intent: CreateEnvironment) -> None:
         """Remove the half-made folder (empty it again if it was an empty folder before), off the UI thread."""

@@ -31,6 +31,7 @@ from core.environments import (
     human_size,
 )
 from core.errors import UserFacingError
+from core.operations import CreateEnvironment
 from gui import icons
 from gui.controllers import show_error
 from gui.current_environment import CurrentEnvironment
@@ -45,28 +46,36 @@ from gui.workers import run_in_background
 NOT_SET_UP = Health(False, "This project is not set up yet.", "Click “Set up this project” to give it an environment.")
 
 
-def load_entries(registry: EnvironmentRegistry) -> list[EnvironmentEntry]:
+def load_entries(registry: EnvironmentRegistry, being_made: frozenset[str] = frozenset()) -> list[EnvironmentEntry]:
     """Read every known project and environment and their health from disk (runs on a worker thread).
 
     Projects come first, each with the environment it uses; a project's own ``.venv`` is its
     project's row, not a row of its own.  A project whose ``.venv`` was made outside Venvdesk
-    since is shown with it.
+    since is shown with it; one whose ``.venv`` is still ``being_made`` (a set-up running) is not
+    set up yet.
     """
     entries = []
     claimed: set[str] = set()
     for record in registry.project_records():
         environment_path = record.environment
-        if environment_path is None and (record.own_environment / "pyvenv.cfg").is_file():
+        if (
+            environment_path is None
+            and str(record.own_environment) not in being_made
+            and (record.own_environment / "pyvenv.cfg").is_file()
+        ):
             environment_path = record.own_environment
             record = dataclasses.replace(record, environment=environment_path)
         own = environment_path is not None and environment_path.parent == record.folder
+        # A project's own environment is its project's row, also when it is gone (deleted outside
+        # Venvdesk, or a set-up that did not finish): never a row of its own.
+        claimed.add(os.path.realpath(record.own_environment))
+        if own and environment_path is not None:
+            claimed.add(os.path.realpath(environment_path))
         if environment_path is None or (own and not (environment_path / "pyvenv.cfg").is_file()):
             entries.append(EnvironmentEntry(Environment(record.own_environment), NOT_SET_UP, record, set_up=False))
             continue
         environment = Environment.load(environment_path)
         entries.append(EnvironmentEntry(environment, environment.health(), record))
-        if own:
-            claimed.add(os.path.realpath(environment_path))
     for path in registry.environment_paths():
         if os.path.realpath(path) in claimed:
             continue
@@ -184,8 +193,16 @@ class EnvironmentController(QObject):
         elif self.selected_entry() is not None:
             self._select_after_load = self.selected_entry().key  # type: ignore[union-attr]  # checked above
         registry = self.registry
+        being_made = frozenset(
+            str(operation.intent.target)
+            for operation in self.runner.running_operations()
+            if isinstance(operation.intent, CreateEnvironment)
+        )
         run_in_background(
-            lambda: load_entries(registry), self._entries_read, self._background_failed("read the environments"), context=self
+            lambda: load_entries(registry, being_made),
+            self._entries_read,
+            self._background_failed("read the environments"),
+            context=self,
         )
 
     def _entries_read(self, entries: list[EnvironmentEntry]) -> None:
@@ -342,16 +359,39 @@ class EnvironmentController(QObject):
             return
         self._measure_and_confirm(entry)
 
-    def _measure_and_confirm(self, entry: EnvironmentEntry) -> None:
+    def trash_then(self, entry: EnvironmentEntry, then: str, after: Callable[[], object]) -> None:
+        """Ask to move ``entry``'s environment to the trash (saying ``then``: what follows), move it,
+        then call ``after`` (a broken environment replaced by a new one)."""
+        path = entry.environment.path
+        refusal = deletion_refusal(path)
+        if refusal:
+            self.show_error(UserFacingError(refusal, "Nothing was deleted.", reference="delete-refused"))
+            return
+        if self.runner.is_busy(str(path)):
+            self.message_bar.show_message("Wait until the running operation on it has finished.", Level.INFO)
+            return
+        self._measure_and_confirm(entry, then, after)
+
+    def _measure_and_confirm(
+        self, entry: EnvironmentEntry, then: str = "", after: Callable[[], object] | None = None
+    ) -> None:
         path = entry.environment.path
         run_in_background(
             lambda: (folder_size(path), folder_snapshot(path)),
-            lambda result: self._confirm_trash(entry, *result),
+            lambda result: self._confirm_trash(entry, *result, then=then, after=after),
             self._background_failed("measure the folder"),
             context=self,
         )
 
-    def _confirm_trash(self, entry: EnvironmentEntry, size: int, snapshot: FolderSnapshot | None) -> None:
+    def _confirm_trash(
+        self,
+        entry: EnvironmentEntry,
+        size: int,
+        snapshot: FolderSnapshot | None,
+        *,
+        then: str = "",
+        after: Callable[[], object] | None = None,
+    ) -> None:
         """Ask, showing what the folder holds now; the move checks that it still holds just that."""
         environment = entry.environment
         if snapshot is None:
@@ -365,10 +405,14 @@ class EnvironmentController(QObject):
             environment.path,
             human_size(size),
             list(snapshot.foreign),
-            on_trash=lambda: self._move_to_trash(entry, snapshot),
+            projects=[folder.name or str(folder) for folder in self.registry.projects_using(environment.path)],
+            then=then,
+            on_trash=lambda: self._move_to_trash(entry, snapshot, then, after),
         )
 
-    def _move_to_trash(self, entry: EnvironmentEntry, snapshot: FolderSnapshot) -> None:
+    def _move_to_trash(
+        self, entry: EnvironmentEntry, snapshot: FolderSnapshot, then: str = "", after: Callable[[], object] | None = None
+    ) -> None:
         """Move the folder, if it is still what the confirmation showed (``snapshot``); else ask again."""
         path = entry.environment.path
         refusal = deletion_refusal(path)  # the folder may have changed while the box was open
@@ -384,7 +428,7 @@ class EnvironmentController(QObject):
                 Level.WARNING,
                 detail=f"Folder: {path}",
             )
-            self._measure_and_confirm(entry)
+            self._measure_and_confirm(entry, then, after)
             return
         folder = QFile(str(path))
         if not folder.moveToTrash():
@@ -401,9 +445,14 @@ class EnvironmentController(QObject):
         self.save_quietly(lambda: self.registry.forget_deleted(path), "The list of environments")
         self.log_view.note(f"Moved {path} to the trash ({trashed}).")
         self.message_bar.show_message(f"“{entry.environment.name}” was moved to the trash.", Level.SUCCESS)
-        self._forget_selection()
-        self.refresh()
+        if after is None:
+            self._forget_selection()
+            self.refresh()
+        else:
+            self.refresh(select=entry.key)  # its project stays selected for what follows
         self.environment_deleted.emit(str(path), trashed or "")
+        if after is not None:
+            after()
 
     # -- telling the person ------------------------------------------------------------------
 

@@ -11,27 +11,37 @@ environment for this project…" changes it), and can be opened in the editors f
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from core.editors import KNOWN_EDITORS, Editor, find_editors
-from core.environments import EnvironmentRegistry, validate_new_environment
+from core.environments import Environment, EnvironmentRegistry, validate_new_environment
 from core.errors import UserFacingError
 from core.operations import CreateEnvironment, Outcome
-from core.projects import PROJECT_ENVIRONMENT, ProjectScan, scan_project
+from core.projects import (
+    PROJECT_ENVIRONMENT,
+    FoundEnvironment,
+    ProjectScan,
+    SetupChoice,
+    home_folder_role,
+    scan_project,
+)
 from gui import icons
 from gui.controllers import show_error
+from gui.dialogs import confirmations
 from gui.log_view import LogView
 from gui.message_bar import Level, MessageBar
 from gui.project_page import ChooseEnvironmentDialog, ProjectPage
 from gui.workers import run_in_background
 
 if TYPE_CHECKING:
+    from core.interpreters import Interpreter
     from gui.controllers.creation import CreationController
     from gui.controllers.environments import EnvironmentController
     from gui.controllers.packages import PackageController
@@ -76,6 +86,8 @@ class ProjectController(QObject):
         self._scanning: set[str] = set()
         self._bring_to_front = ""  # the folder just opened: its page comes to the front once listed
         self._setting_up: dict[str, str] = {}  # target .venv -> project folder
+        # The questions asked before opening the home folder or setting up (kept for tests and to stay open).
+        self.question_box: QMessageBox | None = None
 
         self.open_action = QAction("Open project folder…", window)
         self.open_action.setObjectName("openProjectAction")
@@ -161,7 +173,7 @@ class ProjectController(QObject):
         folder = str(entry.project.folder)
         scan = self._scans.get(folder)
         if scan is not None:
-            self.page.show_project(scan, entry)
+            self.page.show_project(self._without_the_one_being_made(scan), entry)
         elif self.page.scan is None or str(self.page.scan.folder) != folder:
             self.page.show_looking(entry.project.folder)
             self.page.set_entry(entry)
@@ -180,9 +192,21 @@ class ProjectController(QObject):
             self.open_folder(folder)
 
     def open_folder(self, folder: str | os.PathLike[str]) -> None:
-        """Read ``folder`` (off the UI thread), remember it as a project and show its page."""
+        """Read ``folder`` (off the UI thread), remember it as a project and show its page.
+
+        The home folder (or one holding it) is opened only after the person read what that means.
+        """
         path = Path(folder).expanduser()
         path = Path(os.path.abspath(path))
+        role = home_folder_role(path)
+        if role and self.registry.project(path) is None:
+            self.question_box = confirmations.home_folder_as_project(
+                self.window, path, role == "holds home", on_open=lambda: self._open(path)
+            )
+            return
+        self._open(path)
+
+    def _open(self, path: Path) -> None:
         self.page.show_looking(path)
         self.page_wanted.emit(True, True)
         self.log_view.note(f"Opening the project folder {path}")
@@ -192,35 +216,107 @@ class ProjectController(QObject):
                 f"Venvdesk could not read the folder {path}.", str(exc), detail=formatted
             )
             show_error(self.message_bar, self.log_view, error)
-            self.page_wanted.emit(self.current_entry() is not None, False)
+            self._show_current_project()
 
         run_in_background(lambda: scan_project(path), self._opened, failed, context=self)
 
+    def _show_current_project(self) -> None:
+        """Show the page of the selected project again (a folder that could not be opened is not shown)."""
+        entry = self.current_entry()
+        if entry is None or entry.project is None:
+            self.page_wanted.emit(False, False)
+            return
+        scan = self._scans.get(str(entry.project.folder))
+        if scan is not None:
+            self.page.show_project(self._without_the_one_being_made(scan), entry)
+        else:
+            self.page.show_looking(entry.project.folder)
+            self.page.set_entry(entry)
+            self._scan(entry.project.folder)
+        self.page.set_busy(str(entry.project.folder) in self._setting_up.values())
+        self.page_wanted.emit(True, False)
+
+    def _without_the_one_being_made(self, scan: ProjectScan) -> ProjectScan:
+        """``scan`` without the ``.venv`` a running set-up is making (it is not an environment yet)."""
+        making = {target for target, folder in self._setting_up.items() if folder == str(scan.folder)}
+        if not making or not any(str(found.path) in making for found in scan.environments):
+            return scan
+        return dataclasses.replace(
+            scan, environments=tuple(found for found in scan.environments if str(found.path) not in making)
+        )
+
     def _opened(self, scan: ProjectScan) -> None:
         folder = str(scan.folder)
+        scan = self._without_the_one_being_made(scan)
         self._scans[folder] = scan
         self.scanned.emit(scan)
         record = self.registry.project(folder)
+        recorded = record.environment if record is not None else None
         found = scan.environment
-        use_found = found is not None and (record is None or record.environment is None)
-        self.environments.save_quietly(
-            lambda: self.registry.remember_project(folder, found.path if use_found and found is not None else None),
-            "The list of projects",
+        being_set_up = folder in self._setting_up.values()
+        # Its own environment was deleted (or moved) outside Venvdesk since it was last seen.
+        own_gone = (
+            not being_set_up
+            and recorded is not None
+            and recorded.parent == scan.folder
+            and all(other.path.name != recorded.name for other in scan.environments)
         )
-        if use_found and found is not None:
-            version = f" (Python {found.version})" if found.version else ""
+        if being_set_up:
+            self._remember(folder, None)
             self.message_bar.show_message(
-                f"“{scan.name}” already has an environment, {found.name}{version}. Venvdesk uses it:"
-                " nothing new was made.",
+                f"“{scan.name}” is being set up: its environment is still being made. Follow it in the Log below;"
+                " Cancel stops it.",
                 Level.INFO,
             )
-        elif record is None or record.environment is None:
+        elif own_gone and recorded is not None:
+            self.environments.save_quietly(
+                lambda: self.registry.forget_project_environment(folder, recorded), "The list of projects"
+            )
+            self.log_view.note(f"{recorded} is gone: “{scan.name}” is not set up any more.")
+            if found is not None:
+                self._adopt(scan, found, f"Its environment {recorded.name} is no longer in its folder. ")
+            else:
+                self._remember(folder, None)
+                self.message_bar.show_message(
+                    f"The environment of “{scan.name}”, {recorded.name}, is no longer in its folder: it was deleted or"
+                    " moved outside Venvdesk. Click “Set up this project” on the Project tab to make a new one.",
+                    Level.WARNING,
+                    detail=f"Expected: {recorded}",
+                )
+        elif recorded is None and found is not None:
+            self._adopt(scan, found)
+        elif recorded is None:
+            self._remember(folder, None)
             self.message_bar.show_message(
                 f"Opened “{scan.name}”. Check what to install on the Project tab, then click “Set up this project”.",
                 Level.INFO,
             )
+        else:
+            self._remember(folder, None)
+            where = recorded.name if recorded.parent == scan.folder else f"“{Environment(recorded).name}”"
+            self.message_bar.show_message(f"Opened “{scan.name}”. It uses {where}.", Level.INFO)
         self._bring_to_front = folder
         self.environments.refresh(select=folder)
+
+    def _remember(self, folder: str | Path, environment: Path | None) -> None:
+        self.environments.save_quietly(lambda: self.registry.remember_project(folder, environment), "The list of projects")
+
+    def _adopt(self, scan: ProjectScan, found: FoundEnvironment, before: str = "") -> None:
+        """The environment already in the project's folder becomes the one it uses; say whether it works."""
+        self._remember(scan.folder, found.path)
+        version = f" (Python {found.version})" if found.version else ""
+        if found.problem:
+            self.message_bar.show_message(
+                f"{before}“{scan.name}” has an environment, {found.name}{version}, but it is broken: {found.problem}"
+                " The Project tab says how to replace it.",
+                Level.WARNING,
+            )
+        else:
+            self.message_bar.show_message(
+                f"{before}“{scan.name}” already has an environment, {found.name}{version}. Venvdesk uses it:"
+                " nothing new was made.",
+                Level.INFO,
+            )
 
     def _scan(self, folder: Path) -> None:
         """Read the project again (off the UI thread): its files may have changed since."""
@@ -231,6 +327,7 @@ class ProjectController(QObject):
 
         def done(scan: ProjectScan) -> None:
             self._scanning.discard(key)
+            scan = self._without_the_one_being_made(scan)
             self._scans[key] = scan
             self.scanned.emit(scan)
             entry = self.current_entry()
@@ -250,22 +347,79 @@ class ProjectController(QObject):
     # -- setting up --------------------------------------------------------------------------
 
     def set_up(self) -> None:
-        """Make ``<project>/.venv`` with the chosen Python and install what is checked (one click)."""
+        """Make ``<project>/.venv`` with the chosen Python and install what is checked (one click).
+
+        Lines that change where code comes from are asked about first (before anything is made);
+        a broken environment in the project's folder goes to the trash first, after asking.
+        """
         scan = self.page.scan
         interpreter = self.page.chosen_interpreter()
         if scan is None or interpreter is None:
             self.message_bar.show_message("Choose a Python to set the project up with.", Level.INFO)
             return
         target = scan.folder / PROJECT_ENVIRONMENT
-        if (target / "pyvenv.cfg").is_file():  # made since the folder was read: use it
+        if str(target) in self._setting_up:
+            self.message_bar.show_message(f"“{scan.name}” is being set up already.", Level.INFO)
+            return
+        if not scan.folder.is_dir():
+            show_error(self.message_bar, self.log_view, self._folder_gone(scan))
+            return
+        choice = self.page.choice()
+        entry = self.current_entry()
+        broken = (
+            entry is not None and entry.project is not None and entry.set_up and not entry.health.ok
+            and entry.project.folder == scan.folder
+        )
+        if not broken and (target / "pyvenv.cfg").is_file():  # made since the folder was read: use it
             self._use_environment(scan.folder, target)
+            return
+        replace = entry if broken and entry is not None and entry.environment.path.parent == scan.folder else None
+
+        def go_on() -> None:
+            if replace is None:
+                self._create(scan, interpreter, choice, confirmed)
+                return
+            self.environments.trash_then(
+                replace,
+                f"Then “Set up this project” makes a new {PROJECT_ENVIRONMENT} in {scan.folder} with {interpreter.label}.",
+                lambda: self._create(scan, interpreter, choice, confirmed),
+            )
+
+        asked = [
+            (source, source.source_options)
+            for source in scan.requirements
+            if source.path in choice.requirement_files and source.source_options
+        ]
+        confirmed = {source.path: options for source, options in asked}
+        if asked:
+            self.question_box = confirmations.setup_changes_sources(
+                self.window, [(source.relative, options) for source, options in asked], on_set_up=go_on
+            )
+            return
+        go_on()
+
+    @staticmethod
+    def _folder_gone(scan: ProjectScan) -> UserFacingError:
+        return UserFacingError(
+            f"The folder {scan.folder} no longer exists, so “{scan.name}” was not set up. Nothing was made.",
+            "It was moved, renamed or deleted: open it again from where it is now (Open project folder…).",
+            reference="project-folder-gone",
+        )
+
+    def _create(
+        self, scan: ProjectScan, interpreter: Interpreter, choice: SetupChoice, confirmed: dict[Path, str]
+    ) -> None:
+        target = scan.folder / PROJECT_ENVIRONMENT
+        if str(target) in self._setting_up:
+            return
+        if not scan.folder.is_dir():  # it may have gone while the person was asked
+            show_error(self.message_bar, self.log_view, self._folder_gone(scan))
             return
         try:
             validate_new_environment(PROJECT_ENVIRONMENT, scan.folder)
         except UserFacingError as error:
             show_error(self.message_bar, self.log_view, error)
             return
-        choice = self.page.choice()
         files = choice.requirement_files
         intent = CreateEnvironment(
             scan.name,
@@ -276,10 +430,10 @@ class ProjectController(QObject):
             prompt=scan.name,
             packages=choice.packages,
         )
-        self.environments.save_quietly(lambda: self.registry.remember_project(scan.folder), "The list of projects")
+        self._remember(scan.folder, None)
         self._setting_up[str(target)] = str(scan.folder)
         self.page.set_busy(True)
-        if self.creation.create_project_environment(intent, interpreter, files[1:]) is None:
+        if self.creation.create_project_environment(intent, interpreter, files[1:], confirmed) is None:
             self._setting_up.pop(str(target), None)
             self.page.set_busy(False)
 
@@ -297,6 +451,12 @@ class ProjectController(QObject):
             )
             self.environments.refresh(select=folder)
             self.packages_wanted.emit()
+        else:
+            # Nothing may point at the half-made folder that was just removed.
+            self.environments.save_quietly(
+                lambda: self.registry.forget_project_environment(folder, intent.target), "The list of projects"
+            )
+            self.environments.refresh(select=folder)
 
     def _use_environment(self, folder: Path, environment: Path) -> None:
         self.environments.save_quietly(lambda: self.registry.remember_project(folder, environment), "The list of projects")

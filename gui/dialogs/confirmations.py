@@ -121,10 +121,34 @@ def replace_file(parent: QWidget, path: Path, *, on_replace: Callable[[], object
     return _on(box, {replace: on_replace})
 
 
+def _names(names: Sequence[str]) -> str:
+    quoted = [f"“{name}”" for name in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
 def move_to_trash(
-    parent: QWidget, name: str, path: Path, size_text: str, foreign: list[str], *, on_trash: Callable[[], object]
+    parent: QWidget,
+    name: str,
+    path: Path,
+    size_text: str,
+    foreign: list[str],
+    *,
+    on_trash: Callable[[], object],
+    projects: Sequence[str] = (),
+    then: str = "",
 ) -> QMessageBox:
-    text = f"{path}\n{size_text}\n\nYou can restore it from the trash. Projects that use it will need a new environment."
+    """``projects``: the names of the projects that use it; ``then``: what happens after the move."""
+    text = f"{path}\n{size_text}\n\nYou can restore it from the trash."
+    if then:
+        text += f" {then}"
+    elif len(projects) == 1:
+        text += f" The project {_names(projects)} uses it and will need a new environment."
+    elif projects:
+        users = (
+            ", ".join(f"“{name}”" for name in projects[:8]) + f" and {len(projects) - 8} more"
+            if len(projects) > 8 else _names(projects)
+        )
+        text += f" The projects {users} use it and will need a new environment."
     icon = QMessageBox.Icon.Question
     if foreign:
         shown = ", ".join(foreign[:8]) + (f" and {len(foreign) - 8} more" if len(foreign) > 8 else "")
@@ -140,6 +164,50 @@ def move_to_trash(
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     return _on(box, {trash: on_trash})
+
+
+def home_folder_as_project(parent: QWidget, folder: Path, holds_home: bool, *, on_open: Callable[[], object]) -> QMessageBox:
+    """The person chose their home folder (or a folder holding it) as a project: say what that means, and ask."""
+    if holds_home:
+        text = f"{folder} holds your home folder, and the home folders of others. Open it as a project anyway?"
+    else:
+        text = f"{folder} is your home folder. Open it as a project anyway?"
+    informative = (
+        "A project folder holds one piece of work: a homework, a repository you cloned. This folder holds"
+        f" all your files, so as a project “Set up this project” would make {folder / '.venv'}, one environment"
+        " for everything, and “Find missing packages” would read every Python file in all your folders."
+        "\n\nMost people make a folder for each project (for example a folder “homework” in here), put its"
+        " files there and open that folder."
+    )
+    box = _box(parent, "homeFolderProjectBox", QMessageBox.Icon.Warning, "Open your home folder as a project?", text, informative)
+    go = box.addButton("Open it anyway", QMessageBox.ButtonRole.AcceptRole)
+    go.setObjectName("openHomeFolderAnywayButton")
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    return _on(box, {go: on_open})
+
+
+def setup_changes_sources(
+    parent: QWidget, files: Sequence[tuple[str, str]], *, on_set_up: Callable[[], object]
+) -> QMessageBox:
+    """Before a project is set up: ``files`` (name, described lines) change where code comes from."""
+    names = [name for name, _lines in files]
+    holds = "has" if len(names) == 1 else "have"
+    box = _box(
+        parent,
+        "setupSourcesBox",
+        QMessageBox.Icon.Warning,
+        "Check where the code comes from",
+        f"{', '.join(names)} {holds} lines that change where packages are downloaded from, or install local code:",
+        "\n\n".join(f"{name}:\n{lines}" for name, lines in files)
+        + "\n\nSet the project up with them only if you trust these files. Cancel makes nothing; you can"
+        " untick a file on the Project tab and set up without it.",
+    )
+    go = box.addButton("Set up anyway", QMessageBox.ButtonRole.AcceptRole)
+    go.setObjectName("setUpAnywayButton")
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    return _on(box, {go: on_set_up})
 
 
 def quit_while_busy(parent: QWidget, titles: Sequence[str], *, on_stop: Callable[[], object]) -> QMessageBox:
