@@ -957,10 +957,27 @@ _NETWORK_REASONS = {
 }
 
 
-def _unreachable(kind: str, lines: Sequence[str], context: Context, detail: str, project: str = "") -> Explanation:
+_SERVER_ERROR_CODE = re.compile(r"(?:HTTP error |too many |server error \(|status code |\b)(5\d\d)\b")
+
+
+def _unreachable(
+    kind: str, lines: Sequence[str], context: Context, detail: str, project: str = "", *, status: int | None = None
+) -> Explanation:
     url = context.index_url or _looking_in(lines)
     where = index_words(url)
-    sentence = f"Venvdesk could not reach the package index {where}: {_NETWORK_REASONS[kind]}."
+    if kind == "http-error":
+        # It was reached, and answered, but with an error of its own (503, 500…): not "no such package",
+        # not "cannot be reached".
+        if status is None:
+            found = _SERVER_ERROR_CODE.search("\n".join(lines))
+            status = int(found.group(1)) if found else None
+        code = f" (HTTP {status})" if status else ""
+        sentence = (
+            f"The package index {where} is not answering properly: it answered with a server error{code}."
+            " It may be down for a while: try again later."
+        )
+    else:
+        sentence = f"Venvdesk could not reach the package index {where}: {_NETWORK_REASONS[kind]}."
     if context.index_origin:
         sentence += f" The index address comes from {context.index_origin}."
     fixes = [Fix("retry", "Try again")]
@@ -2525,8 +2542,9 @@ def refine_error(explanation: Explanation, error: BaseException, context: Contex
         kind = _network_kind(text)
         if "ECONNREFUSED" in text or "Errno 111" in text:
             kind = "refused"
-    unreachable = _unreachable(kind, (), context, explanation.detail, project=explanation.project)
-    return unreachable
+    return _unreachable(
+        kind, (), context, explanation.detail, project=explanation.project, status=code if isinstance(code, int) else None
+    )
 
 
 # --------------------------------------------------------------------------- imports

@@ -53,6 +53,9 @@ STATUSES = (DONE, FAILED, CANCELLED, CRASHED, OUTSIDE)
 OUTSIDE_KIND = "outside"
 BASELINE_KIND = "baseline"
 OUTSIDE_TITLE = "changed outside Venvdesk"
+# The kind of a re-creation with another Python (this app's own change; not undoable: going
+# back to the old package set would not bring back the old Python).
+RECREATE_KIND = "recreate"
 
 
 def status_word(status: Status) -> str:
@@ -78,7 +81,7 @@ class Change:
     # What was asked, in words ("Install pandas").
     title: str
     # The journal's word for the intent (install, uninstall, requirements, repair, rollback,
-    # create), or "outside".
+    # create), "recreate" (re-created with another Python), or "outside".
     kind: str
     specs: tuple[str, ...] = ()
     status: str = DONE
@@ -117,7 +120,7 @@ class Change:
     def undoable(self) -> bool:
         """It changed packages and did not create the environment (the set before a creation is an
         environment that did not exist: going back to it would remove pip)."""
-        return self.changed and self.kind != "create"
+        return self.changed and self.kind not in ("create", RECREATE_KIND)
 
     def describe(self) -> str:
         """What changed, in words ("numpy 2.1.0 was installed"; "nothing changed")."""
@@ -254,7 +257,7 @@ class History:
         """What :meth:`note_current` would record (an "outside" change, or the quiet first record),
         without writing it: a caller that must first make sure no change of its own finished in
         the meantime records it itself."""
-        if Journal().entry(environment) is not None:
+        if Journal().entry(environment) is not None or _being_recreated(environment):
             return None
         newest = self._newest(environment, include_baseline=True)
         now = dict(now_set)
@@ -306,6 +309,21 @@ class History:
         """Drop the environment's history (it was removed)."""
         with contextlib.suppress(FileNotFoundError):
             self.path(environment).unlink()
+
+
+def _being_recreated(environment: str | os.PathLike[str]) -> bool:
+    """A re-creation of this app holds the environment (moved aside, being built, or being put
+    back): what is there now is the app's own doing, recorded when the re-creation ends."""
+    from core.recreate import read_record
+
+    return read_record(environment) is not None
+
+
+def recreation_change(
+    title: str, specs: Sequence[str], before: PackageSet, after: PackageSet, *, when: float | None = None
+) -> Change:
+    """The record of a re-creation that worked: the old environment's set, the new one's."""
+    return Change.new(title=title, kind=RECREATE_KIND, specs=specs, status=DONE, before=before, after=after, when=when)
 
 
 def _ends_with_newline(path: Path) -> bool:
@@ -431,12 +449,14 @@ __all__ = [
     "OUTSIDE",
     "OUTSIDE_KIND",
     "OUTSIDE_TITLE",
+    "RECREATE_KIND",
     "Change",
     "History",
     "change_from_journal",
     "describe",
     "describe_interrupted",
     "join_words",
+    "recreation_change",
     "status_word",
     "undo_plan",
     "version_change",

@@ -93,6 +93,24 @@ class PackageRecord:
     def count(self) -> int:
         return len(self.carried)
 
+    @property
+    def left_out(self) -> tuple[RecordedPackage, ...]:
+        """Packages no index has (installed from a folder, a file or a link): not installed again."""
+        return tuple(p for p in self.carried if p.direct)
+
+    @property
+    def installable_count(self) -> int:
+        """How many packages the new environment is asked to have again (from the index)."""
+        return self.count - len(self.left_out)
+
+    def left_out_words(self) -> tuple[str, ...]:
+        """``("localonly 1.0", …)``: what cannot be carried over, as the person is told."""
+        return tuple(f"{p.name} {p.version}" for p in self.left_out)
+
+    def package_set(self) -> dict[str, tuple[str, str]]:
+        """``{key: (name, version)}`` of every recorded package (pip too), as ``core.journal`` keeps sets."""
+        return {p.key: (p.name, p.version) for p in self.packages}
+
     def versions(self) -> dict[str, tuple[str, str]]:
         return {p.key: (p.name, p.version) for p in self.carried}
 
@@ -277,18 +295,36 @@ def broken_offer(environment: Environment, interpreters: Iterable[Interpreter]) 
         return ""
     old = ".".join(environment.version.split(".")[:2]) or "it was made with"
     chosen = suggested_interpreter(environment.version, interpreters)
-    count = record_packages(environment).count
+    record = record_packages(environment)
+    count = record.installable_count
     what = f"the same {count} package{'s' if count != 1 else ''}"
+    left_out = record.left_out_words()
+    # Said before anything is done: what cannot come along (no index has it).
+    note = f" {left_out_sentence(left_out)}" if left_out else ""
     if chosen is None:
         return f"Python {old} was removed. Install a Python to re-create this environment" + (
             f" with {what}." if count else "."
-        )
+        ) + note
     new = ".".join(str(part) for part in chosen.version[:2])
     # The same version installed again elsewhere (a reinstall, another path): say it is the one here now.
     python = f"the Python {new} you have now" if new == old else f"Python {new}"
-    if not count:
+    if not record.count:
         return f"Python {old} was removed. Re-create this environment with {python}? It had no packages installed."
-    return f"Python {old} was removed. Re-create this environment with {python} and {what}?"
+    if not count:
+        return f"Python {old} was removed. Re-create this environment with {python}?{note}"
+    return f"Python {old} was removed. Re-create this environment with {python} and {what}?{note}"
+
+
+def left_out_sentence(left_out: Sequence[str]) -> str:
+    """The sentence naming what a re-creation cannot install again (before it starts)."""
+    if not left_out:
+        return ""
+    verb = "was" if len(left_out) == 1 else "were"
+    pronoun = "it" if len(left_out) == 1 else "them"
+    return (
+        f"{_names(list(left_out))} {verb} installed from a folder, a file or a link, not from the package"
+        f" index, so Venvdesk cannot install {pronoun} again: the new environment will not have {pronoun}."
+    )
 
 
 # -- moving aside and back -----------------------------------------------------------------------
@@ -560,8 +596,9 @@ def describe_result(name: str, new_version: str, comparison: Comparison, record:
         parts = [f"{n} {v}" for n, v in comparison.added]
         text += f" {python} also needs {_names(parts)}."
     if comparison.left_out:
+        pronoun = "it" if len(comparison.left_out) == 1 else "them"
         text += (
-            f" Not carried over (installed from a folder or a link, not from the index): {_names(list(comparison.left_out))};"
-            " install them again the way you did before."
+            f" Not carried over (installed from a folder, a file or a link, not from the index):"
+            f" {_names(list(comparison.left_out))}; install {pronoun} again the way you did before."
         )
     return text

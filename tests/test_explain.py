@@ -373,6 +373,9 @@ def test_an_index_that_answers_503_looks_like_no_files_until_its_page_is_read(fo
     refined = refine_error(explanation, error, context)
     assert (refined.cause, refined.kind) == (Cause.INDEX_UNREACHABLE, "http-error")
     assert refined.fix == Fix("retry", "Try again")
+    # Reached, and answering, but not properly: not "no such package", not "cannot be reached".
+    assert refined.sentence.startswith("The package index 127.0.0.1:8000 is not answering properly:")
+    assert "(HTTP 503)" in refined.sentence and "no package called" not in refined.sentence
     # ...and when the page reads fine afterwards, it was the index's hiccup, not the project.
     files = [{"filename": "requests-2.32.3-py3-none-any.whl"}]
     assert refine(explanation, files, context).cause is Cause.INDEX_UNREACHABLE
@@ -922,3 +925,19 @@ def test_newest_wheel_release_skips_source_only_yanked_and_other_python_releases
     ]
     assert newest_wheel_release(files, (3, 11, 7)) == "2.2"
     assert newest_wheel_release(files[:1], (3, 11, 7)) == ""
+
+
+def test_uv_saying_the_index_answered_503_is_the_index_not_answering():
+    # uv 0.13's own words against an index that answers 503 (venvdesk_testing's server, ``down``).
+    lines = [
+        "Using Python 3.11.7 environment at: /tmp/v",
+        "error: Request failed after 3 retries in 9.6s",
+        "  cause: Failed to fetch: http://127.0.0.1:41655/simple/tinyapp/",
+        "  cause: HTTP status server error (503 Service Unavailable) for url (http://127.0.0.1:41655/simple/tinyapp/)",
+    ]
+    explanation = explain(lines, 2, Context(requested=("tinyapp==2.0",), index_url="http://127.0.0.1:41655/simple/"))
+    assert (explanation.cause, explanation.kind) == (Cause.INDEX_UNREACHABLE, "http-error")
+    assert explanation.sentence == (
+        "The package index 127.0.0.1:41655 is not answering properly: it answered with a server error (HTTP 503)."
+        " It may be down for a while: try again later."
+    )

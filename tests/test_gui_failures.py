@@ -362,3 +362,25 @@ def test_undo_pressed_while_an_install_runs_waits_and_then_restores_the_exact_se
     with qtbot.waitSignal(window.changes.reported, timeout=PIP_TIMEOUT):
         go.click()
     assert packages_of(target) == before_lib
+
+
+def test_an_index_answering_503_is_named_never_taken_for_a_missing_package(qtbot, open_failing, failing_index, monkeypatch):
+    # pip says only "from versions: none" for a page the index answered 503 to; the index is asked before
+    # "There is no package called …" is ever said.
+    monkeypatch.setenv("PIP_RETRIES", "0")  # the same words, without pip's back-off between retries
+    window, target = open_failing()
+    before = packages_of(target)
+    failing_index.down = True
+    try:
+        install_typed(qtbot, window, "tinyapp")
+    finally:
+        failing_index.down = False
+    where = failing_index.simple_url.split("/")[2]
+    text = bar_text(window)
+    assert text.startswith(
+        f"The package index {where} is not answering properly: it answered with a server error (HTTP 503)."
+    ), text
+    assert window.message_bar.level.value == "error"
+    assert "no package called" not in window.log_view.toPlainText()
+    assert bar_button(window, "messageActionButton").text() == "Try again"
+    assert packages_of(target) == before

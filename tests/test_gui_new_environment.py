@@ -131,3 +131,21 @@ def test_prompt_is_explained_in_one_line(qtbot, open_window):
     dialog = open_dialog(qtbot, open_window())
     hint = dialog.findChild(QLabel, "promptHint")
     assert hint.isVisible() and "terminal" in hint.text()
+
+
+def test_enter_on_an_empty_name_says_what_is_missing(qtbot, open_window):
+    """Enter before a name is typed does not do nothing: the status line says what is missing."""
+    window = open_window()
+    dialog = open_dialog(qtbot, window)
+    assert not dialog.error_label.isVisible()  # nothing said before the person tried
+    dialog.name_edit.setFocus()
+    qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Return)
+    assert dialog.isVisible() and not window.runner.running_operations()
+    assert dialog.error_label.isVisible() and dialog.error_label.text() == "Give the environment a name."
+    # Typing a name replaces it with the path; Enter in another field says it again once the name is gone.
+    qtbot.keyClicks(dialog.name_edit, "abc")
+    assert not dialog.error_label.isVisible()
+    assert dialog.findChild(QLabel, "targetPathLabel").isVisible()
+    dialog.name_edit.clear()
+    qtbot.keyClick(dialog.prompt_edit, Qt.Key.Key_Enter)
+    assert dialog.isVisible() and dialog.error_label.text() == "Give the environment a name."

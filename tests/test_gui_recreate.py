@@ -235,3 +235,73 @@ def test_a_recreation_stopped_by_a_crash_is_put_back_on_the_next_start(qtbot, op
     )
     assert not aside.exists()
     assert freeze(venv) == ["tinyapp==2.0", "tinyutil==1.1"]
+
+
+def test_what_cannot_be_carried_over_is_named_first_and_the_recreation_is_the_apps_own_change(
+    qtbot, open_window, make_venv, use_recreate_index, seeded_pip_cache, tmp_path
+):
+    """A package installed from a file is named in the dialog, before anything is done; afterwards the
+    History holds the re-creation as Venvdesk's change, never as one made outside it."""
+    from core.history import RECREATE_KIND, History
+    from venvdesk_testing.wheels import build_wheel
+
+    needs(PY312)
+    venv = make_venv("homework")
+    wheel = build_wheel(tmp_path / "wheels", "localonly", "1.0")
+    pip_install(venv, "tinyapp==2.0", str(wheel), index_url=use_recreate_index.simple_url)
+    window = open_window()
+    add_and_select(qtbot, window, venv)
+
+    dialog = open_recreate_dialog(qtbot, window)
+    assert dialog.findChild(QLabel, "packageCountLabel").text().startswith("2 packages will be installed again")
+    left_out = dialog.findChild(QLabel, "leftOutLabel")
+    assert left_out.isVisible() and left_out.text() == (
+        "localonly 1.0 was installed from a folder, a file or a link, not from the package index, so Venvdesk"
+        " cannot install it again: the new environment will not have it. Choose Cancel to keep “homework” as it is."
+    )
+    outcome = recreate_with(qtbot, window, dialog, PY312)
+    assert outcome.ok, outcome.detail()
+    assert freeze(venv) == ["tinyapp==2.0", "tinyutil==1.1"]
+    assert window.message_bar.text() == (
+        "“homework” now uses Python 3.12 with the same 2 packages. Not carried over (installed from a folder, a file"
+        " or a link, not from the index): localonly 1.0; install it again the way you did before. The old"
+        " environment, with it, is in the trash."
+    )
+    qtbot.waitUntil(lambda: any(c.kind == RECREATE_KIND for c in History().changes(venv)), timeout=20_000)
+    # The list is read again after the re-creation: what it finds is the app's own change.
+    with qtbot.waitSignal(window.current.packages_loaded, timeout=20_000):
+        window.current.reload()
+    qtbot.wait(500)
+    changes = History().changes(venv)
+    assert [c.kind for c in changes][:1] == [RECREATE_KIND]
+    assert "outside" not in [c.kind for c in changes]
+    assert changes[0].title == "Re-creating “homework” with Python 3.12"
+    assert "localonly 1.0 was removed" in changes[0].describe()
+    assert "Changed outside Venvdesk" not in window.log_view.toPlainText()
+
+
+def test_an_index_answering_503_is_named_not_taken_for_a_missing_package(
+    qtbot, open_window, make_venv, use_recreate_index, seeded_pip_cache, monkeypatch
+):
+    needs(PY312)
+    venv = make_venv("homework")
+    pip_install(venv, "tinyapp==2.0", index_url=use_recreate_index.simple_url)
+    monkeypatch.setenv("PIP_RETRIES", "0")  # pip's own words, without its back-off between retries
+    window = open_window()
+    add_and_select(qtbot, window, venv)
+    dialog = open_recreate_dialog(qtbot, window)
+    use_recreate_index.down = True
+    try:
+        outcome = recreate_with(qtbot, window, dialog, PY312)
+    finally:
+        use_recreate_index.down = False
+    assert not outcome.ok
+    where = use_recreate_index.simple_url.split("/")[2]
+    text = window.message_bar.text()
+    assert text.startswith(
+        f"Re-creating “homework” with Python 3.12 did not work: The package index {where} is not answering properly:"
+        " it answered with a server error (HTTP 503). It may be down for a while: try again later."
+    )
+    assert text.endswith("“homework” is back as it was, with Python 3.11.")
+    assert "no package called" not in window.log_view.toPlainText()
+    assert freeze(venv) == ["tinyapp==2.0", "tinyutil==1.1"]

@@ -256,3 +256,23 @@ def test_a_creation_is_not_undoable_but_a_change_is():
     assert not Change.new(title="Creating “demo”", kind="create", before={}, after=pip).undoable
     assert not Change.new(title="Installing x", kind="install", status="failed", before=pip, after=pip).undoable
     assert Change.new(title="Installing x", kind="install", before=pip, after={**pip, "x": ("x", "1.0")}).undoable
+
+
+def test_nothing_is_noted_while_a_recreation_holds_the_environment_and_its_record_is_the_apps(tmp_path):
+    """A re-creation (moved aside, built, put back) is the app's own change, never "outside"."""
+    from core.history import RECREATE_KIND, recreation_change
+    from core.recreate import Recreation, end_record, write_record
+
+    history = History()
+    environment = tmp_path / "env"
+    old = {"pip": ("pip", "24.0"), "mine": ("mine", "1.0"), "a": ("a", "1")}
+    new = {"pip": ("pip", "24.2"), "a": ("a", "1")}
+    history.record(environment, Change.new(title="Installing a", kind=INSTALL, before={}, after=old))
+    write_record(Recreation(str(environment), str(tmp_path / ".env.venvdesk-previous"), "env", "3.11.7", "3.12.1"))
+    assert history.look(environment, new) is None
+    change = history.record(environment, recreation_change("Re-creating “env” with Python 3.12", ("a==1",), old, new))
+    end_record(environment)
+    assert history.look(environment, new) is None  # the new set is what the re-creation recorded
+    assert [c.kind for c in history.changes(environment)] == [RECREATE_KIND, INSTALL]
+    assert change.describe() == "pip was upgraded from 24.0 to 24.2; mine 1.0 was removed"
+    assert not change.undoable  # going back to the old set would not bring back the old Python

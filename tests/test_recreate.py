@@ -240,3 +240,46 @@ def test_the_offer_for_an_environment_whose_python_was_removed(make_venv, local_
         f"Python {old} was removed. Install a Python to re-create this environment with the same 2 packages."
     )
     assert recreate.broken_offer(Environment.load(make_venv("fine")), [here]) == ""  # its Python is there
+
+
+def test_what_cannot_be_carried_over_is_named_before_and_after():
+    """A package from a file, a folder or a link: counted out of what will be installed, and named."""
+    record = PackageRecord(
+        (
+            RecordedPackage("pip", "24.0", True),
+            RecordedPackage("tinyapp", "2.0", True),
+            RecordedPackage("tinyutil", "1.1", False),
+            RecordedPackage("localonly", "1.0", True, direct=True),
+        ),
+        "3.11.7",
+    )
+    assert record.count == 3 and record.installable_count == 2
+    assert record.left_out_words() == ("localonly 1.0",)
+    assert recreate.left_out_sentence(record.left_out_words()) == (
+        "localonly 1.0 was installed from a folder, a file or a link, not from the package index, so Venvdesk"
+        " cannot install it again: the new environment will not have it."
+    )
+    plan = plan_install(record)
+    after = [InstalledPackage("pip", "25.0"), InstalledPackage("tinyapp", "2.0"), InstalledPackage("tinyutil", "1.1")]
+    assert describe_result("homework", "3.12", compare(record, after, plan), record) == (
+        "“homework” now uses Python 3.12 with the same 2 packages. Not carried over (installed from a folder,"
+        " a file or a link, not from the index): localonly 1.0; install it again the way you did before."
+    )
+    assert record.package_set()["localonly"] == ("localonly", "1.0") and "pip" in record.package_set()
+
+
+def test_the_broken_offer_counts_only_what_can_be_installed_again(make_venv, local_index, tmp_path):
+    from venvdesk_testing.wheels import build_wheel
+
+    path = make_venv("gone")
+    pip_install(path, "tinyapp==2.0", str(build_wheel(tmp_path / "wheels", "localonly", "1.0")), index_url=local_index.simple_url)
+    config = path / "pyvenv.cfg"
+    lines = config.read_text().splitlines()
+    config.write_text("\n".join("home = /opt/removed-python/bin" if line.startswith("home") else line for line in lines) + "\n")
+    environment = Environment.load(path)
+    old = ".".join(environment.version.split(".")[:2])
+    assert recreate.broken_offer(environment, [probe_interpreter(base_python())]) == (
+        f"Python {old} was removed. Re-create this environment with the Python {old} you have now and the same 2"
+        " packages? localonly 1.0 was installed from a folder, a file or a link, not from the package index, so"
+        " Venvdesk cannot install it again: the new environment will not have it."
+    )

@@ -51,6 +51,7 @@ from gui.workers import run_in_background
 if TYPE_CHECKING:
     from core.explain import Context, Explanation, Fix
     from core.history import Change, History
+    from core.recreate import RecreateEnvironment
     from gui.controllers.operations import ChangeReport, OperationsController
 
 PackageSet = Mapping[str, tuple[str, str]]
@@ -358,17 +359,26 @@ class ChangesController(QObject):
     def _explain_failure(self, report: ChangeReport, change: Change | None) -> None:
         import dataclasses
 
-        from core.explain import explain
+        from core.explain import Cause, explain
 
         outcome = report.outcome
         environment = Environment.load(report.key)
         context = dataclasses.replace(self.context(environment), requested=requested_specs(outcome.intent))
         lines = outcome.output or outcome.tail
 
+        notes: list[str] = []
+
         def work() -> Explanation:
-            return explain(lines, outcome.exit_code, context)
+            explanation = explain(lines, outcome.exit_code, context)
+            if explanation.needs_releases and explanation.project and explanation.cause is Cause.NO_SUCH_PROJECT:
+                # "There is no package called …" is only said once the index confirmed it: pip says
+                # "no versions" when the index failed to answer (a 503) too.
+                explanation = _verified(explanation, context, notes)
+            return explanation
 
         def done(explanation: Explanation) -> None:
+            for note in notes:
+                self.log_view.note(note)
             self._show_explanation(report, change, explanation, context)
             self.reported.emit(report)
             if explanation.needs_releases and explanation.project:
@@ -490,6 +500,10 @@ class ChangesController(QObject):
         run_in_background(find, found, failed, context=self)
 
     def _ended(self, outcome: Outcome) -> None:
+        from core.recreate import RecreateEnvironment
+
+        if isinstance(outcome.intent, RecreateEnvironment):
+            self._recreation_ended(outcome, outcome.intent)
         if outcome.operation.key in self._pending_restore:
             from PySide6.QtCore import QTimer
 
@@ -535,6 +549,48 @@ class ChangesController(QObject):
         self.reported.emit(report)
         if explanation.needs_releases:
             self._refine(report, change, explanation, context)
+
+    # -- a re-creation with another Python ----------------------------------------------------------
+
+    def _recreation_ended(self, outcome: Outcome, intent: RecreateEnvironment) -> None:
+        """A re-creation is this app's own change: one that worked is recorded in the History with what
+        it changed, so the new environment's set is never taken for a change made outside Venvdesk.
+
+        One that did not work puts the old environment back as it was (the re-creation controller):
+        nothing to record; until then ``core.history`` sees the re-creation's record and looks away.
+        """
+        if not outcome.ok:
+            return
+        from core.history import recreation_change
+        from core.journal import package_set
+        from core.packages import installed_packages
+
+        key = outcome.operation.key
+        # Until it is recorded, a re-read of this environment is not "outside" (as for any change).
+        self._changing.add(key)
+        self._generation[key] = self._generation.get(key, 0) + 1
+        title = outcome.operation.title
+        before = intent.record.package_set()
+
+        def write() -> tuple[Change, Change | None]:
+            after = package_set(installed_packages(Environment.load(key).site_packages()))
+            change = self.history.record(key, recreation_change(title, intent.plan.specs, before, after))
+            return change, self._newest_undoable(key)
+
+        def written(result: tuple[Change, Change | None]) -> None:
+            change, last = result
+            self._changing.discard(key)
+            self._generation[key] = self._generation.get(key, 0) + 1
+            self._last[key] = last
+            self.log_view.note(f"Recorded in the History: {title}: {self._describe(change.before, change.after)}.")
+            self.history_changed.emit(key)
+            self._set_state()
+
+        def failed(exc: BaseException, formatted: str) -> None:
+            self._changing.discard(key)
+            self._background_failed("add the re-creation to this environment's history")(exc, formatted)
+
+        run_in_background(write, written, failed, context=self)
 
     # -- the way back -----------------------------------------------------------------------------
 
@@ -610,6 +666,25 @@ def _fix(kind: str, label: str) -> Fix:
     from core.explain import Fix
 
     return Fix(kind=kind, label=label)
+
+
+# How long the index may take to confirm that a project does not exist before the failure is shown.
+VERIFY_TIMEOUT_S = 10.0
+
+
+def _verified(explanation: Explanation, context: Context, notes: list[str]) -> Explanation:
+    """(Blocking: a worker.) ``explanation`` completed with the index's page for its project:
+    a 404 confirms it; any other failure (a 503, no answer) means the index itself failed."""
+    from core import pypi
+    from core.explain import refine, refine_error
+
+    try:
+        files = pypi.project_files(context.index_url, explanation.project, timeout=VERIFY_TIMEOUT_S)
+    except Exception as exc:  # noqa: BLE001 - whatever failed, the index did not answer properly
+        if getattr(exc, "code", None) != 404:  # a 404 only confirms what the sentence says
+            notes.append(f"Looking up the releases of {explanation.project} on the index: {exc}")
+        return refine_error(explanation, exc, context)
+    return refine(explanation, files, context)
 
 
 def _restore_title(change: Change) -> str:

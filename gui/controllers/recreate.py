@@ -131,7 +131,12 @@ class RecreateController(QObject):
         from gui.dialogs.recreate import RecreateDialog
 
         dialog = RecreateDialog(
-            environment.name, environment.version, recreate.base_python_gone(environment), record.count, self.window
+            environment.name,
+            environment.version,
+            recreate.base_python_gone(environment),
+            record.installable_count,
+            self.window,
+            left_out=record.left_out_words(),
         )
 
         def offer_interpreters() -> None:
@@ -257,6 +262,9 @@ class RecreateController(QObject):
             recreate.end_record(intent.target)
             if trashed:
                 self.log_view.note(f"Moved the old environment {intent.aside} to the trash.")
+                if comparison.left_out:
+                    # What was not carried over is still in the old folder: say where that went.
+                    sentence += f" The old environment, with {'it' if len(comparison.left_out) == 1 else 'them'}, is in the trash."
                 self.message_bar.show_message(sentence, Level.SUCCESS, f"The old environment went to the trash from {intent.aside}.")
             else:
                 self.message_bar.show_message(
@@ -326,7 +334,7 @@ class RecreateController(QObject):
         """Why the install failed for the new Python (``core.explain``), with the version that works
         as a button when the index has one: the person chooses before anything is installed."""
         from core import pypi
-        from core.explain import Context, explain, refine
+        from core.explain import Context, explain, refine, refine_error
 
         context = Context(
             requested=intent.plan.specs,
@@ -345,8 +353,9 @@ class RecreateController(QObject):
             if explanation.needs_releases and explanation.project:
                 try:
                     files = pypi.project_files(context.index_url, explanation.project, timeout=15.0)
-                except Exception:  # noqa: BLE001 - without the file list the first explanation stands
-                    return explanation
+                except Exception as exc:  # noqa: BLE001 - the index failed (a 503…) or confirmed (404)
+                    # pip says "no versions" for a page the index failed to serve, too.
+                    return refine_error(explanation, exc, context)
                 explanation = refine(explanation, files, context)
             return explanation
 

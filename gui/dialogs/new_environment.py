@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPaintEvent, QShowEvent, QStandardItemModel
+from PySide6.QtGui import QKeyEvent, QPaintEvent, QShowEvent, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -150,6 +150,9 @@ class NewEnvironmentDialog(QDialog):
         self._requirements_checked: tuple[Path | None, str] = (None, "")
         # The Python to preselect once the list arrives (the last one chosen), until the person picks one.
         self._wanted_interpreter = ""
+        # The person asked to create (Enter, or Create) before the form was complete: from now on
+        # the status line says what is missing, also when it is the name.
+        self._asked_to_create = False
 
         intro = QLabel(
             "A virtual environment is a private folder of Python packages for one project,"
@@ -270,6 +273,14 @@ class NewEnvironmentDialog(QDialog):
         super().showEvent(event)
         self.create_button.setDefault(True)
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        # Enter while Create is disabled: Qt would do nothing at all; say what is missing instead.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not self.create_button.isEnabled():
+            event.accept()
+            self._accept_if_valid()
+            return
+        super().keyPressEvent(event)
+
     # -- interpreters ------------------------------------------------------------------------
 
     def set_interpreters(self, interpreters: list[Interpreter], loading: bool = False) -> None:
@@ -383,8 +394,10 @@ class NewEnvironmentDialog(QDialog):
         interpreter = self.selected_interpreter()
         name = self.name_edit.text().strip()
         error = self.validation_error() if (name or self.location_edit.text() != "") else ""
-        if not name:
-            error = ""  # do not scold before the person typed anything
+        if not name and not self._asked_to_create:
+            error = ""  # do not scold before the person typed anything (or pressed Enter)
+        elif not name:
+            error = error or "Give the environment a name."
         self.error_label.setText(error)
         self.error_label.setVisible(bool(error))
         if name and not error:
@@ -414,11 +427,24 @@ class NewEnvironmentDialog(QDialog):
             self.upgrade_deps_check.setToolTip("This Python's venv cannot upgrade pip while creating (needs 3.9+).")
         ready = bool(name) and not self.validation_error() and interpreter is not None and not self._browsing
         self.create_button.setEnabled(ready)
+        if self._asked_to_create and not ready and not error:
+            # Complete but for the Python: still being looked for, or being checked.
+            if self._browsing:
+                error = "Wait a moment: Venvdesk is still checking the Python you chose."
+            elif self._loading:
+                error = "Wait a moment: Venvdesk is still looking for Python installations."
+            else:
+                error = "Choose the Python to base the environment on."
+            self.error_label.setText(error)
+            self.error_label.setVisible(True)
 
     def _accept_if_valid(self) -> None:
         self._set_state()
         if self.create_button.isEnabled():
             self.accept()
+            return
+        self._asked_to_create = True  # say what is missing, in the status line
+        self._set_state()
 
     def request(self) -> NewEnvironmentRequest:
         interpreter = self.selected_interpreter()

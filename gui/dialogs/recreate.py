@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.interpreters import Interpreter, probe_interpreter
+from core.recreate import left_out_sentence
 from gui import theme
 from gui.dialogs.new_environment import (
     BROWSE_TEXT,
@@ -35,7 +38,10 @@ class RecreateDialog(QDialog):
         python_gone: bool,
         package_count: int,
         parent: QWidget | None = None,
+        left_out: Sequence[str] = (),
     ) -> None:
+        """``package_count``: the packages that will be installed again (from the index);
+        ``left_out``: those that cannot be ("localonly 1.0": installed from a folder, a file or a link)."""
         super().__init__(parent)
         self.setObjectName("recreateDialog")
         self.setWindowTitle(f"Re-create “{name}”")
@@ -52,14 +58,25 @@ class RecreateDialog(QDialog):
         self.current_label.setObjectName("currentPythonLabel")
         self.current_label.setTextFormat(Qt.TextFormat.PlainText)
         packages = f"{package_count} package{'s' if package_count != 1 else ''}"
-        self.count_label = QLabel(
-            f"{packages} will be installed again at the same versions where the new Python allows it."
-            if package_count
-            else "It has no packages besides pip: the new one starts empty too."
-        )
+        if package_count:
+            count_text = f"{packages} will be installed again at the same versions where the new Python allows it."
+        elif left_out:
+            count_text = "No package will be installed again from the package index."
+        else:
+            count_text = "It has no packages besides pip: the new one starts empty too."
+        self.count_label = QLabel(count_text)
         self.count_label.setObjectName("packageCountLabel")
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
         self.count_label.setWordWrap(True)
+        # What cannot come along is said before anything is done, with the way to keep it.
+        self.left_out_label = QLabel(
+            f"{left_out_sentence(tuple(left_out))} Choose Cancel to keep “{name}” as it is." if left_out else ""
+        )
+        self.left_out_label.setObjectName("leftOutLabel")
+        self.left_out_label.setTextFormat(Qt.TextFormat.PlainText)  # package names come from the environment
+        self.left_out_label.setWordWrap(True)
+        self.left_out_label.setVisible(bool(left_out))
+        theme.set_role(self.left_out_label, "warning")
         intro = QLabel(
             f"“{name}” is built again in the same folder with the Python you choose. The old one is kept"
             " aside until the new one works, then moved to the trash; if anything fails, it comes back as it was."
@@ -85,6 +102,7 @@ class RecreateDialog(QDialog):
         form.addRow(python_label, self.interpreter_combo)
         form.addRow("", self.interpreter_note)
         form.addRow("", self.count_label)
+        form.addRow("", self.left_out_label)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAutoDefault(False)
