@@ -344,6 +344,10 @@ def activation_warning(path: str | os.PathLike[str], windows: bool = IS_WINDOWS)
     )
 
 
+# Folders the kernel makes up (processes, devices, drivers): writable for root, never a place for files.
+_SYSTEM_FOLDERS = ("/proc", "/sys", "/dev")
+
+
 def validate_new_environment(name: str, location: str | os.PathLike[str]) -> Path:
     """The folder a new environment would be created in, or :class:`InvalidInput` saying why not."""
     name = name.strip()
@@ -419,6 +423,19 @@ def validate_new_environment(name: str, location: str | os.PathLike[str]) -> Pat
         existing = existing.parent
     if not existing.is_dir():
         raise InvalidInput(f"{existing} is a file, not a folder.", reference="location-not-folder")
+    real = os.path.realpath(existing)
+    if not IS_WINDOWS and any(_is_within(real, special) for special in _SYSTEM_FOLDERS):
+        raise InvalidInput(
+            f"{existing} is a special system folder, not a place for files."
+            " Choose a folder in your home folder.",
+            reference="location-system",
+        )
+    if name.startswith(".") and os.path.realpath(folder) == os.path.realpath(storage.default_environments_dir()):
+        raise InvalidInput(
+            f"Names starting with “.” are hidden, and Venvdesk's own folder does not list them."
+            f" Give the environment a visible name (for example {name.lstrip('.') or 'homework'}).",
+            reference="name-hidden",
+        )
     if not os.access(existing, os.W_OK | os.X_OK):
         raise InvalidInput(
             f"You do not have permission to create folders in {existing}.",

@@ -968,3 +968,23 @@ def test_adding_back_what_another_instance_hid_works(tmp_path):
     first.remove(venv)  # hidden by one window
     second.add(venv)  # added back in the other, which had not seen it hidden
     assert EnvironmentRegistry.load().environment_paths() == [venv]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX system folders")
+@pytest.mark.parametrize("location", ["/proc", "/sys/kernel", "/dev/shm"])
+def test_a_system_folder_is_refused_as_a_location_even_for_root(location):
+    if not os.path.isdir(location):
+        pytest.skip(f"no {location} here")
+    with pytest.raises(InvalidInput) as refused:
+        validate_new_environment("demo", location)
+    assert refused.value.reference == "location-system"
+    assert "special system folder" in refused.value.message
+
+
+def test_a_hidden_name_is_refused_in_the_apps_own_folder_only(tmp_path):
+    from core import storage
+
+    with pytest.raises(InvalidInput) as refused:
+        validate_new_environment(".venv", storage.default_environments_dir())
+    assert refused.value.reference == "name-hidden" and "venv" in refused.value.message
+    assert validate_new_environment(".venv", tmp_path) == tmp_path / ".venv"  # a project's own .venv
