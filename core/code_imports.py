@@ -34,7 +34,9 @@ import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from core import import_names, storage
 from core.commands import Command, check_path_argument, child_environment
@@ -92,6 +94,11 @@ class ImportSite:
     # Inside ``try:`` with an ``except ImportError`` (or under ``if TYPE_CHECKING:``): the code
     # is written to work without it.
     optional: bool = False
+    # Under a check that only Python 2 passes (``if sys.version_info < (3,):``, ``if PY2:``, the
+    # ``else:`` of ``if PY3:``): Python 3 never runs it.
+    python2: bool = False
+    # In the ``except ImportError:`` of a ``try:``: a fallback, run only when another import failed.
+    fallback: bool = False
 
     def describe(self) -> str:
         return f"{self.path} line {self.line}"
@@ -121,17 +128,107 @@ class CodeScan:
         return sorted({name.split(".")[0] for name in self.imports})
 
 
+# Names a module's own "which Python is this" flag usually has (six.PY2, compat.PY3, IS_PY2…).
+_PY2_FLAGS = frozenset({"PY2", "IS_PY2", "PYTHON2", "PY27", "is_py2", "py2", "ON_PY2"})
+_PY3_FLAGS = frozenset({"PY3", "IS_PY3", "PYTHON3", "PY3K", "is_py3", "py3", "ON_PY3"})
+# Representative Python 3 versions: a version check that says the same for both holds for every 3.x.
+_PYTHON3_VERSIONS = ((3, 0, 0, "final", 0), (3, 99, 99, "final", 0))
+_COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
+    ast.Lt: lambda a, b: bool(a < b),
+    ast.LtE: lambda a, b: bool(a <= b),
+    ast.Gt: lambda a, b: bool(a > b),
+    ast.GtE: lambda a, b: bool(a >= b),
+    ast.Eq: lambda a, b: bool(a == b),
+    ast.NotEq: lambda a, b: bool(a != b),
+}
+
+
+_NOT_A_VERSION = object()
+
+
+def _version_part(node: ast.expr, version: tuple[Any, ...]) -> Any:
+    """What ``node`` (``sys.version_info``, its item or slice, ``.major``) is for ``version``;
+    ``_NOT_A_VERSION`` when ``node`` is not about the Python version."""
+    if isinstance(node, ast.Attribute) and node.attr == "version_info" or isinstance(node, ast.Name) and node.id == "version_info":
+        return version
+    if isinstance(node, ast.Attribute) and node.attr in ("major", "minor"):
+        inner = _version_part(node.value, version)
+        return _NOT_A_VERSION if inner is _NOT_A_VERSION else inner[0 if node.attr == "major" else 1]
+    if isinstance(node, ast.Subscript):
+        inner = _version_part(node.value, version)
+        index = node.slice
+        if inner is _NOT_A_VERSION:
+            return inner
+        if isinstance(index, ast.Constant) and isinstance(index.value, int) and -len(inner) <= index.value < len(inner):
+            return inner[index.value]
+        if isinstance(index, ast.Slice) and index.lower is None and index.step is None:
+            if index.upper is None:
+                return inner
+            if isinstance(index.upper, ast.Constant) and isinstance(index.upper.value, int):
+                return inner[: index.upper.value]
+    return _NOT_A_VERSION
+
+
+def _constant(node: ast.expr) -> object:
+    """An int or a tuple of ints written in the code, else ``None``."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return node.value
+    if isinstance(node, ast.Tuple) and all(
+        isinstance(item, ast.Constant) and isinstance(item.value, int) for item in node.elts
+    ):
+        return tuple(item.value for item in node.elts if isinstance(item, ast.Constant))
+    return None
+
+
+def _on_python3(test: ast.expr) -> bool | None:
+    """What ``test`` is on every Python 3: True, False, or ``None`` when it depends (or is unknown).
+
+    ``sys.version_info < (3,)``, ``sys.version_info[0] == 2``, ``PY2``, ``six.PY2`` are False;
+    ``sys.version_info >= (3,)``, ``PY3`` are True; ``sys.version_info < (3, 8)`` depends.
+    """
+    if isinstance(test, ast.Name) or isinstance(test, ast.Attribute) and test.attr in _PY2_FLAGS | _PY3_FLAGS:
+        name = test.id if isinstance(test, ast.Name) else test.attr
+        return False if name in _PY2_FLAGS else True if name in _PY3_FLAGS else None
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _on_python3(test.operand)
+        return None if inner is None else not inner
+    if isinstance(test, ast.BoolOp):
+        values = [_on_python3(value) for value in test.values]
+        if isinstance(test.op, ast.And):
+            return False if False in values else True if all(value is True for value in values) else None
+        return True if True in values else False if all(value is False for value in values) else None
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _COMPARE:
+        compare = _COMPARE[type(test.ops[0])]
+        left, right = test.left, test.comparators[0]
+        flipped = _constant(right) is None  # written the other way round: (3,) > sys.version_info
+        value, version_node = (_constant(left), right) if flipped else (_constant(right), left)
+        if value is None:
+            return None
+        parts = [_version_part(version_node, version) for version in _PYTHON3_VERSIONS]
+        if any(part is _NOT_A_VERSION for part in parts):
+            return None
+        try:
+            answers = {compare(value, part) if flipped else compare(part, value) for part in parts}
+        except TypeError:  # an int compared with a tuple: always unequal, never ordered
+            return None
+        return answers.pop() if len(answers) == 1 else None
+    return None
+
+
 class _ImportCollector(ast.NodeVisitor):
     """Every absolute import in a module, with its line and whether the code can do without it."""
 
     def __init__(self) -> None:
-        self.found: list[tuple[str, int, bool]] = []
+        # (module, line, optional, only on Python 2, a fallback in ``except ImportError:``)
+        self.found: list[tuple[str, int, bool, bool, bool]] = []
         self._optional = 0
+        self._python2 = 0
+        self._fallback = 0
 
     def _add(self, name: str, line: int) -> None:
         name = name.strip()
         if name and all(part.isidentifier() for part in name.split(".")):
-            self.found.append((name, line, self._optional > 0))
+            self.found.append((name, line, self._optional > 0, self._python2 > 0, self._fallback > 0))
 
     def visit_Import(self, node: ast.Import) -> None:  # noqa: N802 - ast's naming
         for alias in node.names:
@@ -150,20 +247,30 @@ class _ImportCollector(ast.NodeVisitor):
         for statement in node.body:
             self.visit(statement)
         self._optional -= guarded
-        for child in [*node.handlers, *node.orelse, *node.finalbody]:
+        for handler in node.handlers:
+            fallback = _catches_import_error(handler)
+            self._fallback += fallback
+            self.visit(handler)
+            self._fallback -= fallback
+        for child in [*node.orelse, *node.finalbody]:
             self.visit(child)
 
     visit_TryStar = visit_Try  # noqa: N815 - ast's naming (3.11+)
 
     def visit_If(self, node: ast.If) -> None:  # noqa: N802 - ast's naming
         type_checking = _is_type_checking(node.test)
+        on_python3 = _on_python3(node.test)
         self.visit(node.test)
         self._optional += type_checking
+        self._python2 += on_python3 is False
         for statement in node.body:
             self.visit(statement)
         self._optional -= type_checking
+        self._python2 -= on_python3 is False
+        self._python2 += on_python3 is True
         for statement in node.orelse:
             self.visit(statement)
+        self._python2 -= on_python3 is True
 
     def visit_Call(self, node: ast.Call) -> None:  # noqa: N802 - ast's naming
         function = node.func
@@ -199,6 +306,10 @@ def imports_in_source(source: bytes | str, filename: str = "<code>") -> list[tup
     Raises ``SyntaxError`` (also for Python 2 code), ``ValueError`` (null bytes) or
     ``RecursionError`` (absurdly nested code) when it cannot be read.
     """
+    return [(name, line, optional) for name, line, optional, _python2, _fallback in _collect(source, filename)]
+
+
+def _collect(source: bytes | str, filename: str) -> list[tuple[str, int, bool, bool, bool]]:
     collector = _ImportCollector()
     collector.visit(ast.parse(source, filename))
     return collector.found
@@ -309,16 +420,16 @@ def scan_project(
             files_read += 1
             total += len(source)
             try:
-                found = imports_in_source(source, relative)
+                found = _collect(source, relative)
             except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
                 skipped.append(SkippedFile(relative, _why_unreadable(exc)))
                 continue
-            for name, line, optional in found:
+            for name, line, optional, python2, fallback in found:
                 if name.split(".")[0] in visible:
                     continue
                 sites = imports.setdefault(name, [])
                 if len(sites) < MAX_SITES_PER_MODULE:
-                    sites.append(ImportSite(relative, line, optional))
+                    sites.append(ImportSite(relative, line, optional, python2, fallback))
         else:
             continue
         break
@@ -645,14 +756,50 @@ class MissingPackages:
 
     def projects(self) -> list[str]:
         """The packages to install, one each, in the order their modules are listed."""
-        seen: dict[str, str] = {}
-        for module in self.missing:
-            seen.setdefault(canonical_name(module.project), module.project)
-        return list(seen.values())
+        return [offer.project for offer in self._by_project.values()]
 
     def modules_for(self, project: str) -> list[NeededModule]:
-        key = canonical_name(project)
-        return [module for module in self.missing if canonical_name(module.project) == key]
+        offer = self._by_project.get(canonical_name(project))
+        return list(offer.modules) if offer is not None else []
+
+    @cached_property
+    def _by_project(self) -> dict[str, Offer]:
+        """Canonical project name → the offer for it, in the order the modules are listed (one pass)."""
+        grouped: dict[str, tuple[str, list[NeededModule]]] = {}
+        for module in self.missing:
+            grouped.setdefault(canonical_name(module.project), (module.project, []))[1].append(module)
+        return {key: Offer(project, tuple(modules)) for key, (project, modules) in grouped.items()}
+
+    def offers(self) -> list[Offer]:
+        """One entry per package to install: those checked against the index (or the import-name
+        table) first, then those whose name is only a guess; each in the order its modules are listed."""
+        offers = list(self._by_project.values())
+        return [offer for offer in offers if offer.checked] + [offer for offer in offers if not offer.checked]
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A package to install, and the imported modules that need it."""
+
+    project: str
+    modules: tuple[NeededModule, ...]
+
+    @property
+    def checked(self) -> bool:
+        """The name was checked (the import-name table, the index's list): not a guess."""
+        return all(module.checked for module in self.modules)
+
+    @property
+    def optional(self) -> bool:
+        return all(module.optional for module in self.modules)
+
+    @property
+    def preselected(self) -> bool:
+        """Ticked at first: only names that were checked (a guess may be no package at all)."""
+        return self.checked
+
+    def alternatives(self) -> list[str]:
+        return list(dict.fromkeys(name for module in self.modules for name in module.alternatives))
 
 
 # Namespace packages whose portions are separate projects (google-cloud-storage, azure-storage-blob,
@@ -732,11 +879,16 @@ def find_missing(
     the table does not know is taken as its own package name, unchecked.
     """
     table = table or import_names.table()
+    python3 = python.version[:1] != (2,)
     grouped: dict[str, list[ImportSite]] = {}
     for name, sites in scan.imports.items():
         top = name.split(".")[0]
         if top in python.stdlib or top in scan.own_modules or top == "__main__":
             continue
+        if python3:  # code under ``if sys.version_info < (3,):`` / ``if PY2:`` never runs here
+            sites = tuple(site for site in sites if not site.python2)
+            if not sites:
+                continue
         grouped.setdefault(_module_key(name, table, installed.namespaces), []).extend(sites)
     needed: list[NeededModule] = []
     python2_only: list[NeededModule] = []
@@ -750,10 +902,10 @@ def find_missing(
                 (name for name in table.providers(module) if canonical_name(name) in installed.distributions), ""
             )
         entry = NeededModule(module, tuple(places[:MAX_SITES_PER_MODULE]), installed_as=provider)
-        if not provider and module in PYTHON2_STDLIB and python.version[:1] != (2,):
-            if not entry.optional:
+        if not provider and module in PYTHON2_STDLIB and python3:
+            if not all(site.optional or site.fallback for site in entry.sites):
                 python2_only.append(entry)
-            continue  # a fallback for Python 2 inside try: is what it should be
+            continue  # a fallback for Python 2 (inside try:, or in its except ImportError:) is what it should be
         if not provider:
             project, alternatives, checked = _choose(module, table, known_project, index_complete)
             entry = NeededModule(module, entry.sites, project, alternatives, checked)
@@ -787,10 +939,14 @@ def join_words(words: Sequence[str], limit: int = 8) -> str:
     items = list(words)
     if len(items) > limit:
         shown = items[: limit - 1]
-        return ", ".join(shown) + f" and {len(items) - len(shown)} more"
+        return ", ".join(shown) + f" and {len(items) - len(shown):,} more"
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# Modules named one sentence each in :func:`describe`; the rest are counted in one more sentence.
+MAX_MODULE_SENTENCES = 3
 
 
 def describe(result: MissingPackages) -> str:
@@ -807,13 +963,21 @@ def describe(result: MissingPackages) -> str:
             f"Your code imports {join_words([module.module for module in missing])};"
             f" this environment lacks {join_words(result.projects())}."
         )
-    for module in result.unknown:
+    unknown = result.unknown
+    for module in unknown[:MAX_MODULE_SENTENCES]:
         sentences.append(f"No package is known to provide `{module.module}` (imported in {module.where()}).")
-    for module in result.python2_only:
+    if len(unknown) > MAX_MODULE_SENTENCES:
+        rest = [f"`{module.module}`" for module in unknown[MAX_MODULE_SENTENCES:]]
+        sentences.append(f"Nor is one known for {len(rest):,} more modules your code imports: {join_words(rest)}.")
+    python2 = result.python2_only
+    for module in python2[:MAX_MODULE_SENTENCES]:
         sentences.append(
             f"`{module.module}` (imported in {module.where()}) is part of Python 2, not of Python"
             f" {result.python.version_text}: that code was written for Python 2."
         )
+    if len(python2) > MAX_MODULE_SENTENCES:
+        rest = [f"`{module.module}`" for module in python2[MAX_MODULE_SENTENCES:]]
+        sentences.append(f"{len(rest):,} more modules of Python 2 are imported too: {join_words(rest)}.")
     if not sentences:
         if not result.scan.files and not result.scan.skipped:
             return f"There are no Python files in {result.scan.folder}."
@@ -840,10 +1004,13 @@ def notes(result: MissingPackages) -> list[str]:
         )
     guessed = [module.module for module in result.missing if not module.checked]
     if guessed:
+        one = len(guessed) == 1
         found.append(
             "The package index's list of names is not loaded, so the package for "
             + join_words(guessed)
-            + " is taken from the module's name (not checked)."
+            + f" is taken from the module's name, not checked; {'it is' if one else 'those are'} not ticked,"
+            " because a module of that name may be your own or come from a package with another name."
+            " Tick the ones you know, or open Find packages (it loads the list) and look again."
         )
     optional = [module.module for module in result.missing if module.optional]
     if optional:
@@ -851,6 +1018,41 @@ def notes(result: MissingPackages) -> list[str]:
             f"Your code is written to work without {join_words(optional)} (imported inside a try: block)."
         )
     return found
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Everything the missing-packages dialog shows, worked out before it is built (in a worker:
+    a folder can import thousands of modules)."""
+
+    sentence: str
+    notes: tuple[str, ...]
+    offers: tuple[Offer, ...]  # the packages listed, at most MAX_OFFERS_SHOWN
+    not_shown: tuple[Offer, ...] = ()  # the rest, said in one sentence
+
+    def more_sentence(self) -> str:
+        """``2,000 more packages are not listed …``; "" when every one is listed."""
+        if not self.not_shown:
+            return ""
+        count = len(self.not_shown)
+        names = join_words([offer.project for offer in self.not_shown])
+        text = (
+            f"{count:,} more package{'s are' if count != 1 else ' is'} not listed here and not installed by this"
+            f" button: {names}."
+        )
+        if count + len(self.offers) > 100:
+            text += " That many usually means the folder holds more than one project's code."
+        return text + " Install the ones your code needs by name in the Install box."
+
+
+# Packages listed in the dialog, one row each; the rest are named in one sentence.
+MAX_OFFERS_SHOWN = 20
+
+
+def summarize(result: MissingPackages, limit: int = MAX_OFFERS_SHOWN) -> Summary:
+    """The sentence, the notes and the packages to list (linear in the number of modules)."""
+    offers = result.offers()
+    return Summary(describe(result), tuple(notes(result)), tuple(offers[:limit]), tuple(offers[limit:]))
 
 
 # -- requirements.txt -----------------------------------------------------------------------------

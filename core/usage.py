@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import shlex
 import shutil
 import sys
 from collections.abc import Callable, Sequence
@@ -76,7 +77,44 @@ def run_file_ending(outcome: Outcome) -> str:
     if outcome.status is Status.CRASHED:
         return f"{name} stopped unexpectedly: {outcome.crash_description()}."
     error = last_error_line(outcome.tail)
+    if asked_for_input(outcome):
+        command = terminal_command(outcome)
+        return f"{name} stopped: it asks for typed input, which Venvdesk cannot give it." + (
+            f" Run it in a terminal: {command}" if command else " Run it in a terminal."
+        )
     return f"{name} stopped with exit code {outcome.exit_code}" + (f": {error}" if error else ".")
+
+
+def asked_for_input(outcome: Outcome) -> bool:
+    """The program stopped because it asked for typed input: a run's standard input is empty, so
+    ``input()`` (and ``getpass`` without a terminal) end with ``EOFError``."""
+    if outcome.status is not Status.FAILED:
+        return False
+    return last_error_line(outcome.tail).startswith("EOFError")
+
+
+def _quoted(text: str, windows: bool) -> str:
+    if windows:
+        return f'"{text}"' if any(char in text for char in ' &()^%!"') else text
+    return shlex.quote(text)
+
+
+def terminal_command(outcome: Outcome, windows: bool = IS_WINDOWS) -> str:
+    """The line that runs the same file in a terminal, where the person can type: go to the file's
+    folder, run the environment's Python on it (``cd /home/me/code && /envs/homework/bin/python ask.py``)."""
+    command = outcome.command or (outcome.operation.steps[0] if outcome.operation.steps else None)
+    if command is None:
+        return ""
+    args = list(command.args)
+    if command.cwd and args:
+        script = Path(args[0])
+        if script.parent == Path(command.cwd):
+            args[0] = script.name  # run from its folder: the name is enough
+    line = " ".join(_quoted(part, windows) for part in [command.program, *args])
+    if command.cwd:
+        go = f"cd /d {_quoted(command.cwd, True)}" if windows else f"cd {_quoted(command.cwd, False)}"
+        line = f"{go} && {line}"
+    return line
 
 
 # -- the terminal and editors ---------------------------------------------------------------------
@@ -155,6 +193,61 @@ def module_in_error(text: str) -> str | None:
     (``sklearn.ensemble``); ``import cv2`` → ``cv2``.
     """
     return import_names.module_in_text(text)
+
+
+# Modules answered from one pasted text (a log can name hundreds).
+MAX_MODULES_IN_TEXT = 12
+
+
+def modules_in_error(text: str) -> list[str]:
+    """Every module a pasted text says is missing, in order, each once.
+
+    Each ``No module named …`` line counts (several errors pasted at once are all answered); when
+    there is none, each ``import …`` / ``from … import`` line does.
+    """
+    missing: list[str] = []
+    imported: list[str] = []
+    for line in text.splitlines():
+        module = import_names.module_in_text(line)
+        if not module:
+            continue
+        target = missing if "no module named" in line.lower() else imported
+        if module not in target:
+            target.append(module)
+    found = missing or imported
+    if not found:
+        single = import_names.module_in_text(text)
+        found = [single] if single else []
+    return found[:MAX_MODULES_IN_TEXT]
+
+
+# ``known_project(name)``: the index's spelling of the project ``name`` when it is on the index,
+# ``None`` when it is not; raises ``OSError`` when the index could not be asked.
+ProjectLookup = Callable[[str], "str | None"]
+
+
+def index_lookup(index_url: str, full_list: ProjectLookup | None = None, *, timeout: float = 10.0) -> ProjectLookup:
+    """Whether a project is on the index: from its full list of names when that is loaded, else by
+    asking the index for the project's page (one request; 404: not there).  Blocking: a worker."""
+    if full_list is not None:
+        return full_list
+
+    def ask(name: str) -> str | None:
+        import urllib.error
+
+        from core import pypi
+
+        try:
+            pypi.fetch(pypi.simple_page_url(index_url, name), accept="text/html", timeout=timeout)
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                return None
+            raise
+        except ValueError as exc:  # an unusable index address
+            raise OSError(str(exc)) from exc
+        return name
+
+    return ask
 
 
 def top_name(module: str) -> str:
@@ -272,6 +365,69 @@ def package_for(module: str) -> str:
 
 
 @dataclass(frozen=True)
+class Installable:
+    """What can be offered for install for some modules, and what cannot (and why)."""
+
+    specs: tuple[str, ...] = ()  # projects known to provide the modules
+    not_on_index: tuple[str, ...] = ()  # modules no table entry names and the index has no project for
+    unchecked: tuple[str, ...] = ()  # modules whose name could not be checked against the index
+    why_unchecked: str = ""
+
+
+def installable(modules: Sequence[str], known_project: ProjectLookup | None) -> Installable:
+    """Which projects to offer for ``modules``: the import-name table's provider, else a project of the
+    module's own name when the index has one.  A name the index does not have is never offered as if
+    it were a package (it is usually the person's own module)."""
+    specs: list[str] = []
+    missing: list[str] = []
+    unchecked: list[str] = []
+    why = ""
+    for module in modules:
+        top = top_name(module)
+        providers = import_names.providers(top)
+        if providers:
+            specs.append(providers[0])
+            continue
+        if known_project is None:
+            unchecked.append(module)
+            continue
+        try:
+            spelling = known_project(top)
+        except OSError as exc:
+            unchecked.append(module)
+            why = why or str(getattr(exc, "reason", None) or exc.strerror or exc)
+            continue
+        if spelling:
+            specs.append(spelling)
+        else:
+            missing.append(module)
+    return Installable(tuple(dict.fromkeys(specs)), tuple(missing), tuple(unchecked), why)
+
+
+def _cannot_install(found: Installable) -> list[str]:
+    """The sentences for modules that are not offered for install."""
+    sentences = []
+    if found.not_on_index:
+        names = [top_name(module) for module in found.not_on_index]
+        one = len(names) == 1
+        sentences.append(
+            f"The package index has no package called {_names(list(dict.fromkeys(names)))}, so Venvdesk offers"
+            f" nothing to install for {_plain_list(list(found.not_on_index))}."
+            f" If {'it is' if one else 'they are'} your own code (a .py file or a folder of yours), run your"
+            f" program from the folder that holds {'it' if one else 'them'}; if {'it comes' if one else 'they come'}"
+            " from a package with another name, look for that name with Find packages."
+        )
+    if found.unchecked:
+        because = f" ({found.why_unchecked})" if found.why_unchecked else ""
+        sentences.append(
+            f"Venvdesk could not check the package index for {_plain_list(list(found.unchecked))}{because}, so it"
+            " does not offer to install a name that may be no package at all. Look for the package's name with"
+            " Find packages."
+        )
+    return sentences
+
+
+@dataclass(frozen=True)
 class Answer:
     """What to tell the person: the sentences, and an install the app can do for them."""
 
@@ -299,25 +455,45 @@ def how_to_use(environment: Environment, editors: Sequence[Editor]) -> str:
     return " ".join(parts)
 
 
+def _standard_answer(modules: Sequence[str]) -> str:
+    one = len(modules) == 1
+    text = (
+        f"{_plain_list(list(modules))} {'comes' if one else 'come'} with Python itself,"
+        f" {'it is not a package' if one else 'they are not packages'} to install."
+    )
+    if any(top_name(module) == "tkinter" for module in modules):
+        text += " Some Linux systems leave tkinter out: on Debian or Ubuntu, “sudo apt install python3-tk” adds it."
+    else:
+        text += (
+            f" If {'it is' if one else 'they are'} missing, the Python that ran your code was installed without"
+            f" {'it' if one else 'them'}, or is too old or too new for {'it' if one else 'them'}."
+        )
+    return text
+
+
 def answer_for_modules(
     modules: Sequence[str],
     holders: dict[str, list[Holder]],
     current: Environment | None,
     editors: Sequence[Editor],
+    known_project: ProjectLookup | None = None,
 ) -> Answer:
-    """The answer for the modules ``modules`` (from an error, or a script's imports)."""
+    """The answer for the modules ``modules`` (from an error, or a script's imports).
+
+    ``known_project`` checks a module's own name against the index before it is offered for install
+    (:func:`index_lookup`); without it, only modules the import-name table knows are offered.
+    """
     if not modules:
         return Answer("Every module this script imports comes with Python or sits beside the script.")
-    label = environment_label(current) if current is not None else ""
     standard = [module for module in modules if is_standard_library(module)]
-    if len(modules) == 1 and standard:
-        module = modules[0]
-        text = f"{module} comes with Python itself, it is not a package to install."
-        if top_name(module) == "tkinter":
-            text += " Some Linux systems leave it out: on Debian or Ubuntu, “sudo apt install python3-tk” adds it."
-        else:
-            text += " If it is missing, the Python that ran your code was installed without it, or is too old or too new for it."
-        return Answer(text)
+    if standard:
+        said = _standard_answer(standard)
+        rest = [module for module in modules if module not in standard]
+        if not rest:
+            return Answer(said)
+        answer = answer_for_modules(rest, holders, current, editors, known_project)
+        return Answer(f"{answer.text} {said}", answer.install, answer.target)
+    label = environment_label(current) if current is not None else ""
     everywhere = None
     for module in modules:
         paths = {holder.environment.path for holder in holders.get(module, [])}
@@ -337,24 +513,40 @@ def answer_for_modules(
         return Answer(text)
     if current is None:
         return Answer(f"No environment here has {_plain_list(missing_everywhere or list(modules))}. Select an environment to install into.")
-    wanted = missing_everywhere or [module for module in modules if not any(h.environment.path == current.path for h in holders.get(module, []))]
-    specs = tuple(dict.fromkeys(package_for(module) for module in wanted))
+    # Everything the selected environment lacks: also what other environments have (one of them
+    # having it does not help a program that needs it together with what none has).
+    wanted = [module for module in modules if not any(h.environment.path == current.path for h in holders.get(module, []))]
+    found = installable(wanted, known_project)
+    specs = found.specs
     found_parts = []
     for module in modules:
-        if module in wanted:
+        if module in missing_everywhere:
             continue
         names = _names([environment_label(holder.environment) for holder in holders.get(module, [])])
         found_parts.append(f"{module} is installed in {names}.")
-    lead = f"No environment here has {_plain_list(wanted)}." if missing_everywhere else f"“{label}” lacks {_plain_list(wanted)}."
-    packages = _plain_list(list(specs))
-    text = " ".join([lead, *found_parts, f"Install {packages} into “{label}”?"])
-    return Answer(text, specs, current)
+    elsewhere = [module for module in wanted if module not in missing_everywhere]
+    if missing_everywhere:
+        lead = f"No environment here has {_plain_list(missing_everywhere)}."
+        if elsewhere:
+            lead += f" “{label}” lacks {_plain_list(elsewhere)} too."
+    else:
+        lead = f"“{label}” lacks {_plain_list(wanted)}."
+    offer = [f"Install {_plain_list(list(specs))} into “{label}”?"] if specs else []
+    text = " ".join([lead, *found_parts, *_cannot_install(found), *offer])
+    return Answer(text, specs, current if specs else None)
 
 
-def answer_for_error(text: str, environments: Sequence[Environment], current: Environment | None, editors: Sequence[Editor]) -> Answer:
-    """The answer for a pasted error (or a line of code): which environments have the module."""
-    module = module_in_error(text)
-    if module is None:
+def answer_for_error(
+    text: str,
+    environments: Sequence[Environment],
+    current: Environment | None,
+    editors: Sequence[Editor],
+    known_project: ProjectLookup | None = None,
+) -> Answer:
+    """The answer for a pasted error (or a line of code): which environments have the modules it names
+    (every one, when several errors are pasted at once)."""
+    modules = modules_in_error(text)
+    if not modules:
         if "cannot import name" in text:
             return Answer(
                 "This error is not about a missing package: the package is there, but the name your code"
@@ -364,11 +556,17 @@ def answer_for_error(text: str, environments: Sequence[Environment], current: En
             "No module name was found in this text. Paste the whole error, for example"
             " “ModuleNotFoundError: No module named 'requests'”, or choose your script."
         )
-    holders = {module: environments_with(module, environments)}
-    return answer_for_modules([module], holders, current, editors)
+    holders = {module: environments_with(module, environments) for module in modules if not is_standard_library(module)}
+    return answer_for_modules(modules, holders, current, editors, known_project)
 
 
-def answer_for_script(path: Path, environments: Sequence[Environment], current: Environment | None, editors: Sequence[Editor]) -> Answer:
+def answer_for_script(
+    path: Path,
+    environments: Sequence[Environment],
+    current: Environment | None,
+    editors: Sequence[Editor],
+    known_project: ProjectLookup | None = None,
+) -> Answer:
     """The answer for a script: the packages it imports, and which environments have them all."""
     source = read_script(path)
     try:
@@ -379,7 +577,7 @@ def answer_for_script(path: Path, environments: Sequence[Environment], current: 
             " Paste the error your code shows instead."
         )
     holders = {module: environments_with(module, environments) for module in modules}
-    answer = answer_for_modules(modules, holders, current, editors)
+    answer = answer_for_modules(modules, holders, current, editors, known_project)
     if modules:
         return Answer(f"{path.name} imports {_plain_list(modules)}. {answer.text}", answer.install, answer.target)
     return answer

@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
             self,
             lambda: [entry.environment for entry in self.environment_actions.model.entries() if entry.health.ok],
         )
+        self.usage.search_index = lambda: self.search_panel.search_index
         self._wire_fixes()
         self.activity = ActivityIndicator(self.runner, self.log_view, self)
         self._build_app_actions()

@@ -224,6 +224,9 @@ class ProcessRunner(QObject):
         process.setProcessEnvironment(_process_environment(command))
         if command.cwd:
             process.setWorkingDirectory(command.cwd)
+        # Nobody types into a child: its standard input is empty and closed, so a program that asks
+        # (input(), a pip prompt) gets end-of-file at once instead of waiting for ever.
+        process.setStandardInputFile(QProcess.nullDevice())
         process.readyReadStandardOutput.connect(lambda: self._read(running, "out"))
         process.readyReadStandardError.connect(lambda: self._read(running, "err"))
         process.errorOccurred.connect(lambda error: self._on_error(running, process, error))

@@ -290,7 +290,67 @@ def test_a_module_named_like_a_project_on_the_index_is_a_candidate():
         ("foo", "foo", False),
         ("tinyutil", "TinyUtil", True),
     ]
-    assert "the package for foo is taken from the module's name (not checked)" in " ".join(notes(guessed))
+    said = " ".join(notes(guessed))
+    assert "the package for foo is taken from the module's name, not checked; it is not ticked" in said
+    # Only names that were checked are ticked at first; the guess comes after them.
+    assert [(offer.project, offer.preselected) for offer in guessed.offers()] == [("TinyUtil", True), ("foo", False)]
+
+
+def test_code_only_python_2_runs_is_not_reported(tmp_path):
+    """N9: ``if sys.version_info < (3,):``, ``if PY2:``, ``sys.version_info[0] == 2``, the ``else:`` of
+    ``if PY3:`` and a fallback in ``except ImportError:`` are not "written for Python 2"."""
+    project = write(
+        tmp_path / "compat",
+        {
+            "compat.py": (
+                "import sys\n"
+                "import six\n"
+                "if sys.version_info < (3,):\n    import ConfigParser\n    import mock\nelse:\n    import configparser\n"
+                "if six.PY2:\n    import urllib2\n"
+                "if sys.version_info[0] == 2:\n    import cPickle\n"
+                "if sys.version_info.major >= 3:\n    import queue\nelse:\n    import Queue\n"
+                "PY3 = sys.version_info[0] == 3\n"
+                "if PY3:\n    pass\nelif True:\n    import StringIO\n"
+                "try:\n    import tkinter\nexcept ImportError:\n    import Tkinter\n"
+                "if sys.version_info < (3, 8):\n    import importlib_metadata\n"
+            ),
+            "old.py": "import httplib\n",  # not under any check: reported
+        },
+    )
+    scan = scan_project(project)
+    assert scan.imports["ConfigParser"][0].python2 and scan.imports["mock"][0].python2
+    assert not scan.imports["importlib_metadata"][0].python2  # Python 3.7 runs it too
+    python = PythonModules((3, 11, 7), frozenset({"sys", "configparser", "queue", "tkinter"}))
+    result = find_missing(scan, python, InstalledModules())
+    assert [module.module for module in result.python2_only] == ["httplib"]
+    # mock is needed only on Python 2, so it is not offered; importlib_metadata (Python < 3.8) is.
+    assert [module.module for module in result.needed] == ["importlib_metadata", "six"]
+    assert "`httplib` (imported in old.py line 1) is part of Python 2" in describe(result)
+    assert "ConfigParser" not in describe(result) and "urllib2" not in describe(result)
+
+
+def test_thousands_of_unknown_modules_are_worked_out_in_linear_time_and_said_briefly():
+    """Bug 4: 5,000 modules no package is known for: grouped in one pass, a capped list, short sentences."""
+    import time
+
+    from core.code_imports import MAX_OFFERS_SHOWN, summarize
+
+    count = 5_000
+    scan = scan_of({f"lib{i}": [("main.py", i + 1)] for i in range(count)})
+    started = time.perf_counter()
+    guessed = find_missing(scan, PY311, InstalledModules(), known_project={}.get, index_complete=False)
+    summary = summarize(guessed)
+    assert time.perf_counter() - started < 2.0  # was minutes: every package scanned the whole list again
+    assert len(summary.offers) == MAX_OFFERS_SHOWN and len(summary.not_shown) == count - MAX_OFFERS_SHOWN
+    assert not any(offer.preselected for offer in summary.offers)  # guesses: none ticked
+    assert summary.more_sentence().startswith(f"{count - MAX_OFFERS_SHOWN:,} more packages are not listed here")
+    assert len(summary.sentence) < 400
+    # With the full list of names, none of them exists: named in a few sentences, not 5,000.
+    unknown = find_missing(scan, PY311, InstalledModules(), known_project={}.get, index_complete=True)
+    sentence = describe(unknown)
+    assert sentence.count("No package is known to provide") == 3
+    assert f"Nor is one known for {count - 3:,} more modules your code imports" in sentence
+    assert len(sentence) < 600
 
 
 def test_namespace_portions_are_not_mistaken_for_the_namespace():

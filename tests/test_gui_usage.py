@@ -146,6 +146,31 @@ def test_use_in_jupyter_installs_ipykernel_registers_the_kernel_and_it_can_be_re
     assert "No Jupyter kernel points into your environments" in dialog.intro.text()
 
 
+def test_when_ipykernel_cannot_be_installed_the_bar_says_the_environment_is_not_ready_for_jupyter(
+    qtbot, open_window, use_local_index, jupyter_data
+):
+    """Bug 9: the local index has no ipykernel.  The message bar says in words that the environment
+    could not be made ready for Jupyter, and keeps the install's own explanation (its cause, its Details)."""
+    window, [target] = open_window("homework")
+    with qtbot.waitSignal(window.changes.reported, timeout=PIP_TIMEOUT):
+        window.usage.jupyter_action.trigger()
+    qtbot.waitUntil(lambda: not window.runner.running_operations(), timeout=PIP_TIMEOUT)
+    expected = (
+        "“homework” could not be made ready for Jupyter: installing ipykernel, which Jupyter needs to run code"
+        " there, did not work. "
+    )
+    qtbot.waitUntil(lambda: "There is no package called “ipykernel”" in bar_text(window), timeout=30_000)
+    qtbot.wait(500)  # the explanation, refined with the index's answer, is on screen for good
+    text = bar_text(window)
+    assert text.startswith(expected), text
+    assert "There is no package called “ipykernel”" in text[len(expected):]
+    assert text.count("could not be made ready for Jupyter") == 1
+    assert window.message_bar.level.value == "error"
+    assert "Command: " in window.message_bar.detail and "No matching distribution found for ipykernel" in window.message_bar.detail
+    assert not (jupyter_data / "kernels" / "homework").exists()
+    assert "ipykernel" not in names_in(target)
+
+
 def test_moving_an_environment_to_the_trash_offers_to_remove_its_kernel(qtbot, open_window, jupyter_data):
     window, [target, other] = open_window("homework", "data")
     kernel = write_kernel(jupyter_data, "homework", target / "bin" / "python", "Python (homework)")
@@ -218,6 +243,26 @@ def test_run_a_python_file_shows_its_output_in_the_log_and_how_it_ended(qtbot, o
     assert dialog.findChild(QLabel, "runStatusLabel").text() == bar_text(window)
 
 
+def test_a_file_that_asks_for_typed_input_ends_at_once_and_says_to_use_a_terminal(qtbot, open_window, tmp_path):
+    """Bug 5: input() in a file run from Venvdesk used to wait for ever; now its standard input is
+    empty, it ends at once, and the message bar says why and gives the terminal line."""
+    window, [target] = open_window("homework")
+    ask = tmp_path / "ask.py"
+    ask.write_text("name = input('Your name? ')\nprint('hi', name)\n", encoding="utf-8")
+    began = time.monotonic()
+    with qtbot.waitSignal(window.usage.run_ended, timeout=30_000) as ended:
+        window.usage.run_file(str(ask))
+    assert time.monotonic() - began < 15
+    assert ended.args[0].status.value == "failed"
+    command = f"cd {tmp_path} && {target / 'bin' / 'python'} ask.py"
+    assert bar_text(window) == (
+        f"ask.py stopped: it asks for typed input, which Venvdesk cannot give it. Run it in a terminal: {command}"
+    )
+    assert "Your name?" in window.log_view.toPlainText()
+    click(qtbot, bar_button(window, "Copy the command"))
+    assert QGuiApplication.clipboard().text() == command
+
+
 def test_a_long_running_file_is_stopped_with_cancel(qtbot, open_window, tmp_path):
     window, [_target] = open_window("homework")
     forever = tmp_path / "forever.py"
@@ -256,6 +301,13 @@ def test_installed_but_not_found_names_the_environment_that_has_it_or_installs_i
         click(qtbot, find)
     assert answer.text().startswith("tinyutil is installed in “homework”. Your editor or terminal is using another Python.")
     assert f"In a terminal: source {homework / 'bin' / 'activate'}" in answer.text()
+    assert not install.isVisible()
+
+    # A name the index does not have (the person's own module) is not offered for install.
+    error_edit.setPlainText("ModuleNotFoundError: No module named 'my_own_module'")
+    with qtbot.waitSignal(window.usage.answered, timeout=30_000):
+        click(qtbot, find)
+    assert "The package index has no package called “my_own_module”" in answer.text()
     assert not install.isVisible()
 
     error_edit.setPlainText("ImportError: No module named tinyapp")

@@ -330,3 +330,15 @@ def test_background_work_waits_behind_what_is_queued_and_is_queued_once(qtbot, r
     with qtbot.waitSignal(runner.finished, timeout=20_000, check_params_cb=lambda o: o.operation.title == "Background"):
         pass
     assert order == ["Second", "Background"]
+
+
+def test_a_child_that_asks_for_typed_input_gets_end_of_file_at_once(qtbot, runner):
+    """Bug 5: nobody can type into a child; its standard input is empty, so input() fails at once
+    (EOFError) instead of waiting for ever, and reading stdin directly sees nothing."""
+    asks = python("print('before', flush=True)\nname = input('Your name? ')\nprint('hi', name)")
+    outcome = run(qtbot, runner, make_operation("env", "Asking", [asks]), timeout=10_000)
+    assert outcome.status is Status.FAILED and outcome.exit_code == 1
+    assert "EOFError: EOF when reading a line" in outcome.tail
+    reads = python("import sys; data = sys.stdin.buffer.read(); print('read', len(data), 'bytes')")
+    outcome = run(qtbot, runner, make_operation("env", "Reading", [reads]), timeout=10_000)
+    assert outcome.ok and outcome.tail[-1] == "read 0 bytes"

@@ -96,8 +96,65 @@ def test_the_answer_offers_to_install_what_no_environment_has(three_environments
     # (the import-name table spells projects as the index lists them: "pyyaml")
     assert answer.text.lower() == "no environment here has yaml.constructor. install pyyaml into “homework”?"
     assert [spec.lower() for spec in answer.install] == ["pyyaml"] and answer.target == homework
-    unknown = usage.answer_for_error("No module named 'nosuchthing'", three_environments, homework, [])
-    assert unknown.install == ("nosuchthing",)
+
+
+
+def test_a_name_not_on_the_index_is_not_offered_and_several_pasted_errors_are_all_answered(three_environments, use_local_index):
+    """N9: "No module named 'my_own_module'" used to offer "Install my_own_module"; the name is now
+    checked against the index (its page for that one name) and only offered when it is there."""
+    homework, _data, empty, _config = three_environments
+    known = usage.index_lookup(use_local_index.simple_url)
+    assert known("tinyapp") == "tinyapp" and known("my_own_module") is None
+    own = usage.answer_for_error("ModuleNotFoundError: No module named 'my_own_module'", three_environments, homework, [], known)
+    assert own.install == () and own.target is None
+    assert own.text.startswith(
+        "No environment here has my_own_module. The package index has no package called “my_own_module”,"
+        " so Venvdesk offers nothing to install for my_own_module. If it is your own code"
+    )
+    assert "Install" not in own.text
+    # On the index: offered, under the index's name.
+    there = usage.answer_for_error("No module named 'tinyapp'", three_environments, empty, [], known)
+    assert there.text == "No environment here has tinyapp. Install tinyapp into “empty”?"
+    assert there.install == ("tinyapp",) and there.target == empty
+    # The index cannot be asked: nothing is offered, and the person is told why.
+    unreachable = usage.index_lookup("http://127.0.0.1:9/simple/", timeout=2.0)
+    unchecked = usage.answer_for_error("No module named 'nosuchthing'", three_environments, homework, [], unreachable)
+    assert unchecked.install == ()
+    assert "Venvdesk could not check the package index for nosuchthing" in unchecked.text
+    # With no way to check at all, only the import-name table's answers are offered.
+    assert usage.answer_for_error("No module named 'nosuchthing'", three_environments, homework, []).install == ()
+    # A full list of names (the Find tab's) is used as it is.
+    listed = usage.index_lookup("http://127.0.0.1:9/simple/", {"nosuchthing": "NoSuchThing"}.get)
+    assert usage.answer_for_error("No module named 'nosuchthing'", three_environments, homework, [], listed).install == (
+        "NoSuchThing",
+    )
+
+    # N9: several errors pasted at once used to answer only the first (one test: the environments take a while).
+    text = (
+        "ModuleNotFoundError: No module named 'tinyapp'\n"
+        "...\n"
+        "ModuleNotFoundError: No module named 'tinyutil'\n"
+        "ModuleNotFoundError: No module named 'my_own_module'\n"
+        "ModuleNotFoundError: No module named 'tinyapp'\n"
+        "ModuleNotFoundError: No module named 'os'\n"
+    )
+    assert usage.modules_in_error(text) == ["tinyapp", "tinyutil", "my_own_module", "os"]
+    answer = usage.answer_for_error(text, three_environments, empty, [], known)
+    assert answer.text.startswith(
+        "No environment here has tinyapp and my_own_module. “empty” lacks tinyutil too."
+        " tinyutil is installed in “homework” and “data”."
+    )
+    assert "The package index has no package called “my_own_module”" in answer.text
+    assert "Install tinyapp and tinyutil into “empty”?" in answer.text
+    assert answer.text.endswith("os comes with Python itself, it is not a package to install."
+                                " If it is missing, the Python that ran your code was installed without it,"
+                                " or is too old or too new for it.")
+    assert answer.install == ("tinyapp", "tinyutil") and answer.target == empty
+    # Both in one environment: that one is named, nothing to install.
+    both = usage.answer_for_error(
+        "No module named 'tinyutil'\nNo module named 'yaml'", three_environments, empty, [], known
+    )
+    assert "tinyutil is installed in" in both.text and "yaml is installed in “config”" in both.text
 
 
 def test_errors_that_are_not_about_a_missing_package_are_told_apart(three_environments):
@@ -153,6 +210,34 @@ def test_how_a_run_ended_in_a_sentence(make_venv, tmp_path):
     )
     assert usage.run_file_ending(Outcome(Status.CANCELLED, operation)) == "hello.py was stopped."
     assert "it was killed (SIGKILL)" in usage.run_file_ending(Outcome(Status.CRASHED, operation, exit_code=9))
+
+
+def test_a_file_that_asks_for_typed_input_is_told_to_run_in_a_terminal(make_venv, tmp_path):
+    """Bug 5: a run's standard input is empty, so input() ends with EOFError; that is said in words,
+    with the line that runs the same file in a terminal."""
+    environment = Environment.load(make_venv("homework"))
+    folder = tmp_path / "my code"
+    operation = usage.run_file_operation(environment, folder / "ask.py")
+    tail = (
+        "Your name? Traceback (most recent call last):",
+        '  File "ask.py", line 1, in <module>',
+        "EOFError: EOF when reading a line",
+    )
+    ended = Outcome(Status.FAILED, operation, operation.steps[0], exit_code=1, tail=tail)
+    assert usage.asked_for_input(ended)
+    command = f"cd '{folder}' && {environment.python} ask.py"
+    assert usage.terminal_command(ended, windows=False) == command
+    assert usage.run_file_ending(ended) == (
+        f"ask.py stopped: it asks for typed input, which Venvdesk cannot give it. Run it in a terminal: {command}"
+    )
+    assert usage.terminal_command(ended, windows=True) == f'cd /d "{folder}" && {environment.python} ask.py'
+    # The line works as given: in a shell, where the person can type, the program gets its answer.
+    folder.mkdir()
+    (folder / "ask.py").write_text("name = input('Your name? ')\nprint('hi', name)\n", encoding="utf-8")
+    run = subprocess.run(["sh", "-c", command], input="Ada\n", capture_output=True, text=True, cwd=tmp_path)
+    assert run.stdout == "Your name? hi Ada\n"
+    not_input = Outcome(Status.FAILED, operation, exit_code=1, tail=("ValueError: bad",))
+    assert not usage.asked_for_input(not_input)
 
 
 def test_activation_lines_for_the_shells_of_each_system(make_venv):

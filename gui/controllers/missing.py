@@ -15,18 +15,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from core.code_imports import (
     REQUIREMENTS_FILE,
     MissingPackages,
+    Summary,
     add_to_requirements,
     check_project,
-    describe,
     join_words,
-    notes,
+    summarize,
 )
 from core.environments import Environment
 from core.errors import UserFacingError
@@ -42,6 +42,9 @@ READING_TEXT = "Reading your code…"
 
 
 class MissingPackagesController(QObject):
+    # The reading ended (the answer is back from the worker); emitted before the answer is shown.
+    scanned = Signal(object)  # MissingPackages
+
     def __init__(
         self,
         current: CurrentEnvironment,
@@ -106,7 +109,7 @@ class MissingPackagesController(QObject):
         self.log_view.note(f"Reading the Python files in {folder} to find what they import.")
         full_index = self.search_index()
 
-        def work() -> tuple[MissingPackages, bool]:
+        def work() -> tuple[MissingPackages, bool, Summary]:
             index, complete = full_index, True
             if index is None:
                 from gui.controllers.changes import snapshot_search_index
@@ -119,9 +122,11 @@ class MissingPackagesController(QObject):
                 known_project=index.lookup,
                 index_complete=complete,
             )
-            return result, (folder / REQUIREMENTS_FILE).exists()
+            # What the dialog shows is worked out here too: thousands of modules must not cost the UI thread.
+            return result, (folder / REQUIREMENTS_FILE).exists(), summarize(result)
 
-        def done(answer: tuple[MissingPackages, bool]) -> None:
+        def done(answer: tuple[MissingPackages, bool, Summary]) -> None:
+            self.scanned.emit(answer[0])
             self._finish_scan()
             self._show(environment, folder, *answer)
 
@@ -145,11 +150,13 @@ class MissingPackagesController(QObject):
 
     # -- the answer --------------------------------------------------------------------------
 
-    def _show(self, environment: Environment, folder: Path, result: MissingPackages, requirements_exists: bool) -> None:
+    def _show(
+        self, environment: Environment, folder: Path, result: MissingPackages, requirements_exists: bool, summary: Summary
+    ) -> None:
         self.last_result = result
-        sentence = describe(result)
-        found_notes = notes(result)
-        self.log_view.note(" ".join([sentence, *found_notes]))
+        sentence = summary.sentence
+        found_notes = list(summary.notes)
+        self.log_view.note(" ".join([sentence, *found_notes, summary.more_sentence()]).strip())
         if not (result.missing or result.unknown or result.python2_only):
             present = ", ".join(
                 f"{module.module} ({module.installed_as})" for module in result.present
@@ -158,7 +165,9 @@ class MissingPackagesController(QObject):
             level = Level.SUCCESS if result.scan.files else Level.INFO
             self.message_bar.show_message(sentence, level, detail)
             return
-        dialog = MissingPackagesDialog(result, environment.name, folder / REQUIREMENTS_FILE, requirements_exists, self.window)
+        dialog = MissingPackagesDialog(
+            result, environment.name, folder / REQUIREMENTS_FILE, requirements_exists, self.window, summary=summary
+        )
         dialog.install_requested.connect(
             lambda projects, add: self.install(environment, folder, list(projects), add_to_file=bool(add))
         )
@@ -166,7 +175,13 @@ class MissingPackagesController(QObject):
         if self.dialog is not None:
             self.dialog.reject()  # an older answer is out of date
         self.dialog = dialog
-        dialog.open()
+        # Shown in the next turn of the event loop: building it and laying it out on screen are two
+        # short stops of the UI thread instead of one longer one.
+        QTimer.singleShot(0, dialog, lambda: self._open(dialog))
+
+    def _open(self, dialog: MissingPackagesDialog) -> None:
+        if self.dialog is dialog:
+            dialog.open()
 
     def _dialog_closed(self, dialog: MissingPackagesDialog) -> None:
         if self.dialog is dialog:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QFile, QObject, Signal
 from PySide6.QtGui import QAction
@@ -30,6 +30,7 @@ from core.jupyter import JupyterSurvey, Kernel, RegisterKernel, environment_labe
 from core.operations import Operation, Outcome, Status
 from core.usage import Answer, RunPythonFile
 from gui.controllers import show_error
+from gui.controllers.changes import ChangesController
 from gui.controllers.environments import EnvironmentController
 from gui.controllers.operations import OperationsController
 from gui.controllers.packages import PackageController
@@ -109,6 +110,20 @@ class UsageController(QObject):
         self._registering: dict[int, JupyterSurvey] = {}
         self._runs: dict[int, Operation] = {}
         self._offer: Answer | None = None
+        # The index's full list of project names when the Find tab has loaded it (``lookup(name)``), else
+        # None: then a module's own name is checked by asking the index for that one project.  (The main
+        # window may set this, as it does for Find missing packages; by default it asks the Find tab.)
+        # The Find tab's index of every project name once loaded, else None (the window connects it).
+        self.search_index: Callable[[], Any] = lambda: None
+        # An ipykernel install that did not work: the changes controller explains it in the message bar
+        # (cause, fix buttons, Details); the Jupyter ending is put in front of that explanation.
+        self._install_endings: dict[int, tuple[str, Outcome]] = {}  # operation id → (sentence, outcome)
+        self._jupyter_ending: tuple[str, Outcome] | None = None  # while its explanation may be (re)shown
+        self._changes = window.findChild(ChangesController)
+        if self._changes is not None:
+            self._changes.reported.connect(self._change_reported)
+        message_bar.shown.connect(self._message_shown)
+        operations.change_started.connect(self._forget_jupyter_ending)  # new work: its messages are its own
 
         operations.ended.connect(self._ended)
         operations.queue_changed.connect(lambda _key: self._set_state())
@@ -386,33 +401,53 @@ class UsageController(QObject):
         actions = []
         if error and usage.module_in_error(error):
             actions.append(MessageAction("Which environment has it?", lambda: self.find_module(error)))
+        elif usage.asked_for_input(outcome):
+            command = usage.terminal_command(outcome)
+            if command:
+                actions.append(MessageAction("Copy the command", lambda: self._copy_command(command)))
         self.message_bar.show_message(text, level, outcome.detail() if outcome.status is not Status.OK else "", actions=actions)
         if self.how_to_use_dialog is not None:
             self.how_to_use_dialog.set_running(text, bool(self._runs))
         self.run_ended.emit(outcome)
 
+    def _copy_command(self, command: str) -> None:
+        from PySide6.QtGui import QGuiApplication
+
+        QGuiApplication.clipboard().setText(command)
+        self.message_bar.show_message(
+            f"Copied: {command}. Paste it into a terminal; there you can type what the program asks for.", Level.INFO
+        )
+
     # -- "I installed it but my code still can't find it" ----------------------------------------
 
     def find_module(self, text: str) -> None:
         """Which known environments have the module ``text`` (an error, a line of code) names."""
-        self._answer_with(lambda environments, current, editors: usage.answer_for_error(text, environments, current, editors))
+        self._answer_with(
+            lambda environments, current, editors, known: usage.answer_for_error(text, environments, current, editors, known)
+        )
 
     def check_script(self, path: str) -> None:
         """Which known environments have every package the script ``path`` imports."""
         script = Path(path)
-        self._answer_with(lambda environments, current, editors: usage.answer_for_script(script, environments, current, editors))
+        self._answer_with(
+            lambda environments, current, editors, known: usage.answer_for_script(script, environments, current, editors, known)
+        )
 
     def _answer_with(
-        self, answer: Callable[[list[Environment], Environment | None, list[usage.Editor]], Answer]
+        self,
+        answer: Callable[[list[Environment], Environment | None, list[usage.Editor], usage.ProjectLookup], Answer],
     ) -> None:
         environments = self.known_environments()
         current = self._target()
         if self.how_to_use_dialog is not None:
             self.how_to_use_dialog.show_searching()
+        full_list = self.search_index()
+        index_url = self.current.index_url()
 
         def work() -> Answer:
             editors = usage.editors_found(current.python if current is not None else "")
-            return answer(environments, current, editors)
+            known = usage.index_lookup(index_url, full_list.lookup if full_list is not None else None)
+            return answer(environments, current, editors, known)
 
         def failed(exc: BaseException, formatted: str) -> None:
             text = f"Venvdesk could not read what it needed to answer: {exc}"
@@ -453,14 +488,66 @@ class UsageController(QObject):
             if outcome.ok:
                 self._register(survey)
             else:
-                self.log_view.note(
-                    f"“{environment_label(survey.environment)}” was not registered in Jupyter: installing ipykernel did not finish."
-                )
+                self._install_ended_badly(outcome, survey)
         elif operation_id in self._registering:
             self._registered(outcome, self._registering.pop(operation_id))
         elif operation_id in self._runs and isinstance(outcome.intent, RunPythonFile):
             del self._runs[operation_id]
             self._run_finished(outcome)
+
+    def _install_ended_badly(self, outcome: Outcome, survey: JupyterSurvey) -> None:
+        """Installing ipykernel did not work: say that the environment is not ready for Jupyter, in
+        front of the install's own explanation (which the changes controller shows once it is worked out)."""
+        label = environment_label(survey.environment)
+        if outcome.status is Status.CANCELLED:
+            sentence = f"“{label}” was not made ready for Jupyter: installing ipykernel was cancelled."
+        else:
+            sentence = (
+                f"“{label}” could not be made ready for Jupyter: installing ipykernel, which Jupyter needs to run"
+                " code there, did not work."
+            )
+        self.log_view.note(sentence)
+        if self._changes is None:  # nobody else explains it: say what is known
+            self.message_bar.show_message(f"{sentence} {outcome}", Level.ERROR, outcome.detail())
+            return
+        self._install_endings[outcome.operation.id] = (sentence, outcome)
+
+    def _change_reported(self, report: object) -> None:
+        outcome = getattr(report, "outcome", None)
+        if not isinstance(outcome, Outcome):
+            return
+        ending = self._install_endings.pop(outcome.operation.id, None)
+        if ending is None:
+            return
+        self._jupyter_ending = ending
+        if not self._put_ending_in_front():
+            self._jupyter_ending = None  # the explanation is not on screen (another environment is shown)
+
+    def _message_shown(self, _text: str) -> None:
+        # The explanation can be shown again, refined (an older version that fits, the index's answer):
+        # the ending goes in front of it again.  Any other message ends the watch.
+        if self._jupyter_ending is not None and not self._put_ending_in_front():
+            self._jupyter_ending = None
+
+    def _forget_jupyter_ending(self, _operation: object = None) -> None:
+        self._jupyter_ending = None
+
+    def _put_ending_in_front(self) -> bool:
+        """Put the Jupyter ending in front of the message about its install, if that is on screen."""
+        assert self._jupyter_ending is not None
+        sentence, outcome = self._jupyter_ending
+        bar = self.message_bar
+        detail = outcome.detail()
+        about_it = bar.isVisible() and bar.level is not Level.SUCCESS and (
+            (bool(detail) and detail in bar.detail) or bar.text().startswith(outcome.operation.title)
+        )
+        if not about_it:
+            return False
+        text = bar.text()
+        if not text.startswith(sentence):
+            # The text only: the explanation's buttons (its fix, Undo) and Details stay as they are.
+            bar.text_label.setText(f"{sentence} {text}")
+        return True
 
     def _background_failed(self, what: str) -> Callable[[BaseException, str], None]:
         def show(exc: BaseException, formatted: str) -> None:
