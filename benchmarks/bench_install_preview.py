@@ -2,9 +2,9 @@
 
 Run from the repository root:  python benchmarks/bench_install_preview.py [--mirror DIR] [--runs N]
 
-Real wheels of popular projects from this machine's wheel mirror (default ``/opt/pypi``, the
-``file://.../simple`` folder pip's configuration here names as an extra index; ``--mirror``
-for another).  The closure of ``requests`` and ``flask`` (their ``Requires-Dist`` without
+Real wheels of popular projects from this machine's wheel mirror (``common.mirror_sources``:
+the ``file://.../simple`` folders and find-links folders pip's configuration here names;
+``--mirror`` for another folder with ``simple/``).  The closure of ``requests`` and ``flask`` (their ``Requires-Dist`` without
 extras, for this Python) is taken from the mirror's simple pages and files and put in a small
 index folder with ``venvdesk_testing.index.build_index(..., extra_wheels=...)``: the mirror's
 folder has ``simple/`` and ``files/`` but HTML pages only, and ``LocalIndexServer`` answers
@@ -42,98 +42,34 @@ that costs little, over a slow network it costs the download twice.
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import statistics
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
-from urllib.parse import unquote
 
 from common import (
     ensurepip_pip_wheel,
     isolate_xdg,
     make_environment,
+    mirror_sources,
+    mirror_wheel,
     no_proxy_for_localhost,
     pip_install,
     run_command,
     start_index_server,
     stop_index_server,
+    wheel_closure,
 )
 
-MIRROR = Path("/opt/pypi")
 ALREADY_INSTALLED = ["requests"]
 TO_INSTALL = ["flask"]
 RUNS = 5
 
-_HREF = re.compile(r'href="([^"#]+)[^"]*"')
-
 
 def seconds_since(start: float) -> float:
     return time.perf_counter() - start
-
-
-def mirror_wheel(mirror: Path, project: str) -> Path | None:
-    """The newest wheel of *project* on the mirror's simple page that this Python can install."""
-    from packaging.tags import sys_tags
-    from packaging.utils import canonicalize_name, parse_wheel_filename
-
-    page = mirror / "simple" / canonicalize_name(project) / "index.html"
-    if not page.is_file():
-        return None
-    supported = set(sys_tags())
-    best = None
-    for href in _HREF.findall(page.read_text("utf-8", "replace")):
-        filename = unquote(href.rsplit("/", 1)[-1])
-        if not filename.endswith(".whl"):
-            continue
-        _name, version, _build, tags = parse_wheel_filename(filename)
-        path = mirror / "files" / filename
-        if tags & supported and path.is_file() and (best is None or version > best[0]):
-            best = (version, path)
-    return None if best is None else best[1]
-
-
-def wheel_closure(mirror: Path, roots: list[str]) -> tuple[dict[str, Path], list[str]]:
-    """The mirror's wheels for *roots* and everything they need (no extras); and what is missing."""
-    from packaging.requirements import Requirement
-    from packaging.utils import canonicalize_name, parse_wheel_filename
-
-    found: dict[str, Path] = {}
-    missing: list[str] = []
-    pending = [Requirement(root) for root in roots]
-    while pending:
-        requirement = pending.pop()
-        key = canonicalize_name(requirement.name)
-        if key in found or key in missing:
-            continue
-        wheel = mirror_wheel(mirror, key)
-        version = None if wheel is None else parse_wheel_filename(wheel.name)[1]
-        if wheel is None or not requirement.specifier.contains(version, prereleases=True):
-            missing.append(f"{requirement}")
-            continue
-        found[key] = wheel
-        with zipfile.ZipFile(wheel) as archive:
-            metadata = next(
-                n
-                for n in archive.namelist()
-                if n.endswith(".dist-info/METADATA") and n.count("/") == 1
-            )
-            text = archive.read(metadata).decode("utf-8", "replace")
-        for line in text.splitlines():
-            if not line.strip():
-                break  # the headers end at the first empty line
-            if line.startswith("Requires-Dist:"):
-                needed = Requirement(line.partition(":")[2].strip())
-                if needed.marker is None or needed.marker.evaluate({"extra": ""}):
-                    pending.append(needed)
-    return found, missing
-
-
-def newest_mirror_pip(mirror: Path) -> Path | None:
-    return mirror_wheel(mirror, "pip")
 
 
 def installed_set(site_packages: Path) -> dict[str, str]:
@@ -145,22 +81,23 @@ def installed_set(site_packages: Path) -> dict[str, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--mirror", type=Path, default=MIRROR, help="folder with simple/ and files/"
+        "--mirror", type=Path, help="folder with simple/ (default: the local mirrors pip's configuration names)"
     )
     parser.add_argument("--runs", type=int, default=RUNS)
     options = parser.parse_args()
 
-    mirror = options.mirror
-    if not (mirror / "simple").is_dir() or not (mirror / "files").is_dir():
-        print(f"No wheel mirror at {mirror} (simple/ and files/): pass --mirror")
+    sources = [options.mirror / "simple"] if options.mirror else mirror_sources()
+    mirror = ", ".join(map(str, sources))
+    if not sources or not all(source.is_dir() for source in sources):
+        print(f"No wheel mirror ({mirror or 'none in pip configuration'}): pass --mirror")
         print("SUMMARY: skipped, no local wheel mirror")
         return 0
-    wheels, missing = wheel_closure(mirror, [*ALREADY_INSTALLED, *TO_INSTALL])
+    wheels, missing = wheel_closure(sources, [*ALREADY_INSTALLED, *TO_INSTALL])
     if missing:
         print(f"The mirror {mirror} has no installable wheel for: {', '.join(sorted(missing))}")
         print("SUMMARY: skipped, wheels missing from the local mirror")
         return 0
-    pip_wheel = newest_mirror_pip(mirror) or ensurepip_pip_wheel()
+    pip_wheel = mirror_wheel(sources, "pip") or ensurepip_pip_wheel()
     if pip_wheel is None:
         print("SUMMARY: skipped, no pip wheel (none in the mirror, no ensurepip/_bundled)")
         return 0

@@ -14,7 +14,13 @@ benchmark run as ``python benchmarks/bench_<name>.py`` (this folder is then
   -- a pip wheel from an interpreter's ensurepip, an environment made the way
   Venvdesk makes one, packages installed into it;
 * :func:`start_index_server` / :func:`stop_index_server` --
-  ``venvdesk_testing.server.LocalIndexServer`` in a child process.
+  ``venvdesk_testing.server.LocalIndexServer`` in a child process;
+* :func:`mirror_sources` / :func:`mirror_wheel` / :func:`wheel_closure` /
+  :func:`serve_wheels` -- real wheels from the local wheel mirror this machine's pip
+  configuration names (``file://`` indexes, find-links folders), put in an index folder;
+* :func:`uv_program` -- the uv the app would use, and its version;
+* :func:`ratio_text` / :func:`goal_text` -- "3.2x faster" / "1.4x slower", whether a goal is met;
+* :func:`wait_until` -- the Qt event loop run until something happened.
 
 For the pip wheels of every Python here use
 ``tests.support.bundled_pip.bundled_pip_wheels()``; for wheels, an index
@@ -28,12 +34,16 @@ import glob
 import gzip
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import sysconfig
 import time
-from collections.abc import MutableMapping
+import zipfile
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
@@ -234,3 +244,235 @@ def stop_index_server(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+# -- this machine's wheel mirror -------------------------------------------------------------
+
+_HREF = re.compile(r'href="([^"]+)"')
+
+
+def mirror_sources(env: Mapping[str, str] | None = None) -> list[Path]:
+    """The local wheel folders this machine's pip configuration names, in pip's order.
+
+    Each ``file://`` index (``index-url``, ``extra-index-url``: a PEP 503 folder with
+    ``simple/<project>/index.html``) and each ``find-links`` folder (wheels side by side),
+    read with ``core.uv.pip_settings`` -- call this before making the environment hermetic.
+    Folders that are not there are left out.
+    """
+    from core import uv
+
+    settings = uv.pip_settings(env=os.environ if env is None else env)
+    found: list[Path] = []
+    for url in (settings.index_url, *settings.extra_index_urls, *settings.find_links):
+        if url.startswith("file:"):
+            path = Path(unquote(urlsplit(url).path))
+        elif "://" not in url:
+            path = Path(url)
+        else:
+            continue  # a remote index: not a local mirror
+        if path.name == "simple" and path.is_dir():
+            found.append(path)
+        elif (path / "simple").is_dir():
+            found.append(path / "simple")
+        elif path.is_dir():
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def _mirror_files(source: Path, project: str) -> list[Path]:
+    """The files *source* lists for *project* (a simple page's links, or a flat folder's files)."""
+    from packaging.utils import canonicalize_name
+
+    page = source / canonicalize_name(project) / "index.html"
+    if page.is_file():
+        links = _HREF.findall(page.read_text("utf-8", "replace"))
+        return [(page.parent / unquote(href.partition("#")[0])).resolve() for href in links]
+    if (source / "index.html").is_file() or any(source.glob("*/index.html")):
+        return []  # a simple index without this project
+    wanted = canonicalize_name(project)
+    return [
+        path
+        for path in source.glob("*.whl")
+        if canonicalize_name(path.name.split("-", 1)[0]) == wanted
+    ]
+
+
+def mirror_wheels(sources: list[Path], project: str) -> list[tuple[object, Path]]:
+    """Every wheel of *project* in *sources* that this Python can install: (version, path), newest first."""
+    from packaging.tags import sys_tags
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    supported = set(sys_tags())
+    found = {}
+    for source in sources:
+        for path in _mirror_files(source, project):
+            if not path.name.endswith(".whl") or path.name in found or not path.is_file():
+                continue
+            try:
+                _name, version, _build, tags = parse_wheel_filename(path.name)
+            except InvalidWheelFilename:
+                continue
+            if tags & supported:
+                found[path.name] = (version, path)
+    return sorted(found.values(), key=lambda item: item[0], reverse=True)
+
+
+def mirror_wheel(sources: list[Path], project: str, specifier: str = "") -> Path | None:
+    """The newest wheel of *project* in *sources* that this Python can install (within *specifier*)."""
+    from packaging.specifiers import SpecifierSet
+
+    allowed = SpecifierSet(specifier)
+    for version, path in mirror_wheels(sources, project):
+        if allowed.contains(version, prereleases=True):
+            return path
+    return None
+
+
+def wheel_requirements(wheel: Path, extras: frozenset[str] | set[str] = frozenset()) -> list:
+    """The ``Requires-Dist`` of *wheel* that apply on this Python (``packaging`` Requirements), with *extras*.
+
+    The headers are parsed as e-mail headers: a multi-line ``License:`` has continuation lines
+    that look blank, and reading line by line up to the first blank one would stop inside it.
+    """
+    from email.parser import HeaderParser
+
+    from packaging.requirements import Requirement
+
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(
+            n for n in archive.namelist() if n.endswith(".dist-info/METADATA") and n.count("/") == 1
+        )
+        headers = HeaderParser().parsestr(archive.read(name).decode("utf-8", "replace"))
+    needed = []
+    for line in headers.get_all("Requires-Dist") or []:
+        requirement = Requirement(" ".join(line.split()))
+        marker = requirement.marker
+        if marker is None or any(marker.evaluate({"extra": extra}) for extra in ("", *sorted(extras))):
+            needed.append(requirement)
+    return needed
+
+
+def wheel_closure(sources: list[Path], roots: list[str]) -> tuple[dict[str, Path], list[str]]:
+    """One wheel per project for *roots* and everything they need (with the extras asked for), from *sources*.
+
+    Each project gets the newest wheel that every requirement on it seen so far allows (the
+    resolution starts again when a later requirement rules the chosen one out), as pip would
+    choose with only these wheels to pick from.  Returns the wheels by project and the
+    requirements no wheel in *sources* satisfies.
+    """
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    specifiers: dict[str, str] = {}
+    for _attempt in range(20):
+        found: dict[str, Path] = {}
+        extras: dict[str, set[str]] = {}
+        missing: list[str] = []
+        pending = [Requirement(root) for root in roots]
+        restart = False
+        while pending:
+            requirement = pending.pop(0)
+            key = canonicalize_name(requirement.name)
+            wanted = ",".join(filter(None, [specifiers.get(key, ""), str(requirement.specifier)]))
+            if key in found:
+                if requirement.specifier and not requirement.specifier.contains(
+                    _wheel_version(found[key]), prereleases=True
+                ):
+                    specifiers[key] = wanted
+                    restart = True
+                    break
+                new = set(requirement.extras) - extras[key]
+                if new:
+                    extras[key] |= new
+                    pending.extend(wheel_requirements(found[key], extras[key]))
+                continue
+            wheel = mirror_wheel(sources, key, wanted)
+            if wheel is None:
+                missing.append(str(requirement))
+                continue
+            specifiers[key] = wanted
+            found[key] = wheel
+            extras[key] = set(requirement.extras)
+            pending.extend(wheel_requirements(wheel, extras[key]))
+        if not restart:
+            return found, sorted(set(missing))
+    return found, sorted(set(missing)) or ["(no consistent set of wheels)"]
+
+
+def _wheel_version(path: Path):
+    from packaging.utils import parse_wheel_filename
+
+    return parse_wheel_filename(path.name)[1]
+
+
+def serve_wheels(root: Path, wheels: list[Path], packages: tuple = ()) -> Path:
+    """An index folder at *root* with *wheels* (hard-linked where possible, else copied) and *packages*.
+
+    ``venvdesk_testing.index.build_index`` writes the simple pages (HTML and PEP 691 JSON, with
+    hashes and sizes) that ``LocalIndexServer`` serves; the wheels put in ``files/`` first are
+    not copied again.
+    """
+    from venvdesk_testing.index import build_index
+
+    return build_index(root, packages, extra_wheels=link_wheels(root / "files", wheels))
+
+
+def link_wheels(folder: Path, wheels: list[Path]) -> list[Path]:
+    """*wheels* side by side in *folder* (hard links where possible, else copies); their new paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    placed = []
+    for wheel in wheels:
+        target = folder / wheel.name
+        if not target.exists():
+            try:
+                os.link(wheel, target)
+            except OSError:
+                shutil.copyfile(wheel, target)
+        placed.append(target)
+    return placed
+
+
+def uv_program() -> tuple[str, str]:
+    """The uv program the app would use (``core.uv.find_uv``) and its version; ``("", "")`` when none."""
+    from core import uv
+
+    program = uv.find_uv()
+    return (program, uv.uv_version(program)) if program else ("", "")
+
+
+def ratio_text(slow: float, fast: float) -> str:
+    """How many times faster *fast* is than *slow* ("12.3x faster", or "1.4x slower" when it is not)."""
+    if fast <= 0 or slow <= 0:
+        return "n/a"
+    ratio = slow / fast
+    return f"{ratio:.1f}x faster" if ratio >= 1 else f"{1 / ratio:.1f}x slower"
+
+
+def goal_text(value: float, goal: float, *, at_most: bool = False) -> str:
+    """``meets the >= 10x goal`` / ``MISSES the >= 10x goal`` (``<=`` with *at_most*)."""
+    met = value <= goal if at_most else value >= goal
+    return f"{'meets' if met else 'MISSES'} the {'<=' if at_most else '>='} {goal:g}x goal"
+
+
+def wait_until(predicate, timeout_s: float, poll_ms: int = 2) -> bool:
+    """Run the Qt event loop until *predicate()* is true or *timeout_s* passed; returns *predicate()*.
+
+    Needs a ``QApplication`` (or ``QCoreApplication``); background jobs' results are delivered meanwhile.
+    """
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    if predicate():
+        return True
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.setInterval(poll_ms)
+    poll.timeout.connect(lambda: predicate() and loop.quit())
+    deadline = QTimer()
+    deadline.setSingleShot(True)
+    deadline.timeout.connect(loop.quit)
+    poll.start()
+    deadline.start(int(timeout_s * 1000))
+    loop.exec()
+    poll.stop()
+    deadline.stop()
+    return predicate()
