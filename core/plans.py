@@ -243,8 +243,9 @@ def create_environment(
 ) -> Operation:
     """The steps that make a ready-to-use environment from ``intent.interpreter``.
 
-    With a cached pip wheel (and "newest pip" chosen): ``venv --without-pip``, unpack the wheel,
-    then byte-compile pip — ~0.2 s instead of ensurepip's seconds.  Without one: plain ``venv``
+    With a pip wheel (the newest cached, or the one the interpreter carries; "newest pip" chosen):
+    ``venv --without-pip``, then unpack the wheel — a fraction of a second instead of ensurepip's
+    seconds; pip is byte-compiled afterwards in the background.  Without one: plain ``venv``
     (ensurepip), then, if chosen, an upgrade of pip through ``backend`` from the index, which may
     fail offline without losing the environment (an optional step).
 
@@ -269,9 +270,10 @@ def create_environment(
             interpreter, target, system_site_packages=system_site_packages, prompt=prompt, with_pip=False
         ),
         commands.seed_pip(layout.python, pip_wheel),
-        commands.byte_compile(layout.python, layout.expected_site_packages(python_version) / "pip"),
     ]
-    return Operation(str(target), title, steps, intent, optional=frozenset({2}))
+    # pip is byte-compiled afterwards, in the background, once the environment is ready (the app's
+    # ending of every change: :func:`byte_compile_installed`) — a second of "ready" sooner.
+    return Operation(str(target), title, steps, intent)
 
 
 def _create_with_uv(
@@ -279,8 +281,8 @@ def _create_with_uv(
 ) -> Operation:
     """``uv venv``, then pip, so the environment is a standard one whichever installer manages it.
 
-    With a cached pip wheel (and "newest pip" chosen): ``uv venv``, unpack the wheel, byte-compile
-    pip (optional) — nothing is downloaded.  "Newest pip" without a cached wheel (or on Windows):
+    With a pip wheel (and "newest pip" chosen): ``uv venv``, unpack the wheel (compiled afterwards in
+    the background) — nothing is downloaded.  "Newest pip" without a cached wheel (or on Windows):
     ``uv venv --seed``, which puts pip in from the index (setuptools and wheel too before Python
     3.12, as virtualenv does).  The Python's own pip asked for: ``uv venv`` and ``ensurepip``.
     """
@@ -302,9 +304,8 @@ def _create_with_uv(
         steps = [
             make(),
             commands.seed_pip(layout.python, pip_wheel),
-            commands.byte_compile(layout.python, layout.expected_site_packages(python_version) / "pip"),
         ]
-        return Operation(str(target), title, steps, intent, optional=frozenset({2}))
+        return Operation(str(target), title, steps, intent)  # pip compiled afterwards, in the background
     if intent.newest_pip:
         steps = [make(seed=True)]
         return Operation(str(target), title, steps, intent)

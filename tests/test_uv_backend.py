@@ -204,7 +204,7 @@ def test_creation_with_uv_uses_uv_venv_and_still_gives_pip(tmp_path):
     intent = CreateEnvironment("new", tmp_path / "new", interpreter="/usr/bin/python3", prompt="mine")
     wheel = tmp_path / "pip-25.0-py3-none-any.whl"
     operation = plans.create_environment(intent, python_version=(3, 11, 7), pip_wheel=wheel, backend=backend)
-    first, seed, _compile = operation.steps
+    first, seed = operation.steps  # pip is compiled afterwards, in the background
     assert first.program == "/usr/bin/uv" and first.args[:3] == ("venv", "--python", "/usr/bin/python3")
     assert "--seed" not in first.args and first.args[-1] == str(tmp_path / "new")
     assert seed.args[-1] == str(wheel)

@@ -400,9 +400,8 @@ class OperationsController(QObject):
             self.current.set_integrity(key, report.integrity)
             self.change_reported.emit(report)
             self.checks_finished.emit(key)
-            # (A new environment's pip was compiled by its creation.)
-            if outcome.status is not Status.CANCELLED and not isinstance(operation.intent, CreateEnvironment):
-                self._compile_later(environment)
+            if outcome.status is not Status.CANCELLED:
+                self._compile_later(environment)  # a new environment's pip too
 
         def failed(exc: BaseException, formatted: str) -> None:
             self.show_error(UserFacingError("Venvdesk could not check for half-installed files.", str(exc), detail=formatted))
