@@ -166,17 +166,14 @@ class CurrentEnvironment(QObject):
         self._loading_for = path
         requested = time.monotonic()
 
-        def read() -> tuple[object, list[InstalledPackage], object, Integrity, dict[str, list[str]]]:
+        def read() -> tuple[object, list[InstalledPackage], object, dict[str, list[str]]]:
             site_packages = environment.site_packages()
             health = interpreter_starts(environment) if check_python else None
             packages = installed_packages(site_packages)
-            # Half-installed files from an earlier session (or another program) are offered for
-            # repair too; RECORDs found whole before are not checked file by file again.
-            integrity = check_integrity(site_packages, deep=False)
-            return site_packages, packages, health, integrity, required_by(packages)
+            return site_packages, packages, health, required_by(packages)
 
-        def done(result: tuple[object, list[InstalledPackage], object, Integrity, dict[str, list[str]]]) -> None:
-            site_packages, packages, health, integrity, dependents = result
+        def done(result: tuple[object, list[InstalledPackage], object, dict[str, list[str]]]) -> None:
+            site_packages, packages, health, dependents = result
             if self._loading_for != path or self.key != path:
                 return  # the person moved on
             if health is not None and not getattr(health, "ok", True):
@@ -185,18 +182,31 @@ class CurrentEnvironment(QObject):
             self.packages = packages
             self.packages_read_at = requested
             self.dependents = dependents
-            self.integrity = integrity
             self.loaded = True
             self.attention_changed.emit()  # whether pip is missing may have changed
             if site_packages is not None and str(site_packages) not in self._watcher.directories():
                 self._watcher.addPath(str(site_packages))
-            self.integrity_changed.emit()
-            self.packages_loaded.emit(path)
+            self.packages_loaded.emit(path)  # the list is shown now; the scan and checks follow
+            self._scan_integrity(path, site_packages)
             self._fetch_latest_versions()
             if quiet_check:
                 self._check_quietly(environment, site_packages)
 
         run_in_background(read, done, self._failed("read the installed packages"), context=self)
+
+    def _scan_integrity(self, path: str, site_packages: object) -> None:
+        """Half-installed files from an earlier session (or another program) are offered for repair
+        too — looked for after the list is shown; RECORDs found whole before are not checked again."""
+
+        def scan() -> Integrity:
+            return check_integrity(site_packages if isinstance(site_packages, Path) else None, deep=False)
+
+        def scanned(integrity: Integrity) -> None:
+            if self.key == path:
+                self.integrity = integrity
+                self.integrity_changed.emit()
+
+        run_in_background(scan, scanned, self._failed("look for half-installed files"), context=self)
 
     def forget_latest_versions(self) -> None:
         """Look the newest versions up again next time (the cache is kept for an hour otherwise)."""

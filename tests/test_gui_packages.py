@@ -289,7 +289,9 @@ def test_half_installed_files_from_an_earlier_session_are_offered_for_repair(qtb
     with qtbot.waitSignal(window.current.packages_loaded, timeout=30_000):
         window.environment_actions.add_environment_folder(str(target))
     panel = window.packages_panel
-    assert panel.repair_bar.isVisible() and "tinyutil 1.1" in panel.repair_label.text()
+    # The list is shown first; the scan for half-installed files follows it, off the display path.
+    qtbot.waitUntil(lambda: panel.repair_bar.isVisible(), timeout=30_000)
+    assert "tinyutil 1.1" in panel.repair_label.text()
     run_change(qtbot, window, lambda: click(qtbot, panel.repair_button))
     assert (site_packages / "tinyutil" / "__init__.py").is_file()
 
