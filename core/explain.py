@@ -1002,6 +1002,21 @@ def _pip_started(text: str) -> bool:
     )
 
 
+def _installed_but_withdrawn(name: str, version: str, reason: str, detail: str) -> Explanation:
+    """Installed, with a warning: the release was withdrawn by its authors (pip's and uv's wording alike)."""
+    because = f" (the reason given: {reason.strip()})" if reason.strip() else ""
+    return Explanation(
+        Cause.YANKED,
+        f"{name} {version} was installed, but its authors have withdrawn it{because}. "
+        "Use another version unless you need exactly this one.",
+        (Fix("install", f"Install the newest {name}", specs=(name,)),),
+        detail,
+        project=name,
+        kind="warning",
+        needs_releases=True,
+    )
+
+
 def explain(
     lines: Sequence[str],
     exit_code: int | None,
@@ -1200,17 +1215,7 @@ def explain(
     if match:
         name, version = match.groups()
         reason_match = _YANKED_REASON.search(own)
-        because = f" (the reason given: {reason_match.group(1).strip()})" if reason_match else ""
-        return Explanation(
-            Cause.YANKED,
-            f"{name} {version} was installed, but its authors have withdrawn it{because}. "
-            "Use another version unless you need exactly this one.",
-            (Fix("install", f"Install the newest {name}", specs=(name,)),),
-            detail,
-            project=name,
-            kind="warning",
-            needs_releases=True,
-        )
+        return _installed_but_withdrawn(name, version, reason_match.group(1) if reason_match else "", detail)
 
     if exit_code == 0:
         return Explanation(Cause.UNKNOWN, "", (), detail)
@@ -1501,17 +1506,7 @@ def _explain_uv(
     match = _UV_YANKED_WARNING.search(text)
     if match:
         name, version, reason = match.groups()
-        because = f" (the reason given: {reason.strip()})" if reason else ""
-        return Explanation(
-            Cause.YANKED,
-            f"{name} {version} was installed, but its authors have withdrawn it{because}. "
-            "Use another version unless you need exactly this one.",
-            (Fix("install", f"Install the newest {name}", specs=(name,)),),
-            detail,
-            project=name,
-            kind="warning",
-            needs_releases=True,
-        )
+        return _installed_but_withdrawn(name, version, reason or "", detail)
 
     if exit_code == 0:
         return Explanation(Cause.UNKNOWN, "", (), detail)
