@@ -117,7 +117,7 @@ class MainWindow(QMainWindow):
             self.operations, self.current, self.creation, self.environment_actions, self.message_bar, self.log_view, self
         )
         self.projects.page.add_tool(self.missing_packages.scan_action)
-        self.projects.page.add_tool(self.recreation.recreate_action)  # for a broken environment in the project
+        self.projects.page.add_tool(self.recreation.recreate_action, only_for_broken=True)
         self.usage = UsageController(
             self.operations,
             self.current,

@@ -125,6 +125,7 @@ class ProjectPage(QWidget):
 
         self.tools = QHBoxLayout()
         self.tool_buttons: list[QToolButton] = []
+        self._broken_only: list[QToolButton] = []
         for action in project_actions:
             self.add_tool(action)
         self.tools.addStretch(1)
@@ -152,17 +153,28 @@ class ProjectPage(QWidget):
         outer.addWidget(scroll)
         self._set_state()
 
-    def add_tool(self, action: QAction) -> QToolButton:
-        """A button for ``action`` in the row under the set-up (it follows the action's state)."""
+    def add_tool(self, action: QAction, *, only_for_broken: bool = False) -> QToolButton:
+        """A button for ``action`` in the row under the set-up (it follows the action's state);
+        ``only_for_broken``: shown only while the project's environment is broken (Re-create)."""
         button = QToolButton()
         button.setDefaultAction(action)
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         button.setObjectName(f"{action.objectName()}Button")
-        button.setVisible(action.isVisible())  # a button does not follow its action's visibility
-        action.changed.connect(lambda button=button, action=action: button.setVisible(action.isVisible()))
+        if only_for_broken:
+            self._broken_only.append(button)
+        # A button does not follow its action's visibility by itself.
+        action.changed.connect(lambda button=button, action=action: self._show_tool(button, action))
+        self._show_tool(button, action)
         self.tool_buttons.append(button)
         self.tools.insertWidget(len(self.tool_buttons) - 1, button)
         return button
+
+    def _environment_broken(self) -> bool:
+        entry = getattr(self, "entry", None)
+        return entry is not None and entry.set_up and not entry.health.ok
+
+    def _show_tool(self, button: QToolButton, action: QAction) -> None:
+        button.setVisible(action.isVisible() and (button not in self._broken_only or self._environment_broken()))
 
     # -- what is shown -----------------------------------------------------------------------
 
@@ -306,6 +318,10 @@ class ProjectPage(QWidget):
         entry = self.entry
         has_environment = entry is not None and entry.set_up
         broken = has_environment and entry is not None and not entry.health.ok
+        for button in self._broken_only:
+            action = button.defaultAction()
+            if action is not None:
+                self._show_tool(button, action)
         # A broken environment is replaced: the Python and what to install are chosen as for a new one.
         choosing = scan is not None and (not has_environment or broken)
         if scan is None:

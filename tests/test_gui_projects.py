@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QPushButton, QToolButton, QWidget
 
 from core import storage
 from core.environments import Environment, EnvironmentRegistry, read_pyvenv_cfg
@@ -133,6 +133,8 @@ def test_from_first_launch_to_a_working_project_in_three_clicks(
     assert page.source_check("requirements.txt").isChecked()
     assert page.source_check("pyproject.toml dependencies").isChecked()
     assert not page.source_check("Optional group “dev”").isChecked()
+    # Nothing to re-create yet: that button is for a broken environment only.
+    assert not window.findChild(QToolButton, "recreateEnvironmentActionButton").isVisible()
 
     click(set_up)
     target = project / ".venv"
@@ -413,6 +415,8 @@ def test_a_broken_environment_in_the_project_is_said_to_be_broken_and_can_be_rep
     qtbot.waitUntil(lambda: "It is broken" in page.environment_label.text(), timeout=30_000)
     text = page.environment_label.text()
     assert "“Re-create with another Python…” below" in text
+    recreate = window.findChild(QToolButton, "recreateEnvironmentActionButton")
+    assert recreate is not None and recreate.isVisible()  # the button the sentence points to
     assert "click “Set up this project”: it makes a new .venv in this folder" in text
     assert "(the broken venv goes to the trash first; you are asked)" in text
     set_up = window.findChild(QPushButton, "setUpProjectButton")
