@@ -1002,6 +1002,53 @@ def _pip_started(text: str) -> bool:
     )
 
 
+# -- causes both installers report (pip's and uv's wording differ, the person's sentence does not)
+
+
+def _disk_full(detail: str) -> Explanation:
+    return Explanation(
+        Cause.DISK_FULL,
+        "The disk is full: there was no room left to install the packages. Free some space, then try again.",
+        (Fix("retry", "Try again"),),
+        detail,
+    )
+
+
+def _read_only(path: str, detail: str) -> Explanation:
+    where = f" ({path})" if path else ""
+    return Explanation(
+        Cause.READ_ONLY,
+        f"This environment is on a disk that cannot be written to{where}, so nothing can be "
+        "installed into it. Create an environment in one of your own folders instead.",
+        (Fix("new_environment", "Create a new environment…"),),
+        detail,
+    )
+
+
+def _permission_denied(path: str, detail: str) -> Explanation:
+    return Explanation(
+        Cause.PERMISSION_DENIED,
+        "Venvdesk is not allowed to change this environment"
+        + (f": writing to {path} was refused" if path else "")
+        + ". It belongs to another user or is protected; create an environment in one of your own folders instead.",
+        (Fix("new_environment", "Create a new environment…"),),
+        detail,
+    )
+
+
+def _hash_mismatch(what: str, project: str, detail: str) -> Explanation:
+    return Explanation(
+        Cause.HASH_MISMATCH,
+        f"The file downloaded for {what} is not the one the requirements file expects (its hash "
+        "differs). Either the requirements file is out of date, or the file on the index was "
+        "changed: do not install it until you know which.",
+        (),
+        detail,
+        project=project,
+        kind="mismatch",
+    )
+
+
 def _installed_but_withdrawn(name: str, version: str, reason: str, detail: str) -> Explanation:
     """Installed, with a warning: the release was withdrawn by its authors (pip's and uv's wording alike)."""
     because = f" (the reason given: {reason.strip()})" if reason.strip() else ""
@@ -1079,22 +1126,9 @@ def explain(
     if (oserror and ("[Errno 28]" in own or "[WinError 112]" in own)) or (
         building and "No space left on device" in tail
     ):
-        return Explanation(
-            Cause.DISK_FULL,
-            "The disk is full: there was no room left to install the packages. Free some space, then try again.",
-            (Fix("retry", "Try again"),),
-            detail,
-        )
+        return _disk_full(detail)
     if oserror and ("[Errno 30]" in own or "Read-only file system" in own):
-        path = _oserror_path(own, "[Errno 30]")
-        where = f" ({path})" if path else ""
-        return Explanation(
-            Cause.READ_ONLY,
-            f"This environment is on a disk that cannot be written to{where}, so nothing can be "
-            "installed into it. Create an environment in one of your own folders instead.",
-            (Fix("new_environment", "Create a new environment…"),),
-            detail,
-        )
+        return _read_only(_oserror_path(own, "[Errno 30]"), detail)
     if oserror and "[WinError 32]" in own:
         path = _oserror_path(own, "[WinError 32]")
         return Explanation(
@@ -1107,31 +1141,14 @@ def explain(
             kind="in-use",
         )
     if oserror and ("[Errno 13] Permission denied" in own or "[WinError 5]" in own or "Access is denied" in own):
-        path = _oserror_path(own, "[Errno 13]") or _oserror_path(own, "[WinError 5]")
-        return Explanation(
-            Cause.PERMISSION_DENIED,
-            "Venvdesk is not allowed to change this environment"
-            + (f": writing to {path} was refused" if path else "")
-            + ". It belongs to another user or is protected; create an environment in one of your own folders instead.",
-            (Fix("new_environment", "Create a new environment…"),),
-            detail,
-        )
+        return _permission_denied(_oserror_path(own, "[Errno 13]") or _oserror_path(own, "[WinError 5]"), detail)
 
     # -- hashes
     if "DO NOT MATCH THE HASHES" in own:
         after = text[text.find("DO NOT MATCH THE HASHES") :][:20000]
         names = re.findall(r"^\s{4}(\S+?)(?:==(\S+))? from ", after, re.MULTILINE)
         what = _join_words([f"{n} {v}".strip() for n, v in names]) or "a package"
-        return Explanation(
-            Cause.HASH_MISMATCH,
-            f"The file downloaded for {what} is not the one the requirements file expects (its hash "
-            "differs). Either the requirements file is out of date, or the file on the index was "
-            "changed: do not install it until you know which.",
-            (),
-            detail,
-            project=names[0][0] if names else "",
-            kind="mismatch",
-        )
+        return _hash_mismatch(what, names[0][0] if names else "", detail)
     if "Hashes are required in --require-hashes mode" in own or "all requirements must have their versions pinned" in own:
         return Explanation(
             Cause.HASH_MISMATCH,
@@ -1345,46 +1362,18 @@ def _explain_uv(
     # -- the disk, the folder
     codes = set(_UV_OS_ERROR.findall(report))
     if "28" in codes:
-        return Explanation(
-            Cause.DISK_FULL,
-            "The disk is full: there was no room left to install the packages. Free some space, then try again.",
-            (Fix("retry", "Try again"),),
-            detail,
-        )
+        return _disk_full(detail)
     if "30" in codes:
-        return Explanation(
-            Cause.READ_ONLY,
-            "This environment is on a disk that cannot be written to, so nothing can be installed into it. "
-            "Create an environment in one of your own folders instead.",
-            (Fix("new_environment", "Create a new environment…"),),
-            detail,
-        )
+        return _read_only("", detail)
     if "13" in codes and "Permission denied" in report:
         match = _UV_PATH.search(report)
-        path = match.group(1) if match else ""
-        return Explanation(
-            Cause.PERMISSION_DENIED,
-            "Venvdesk is not allowed to change this environment"
-            + (f": writing to {path} was refused" if path else "")
-            + ". It belongs to another user or is protected; create an environment in one of your own folders instead.",
-            (Fix("new_environment", "Create a new environment…"),),
-            detail,
-        )
+        return _permission_denied(match.group(1) if match else "", detail)
 
     # -- hashes
     if "Hash mismatch for" in report:
         match = re.search(r"Hash mismatch for `([^`]+)`", report)
         what = match.group(1).replace("==", " ") if match else "a package"
-        return Explanation(
-            Cause.HASH_MISMATCH,
-            f"The file downloaded for {what} is not the one the requirements file expects (its hash "
-            "differs). Either the requirements file is out of date, or the file on the index was "
-            "changed: do not install it until you know which.",
-            (),
-            detail,
-            project=what.split()[0] if match else "",
-            kind="mismatch",
-        )
+        return _hash_mismatch(what, what.split()[0] if match else "", detail)
     if "--require-hashes" in report and "hash" in report:
         return Explanation(
             Cause.HASH_MISMATCH,
