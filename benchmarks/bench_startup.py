@@ -3,7 +3,8 @@
 Run from the repository root:  python benchmarks/bench_startup.py
 
 Ours:  ``python -m gui --quit-after-paint`` (builds the main window, shows it,
-repaints it, quits on the next turn of the event loop).
+repaints it, then builds what the first paint does not show — also timed and printed —
+and quits).
 Bare:  a script that creates a QApplication and an empty QMainWindow, shows it,
 repaints it and quits via ``QTimer.singleShot(0, app.quit)``.
 
@@ -46,17 +47,26 @@ sys.exit(app.exec())
 """
 
 
-def launch(argv: list[str], env: dict[str, str]) -> float:
+def launch(argv: list[str], env: dict[str, str], built_times: list[float] | None = None) -> float:
     """Seconds from starting ``argv`` to the moment it reports its window painted.
 
     Both programs print ``painted <time.time()>`` right after ``repaint()``; the
     time after that (quitting, waiting for background probes) is not start-up.
+    Venvdesk then builds what the first paint does not show (the Find tab, the project
+    page, the menus' project and Jupyter actions) and prints ``built <time.time()>``:
+    that moment goes to ``built_times``.
     """
     start = time.time()
     completed = run(argv, env, cwd=REPO_ROOT, timeout=120)
-    painted = [line for line in completed.stdout.splitlines() if line.startswith("painted ")]
+    lines = completed.stdout.splitlines()
+    painted = [line for line in lines if line.startswith("painted ")]
     if not painted:
         raise SystemExit(f"no 'painted' line from {argv}:\n{completed.stdout}\n{completed.stderr}")
+    built = [line for line in lines if line.startswith("built ")]
+    if built_times is not None:
+        if not built:
+            raise SystemExit(f"no 'built' line from {argv}:\n{completed.stdout}\n{completed.stderr}")
+        built_times.append(float(built[-1].split()[1]) - start)
     return float(painted[-1].split()[1]) - start
 
 
@@ -82,9 +92,9 @@ def main() -> int:
         bare_argv = [sys.executable, str(bare_script)]
         first_ours = launch(ours_argv, env)  # warm-up: empty caches, cold files
         first_bare = launch(bare_argv, env)
-        ours, bare = [], []
+        ours, bare, built = [], [], []
         for _ in range(REPETITIONS):
-            ours.append(launch(ours_argv, env))
+            ours.append(launch(ours_argv, env, built))
             bare.append(launch(bare_argv, env))
 
     ours_ms = statistics.median(ours) * 1000
@@ -103,6 +113,10 @@ def main() -> int:
     print(
         f"Bare QMainWindow     ({REPETITIONS} runs): median {bare_ms:6.0f} ms, "
         f"min {min(bare) * 1000:.0f}, max {max(bare) * 1000:.0f}"
+    )
+    print(
+        f"  then the rest built (Find tab, project page, their menus) at {statistics.median(built) * 1000:.0f} ms"
+        " after launch (median)"
     )
     print(f"Ratio ours / bare: {ratio:.2f}x (target <= {TARGET_RATIO}x)")
     if ratio > TARGET_RATIO:

@@ -30,6 +30,8 @@ WELCOME_PAGE, LIST_PAGE = range(2)
 
 class EnvironmentsPanel(QWidget):
     selection_changed = Signal()
+    #: The welcome page's "Open a project folder…" was clicked (shown with ``offer_open_project``).
+    open_project_requested = Signal()
 
     def __init__(
         self,
@@ -40,7 +42,7 @@ class EnvironmentsPanel(QWidget):
         delete_action: QAction,
         parent: QWidget | None = None,
         *,
-        open_project_action: QAction | None = None,
+        offer_open_project: bool = False,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("environmentsPanel")
@@ -63,11 +65,7 @@ class EnvironmentsPanel(QWidget):
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.menu = QMenu(self)
         self.menu.setObjectName("environmentMenu")
-        for action in menu_actions:
-            if action is None:
-                self.menu.addSeparator()
-            else:
-                self.menu.addAction(action)
+        self.add_menu_actions(menu_actions)
         self.menu_button.setMenu(self.menu)
         header = QHBoxLayout()
         header.addWidget(title, 1)
@@ -120,13 +118,13 @@ class EnvironmentsPanel(QWidget):
         welcome_layout.addStretch(1)
         welcome_layout.addWidget(welcome_text)
         self.open_project_button: QPushButton | None = None
-        if open_project_action is not None:
+        if offer_open_project:
             self.open_project_button = QPushButton("Open a project folder…")
             icons.set_action_icon(self.open_project_button, "open-folder")
             self.open_project_button.setObjectName("openProjectButton")
             self.open_project_button.setAccessibleName("Open a project folder")
             self.open_project_button.setToolTip("Choose the folder your code is in: Venvdesk sets up an environment for it")
-            self.open_project_button.clicked.connect(open_project_action.trigger)
+            self.open_project_button.clicked.connect(self.open_project_requested)
             welcome_layout.addWidget(self.open_project_button, 0, Qt.AlignmentFlag.AlignCenter)
         welcome_layout.addWidget(self.welcome_button, 0, Qt.AlignmentFlag.AlignCenter)
         welcome_layout.addWidget(self.welcome_add_button, 0, Qt.AlignmentFlag.AlignCenter)
@@ -144,6 +142,14 @@ class EnvironmentsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(self.pages, 1)
+
+    def add_menu_actions(self, actions: list[QAction | None]) -> None:
+        """Append to the environment menu (``None``: a separator); those built after the first paint come later."""
+        for action in actions:
+            if action is None:
+                self.menu.addSeparator()
+            else:
+                self.menu.addAction(action)
 
     def selected_entry(self) -> EnvironmentEntry | None:
         rows = self.list_view.selectionModel().selectedRows()

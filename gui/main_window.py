@@ -11,7 +11,7 @@ import gc
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, Qt, QTimer, QUrl
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -42,13 +42,10 @@ from gui.controllers import show_error
 from gui.controllers.changes import ChangesController
 from gui.controllers.creation import CreationController
 from gui.controllers.environments import EnvironmentController
-from gui.controllers.missing import MissingPackagesController
 from gui.controllers.operations import OperationsController
 from gui.controllers.packages import PackageController
-from gui.controllers.projects import ProjectController
 from gui.controllers.recovery import RecoveryController
 from gui.controllers.recreate import RecreateController
-from gui.controllers.usage import UsageController
 from gui.current_environment import CurrentEnvironment
 from gui.dialogs import confirmations
 from gui.environments_panel import EnvironmentsPanel
@@ -60,10 +57,21 @@ from gui.runner import ProcessRunner
 
 if TYPE_CHECKING:
     from core.explain import Fix
+    from gui.controllers.missing import MissingPackagesController
+    from gui.controllers.projects import ProjectController
+    from gui.controllers.usage import UsageController
+    from gui.project_page import ProjectPage
+    from gui.search_panel import SearchPanel
 
 # Modules needed only after the window is up (discovery, the dialogs, HTTP, the pip cache, the
 # Find tab's search) are imported where they are used: importing them before the first paint made
-# start-up ~25% slower (benchmarks/bench_startup.py).
+# start-up ~25% slower (benchmarks/bench_startup.py).  What the first paint does not show — the
+# Find tab, the project page and the controllers behind them (projects, missing packages, Jupyter
+# and "how to use") — is built right after it (:meth:`MainWindow.finish_building`).
+
+
+#: How long a shown window may stay unpainted before what follows the first paint starts anyway.
+FIRST_PAINT_PATIENCE_MS = 1000
 
 
 class MainWindow(QMainWindow):
@@ -98,37 +106,9 @@ class MainWindow(QMainWindow):
         self.recovery.create_again_requested.connect(self.creation.create_again)
         self.recovery.recovered.connect(lambda _path: self.environment_actions.refresh())
         self.changes = ChangesController(self.operations, self.current, self.message_bar, self.log_view, self)
-        self.projects = ProjectController(
-            self,
-            self.registry,
-            self.environment_actions,
-            self.creation,
-            self.package_actions,
-            self.runner,
-            self.message_bar,
-            self.log_view,
-        )
-        self.package_actions.project_folder = self.projects.current_project_folder
-        self.missing_packages = MissingPackagesController(
-            self.current, self.package_actions, self.message_bar, self.log_view, self, self.projects.current_project_folder
-        )
-        self.missing_packages.search_index = lambda: self.search_panel.search_index
         self.recreation = RecreateController(
             self.operations, self.current, self.creation, self.environment_actions, self.message_bar, self.log_view, self
         )
-        self.projects.page.add_tool(self.missing_packages.scan_action)
-        self.projects.page.add_tool(self.recreation.recreate_action, only_for_broken=True)
-        self.usage = UsageController(
-            self.operations,
-            self.current,
-            self.environment_actions,
-            self.package_actions,
-            self.message_bar,
-            self.log_view,
-            self,
-            lambda: [entry.environment for entry in self.environment_actions.model.entries() if entry.health.ok],
-        )
-        self.usage.search_index = lambda: self.search_panel.search_index
         self._wire_fixes()
         self.activity = ActivityIndicator(self.runner, self.log_view, self)
         self._build_app_actions()
@@ -141,8 +121,139 @@ class MainWindow(QMainWindow):
                 self.message_bar.show_message(problem, Level.WARNING)
                 self.log_view.note(problem)
         self.setAcceptDrops(True)  # a project folder dropped on the window is opened
-        # Everything that touches the disk or starts processes waits until the window is up.
-        QTimer.singleShot(0, self._start_background_work)
+        # Built after the first paint (or when first needed, whichever comes first).
+        self._projects: ProjectController | None = None
+        self._missing_packages: MissingPackagesController | None = None
+        self._usage: UsageController | None = None
+        self._search_panel: SearchPanel | None = None
+        self._painted = False
+        self._started = False
+        self.installEventFilter(self)  # until the first paint
+        # Everything that touches the disk or starts processes waits until the window is painted
+        # (a window never shown starts it on the first turn of the event loop).
+        QTimer.singleShot(0, self._first_turn)
+        QTimer.singleShot(FIRST_PAINT_PATIENCE_MS, self._finish_start)  # a window shown but never painted
+
+    # -- after the first paint ---------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self and event.type() == QEvent.Type.UpdateRequest and not self._painted:
+            # The window's first frame is being drawn: build the rest on the next turn.
+            self._painted = True
+            self.removeEventFilter(self)
+            QTimer.singleShot(0, self._finish_start)
+        return False
+
+    def _first_turn(self) -> None:
+        if self.isVisible() and not self._painted:
+            return  # the first paint starts it
+        self._finish_start()
+
+    def _finish_start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        self.finish_building()
+        self._start_background_work()
+
+    def finish_building(self) -> None:
+        """Build what the first paint does not show: the Find tab, the project page, and the controllers
+        of projects, missing packages and "use this environment" (menus and actions included).
+
+        Runs right after the first paint; idempotent, and run earlier by whatever needs one of them.
+        """
+        if self._projects is not None:
+            return
+        from gui.controllers.missing import MissingPackagesController
+        from gui.controllers.projects import ProjectController
+        from gui.controllers.usage import UsageController
+        from gui.search_panel import SearchPanel
+
+        environments = self.environment_actions
+        projects = ProjectController(
+            self, self.registry, environments, self.creation, self.package_actions, self.runner, self.message_bar, self.log_view
+        )
+        self._projects = projects
+        self.package_actions.project_folder = projects.current_project_folder
+        missing = MissingPackagesController(
+            self.current, self.package_actions, self.message_bar, self.log_view, self, projects.current_project_folder
+        )
+        self._missing_packages = missing
+        missing.search_index = lambda: self.search_panel.search_index
+        projects.page.add_tool(missing.scan_action)
+        projects.page.add_tool(self.recreation.recreate_action, only_for_broken=True)
+        usage = UsageController(
+            self.operations,
+            self.current,
+            environments,
+            self.package_actions,
+            self.message_bar,
+            self.log_view,
+            self,
+            lambda: [entry.environment for entry in environments.model.entries() if entry.health.ok],
+        )
+        self._usage = usage
+        usage.search_index = lambda: self.search_panel.search_index
+
+        # Menus: "Open project folder…" first in the app menu; the Project menu; the environment menu.
+        self._app_menu.insertAction(self.creation.new_action, projects.open_action)
+        for action in [*projects.menu_actions(), None, missing.scan_action]:
+            if action is None:
+                self.project_menu.addSeparator()
+            else:
+                self.project_menu.addAction(action)
+        self.environments_panel.add_menu_actions([usage.jupyter_action, usage.how_to_use_action, usage.kernels_action])
+
+        # The tabs: the project page (hidden until a project is selected), the real Find tab.
+        tabs = self.package_tabs
+        tabs.blockSignals(True)  # the current tab does not change: nothing to react to
+        current = tabs.currentWidget()
+        search_panel = SearchPanel(
+            self.current,
+            lambda: [entry.environment for entry in environments.model.entries() if entry.health.ok],
+        )
+        self._search_panel = search_panel
+        search_panel.install_requested.connect(self.package_actions.install_release)
+        index = tabs.indexOf(self._search_placeholder)
+        tabs.insertTab(index, search_panel, "Find packages")
+        tabs.removeTab(index + 1)
+        self._search_placeholder.deleteLater()
+        tabs.insertTab(0, projects.page, "Project")
+        tabs.setTabVisible(0, False)  # shown while a project is selected
+        tabs.setCurrentWidget(current if current is not self._search_placeholder else search_panel)
+        tabs.blockSignals(False)
+        projects.page_wanted.connect(self._show_project_page)
+        projects.packages_wanted.connect(lambda: self.package_tabs.setCurrentWidget(self.packages_panel))
+        if tabs.currentWidget() is search_panel:
+            self._tab_changed(tabs.currentIndex())
+
+    @property
+    def projects(self) -> ProjectController:
+        self.finish_building()
+        assert self._projects is not None
+        return self._projects
+
+    @property
+    def missing_packages(self) -> MissingPackagesController:
+        self.finish_building()
+        assert self._missing_packages is not None
+        return self._missing_packages
+
+    @property
+    def usage(self) -> UsageController:
+        self.finish_building()
+        assert self._usage is not None
+        return self._usage
+
+    @property
+    def search_panel(self) -> SearchPanel:
+        self.finish_building()
+        assert self._search_panel is not None
+        return self._search_panel
+
+    @property
+    def project_page(self) -> ProjectPage:
+        return self.projects.page
 
     # -- building ----------------------------------------------------------------------------
 
@@ -202,20 +313,15 @@ class MainWindow(QMainWindow):
         environments = self.environment_actions
         bar = self.menuBar()
         app_menu = bar.addMenu("&Venvdesk")
-        app_menu.addAction(self.projects.open_action)
+        self._app_menu = app_menu  # "Open project folder…" goes first once built
         app_menu.addAction(self.creation.new_action)
         app_menu.addAction(environments.add_existing_action)
         app_menu.addSeparator()
         app_menu.addAction(self.settings_action)
         app_menu.addSeparator()
         app_menu.addAction(self.quit_action)
-        project_menu = bar.addMenu("P&roject")
-        project_menu.setObjectName("projectMenu")
-        for action in [*self.projects.menu_actions(), None, self.missing_packages.scan_action]:
-            if action is None:
-                project_menu.addSeparator()
-            else:
-                project_menu.addAction(action)
+        self.project_menu = bar.addMenu("P&roject")  # filled by finish_building()
+        self.project_menu.setObjectName("projectMenu")
         bar.addMenu(self.environments_panel.menu).setText("&Environment")
         packages_menu = bar.addMenu("&Packages")
         packages_menu.addAction(self.changes.undo_action)
@@ -236,13 +342,11 @@ class MainWindow(QMainWindow):
                 *environments.menu_actions(),
                 None,
                 self.recreation.recreate_action,
-                self.usage.jupyter_action,
-                self.usage.how_to_use_action,
-                self.usage.kernels_action,
             ],
             environments.delete_action,
-            open_project_action=self.projects.open_action,
+            offer_open_project=True,
         )
+        self.environments_panel.open_project_requested.connect(lambda: self.projects.open_action.trigger())
         environments.attach(self.environments_panel)
 
         self.packages_panel = PackagesPanel(
@@ -252,26 +356,16 @@ class MainWindow(QMainWindow):
         )
         self.package_actions.attach(self.packages_panel)
         self.packages_panel.repair_requested.connect(self.recovery.repair)
-        from gui.search_panel import SearchPanel
-
-        self.search_panel = SearchPanel(
-            self.current,
-            lambda: [entry.environment for entry in environments.model.entries() if entry.health.ok],
-        )
-        self.search_panel.install_requested.connect(self.package_actions.install_release)
         self.packages_panel.page_requested.connect(self.show_package_page)
         self.package_actions.choose_version_requested.connect(self._choose_version)
         self.package_tabs = QTabWidget()
         self.package_tabs.setObjectName("packageTabs")
-        self.project_page = self.projects.page
-        self.package_tabs.addTab(self.project_page, "Project")
-        self.package_tabs.setTabVisible(0, False)  # shown while a project is selected
         self.package_tabs.addTab(self.packages_panel, "Installed")
-        self.package_tabs.addTab(self.search_panel, "Find packages")
+        # The Find tab's title shows at once; its panel is built after the first paint.
+        self._search_placeholder = QWidget()
+        self.package_tabs.addTab(self._search_placeholder, "Find packages")
         self.package_tabs.setCurrentWidget(self.packages_panel)
         self.package_tabs.currentChanged.connect(self._tab_changed)
-        self.projects.page_wanted.connect(self._show_project_page)
-        self.projects.packages_wanted.connect(lambda: self.package_tabs.setCurrentWidget(self.packages_panel))
 
         splitter = QSplitter()
         splitter.addWidget(self.environments_panel)
@@ -410,6 +504,10 @@ class MainWindow(QMainWindow):
             self.message_bar.show_message(f"The log files are in {folder}.", Level.INFO)
 
     def _tab_changed(self, index: int) -> None:
+        if self._search_panel is None:  # the Find tab chosen before it was built
+            if self.package_tabs.widget(index) is self._search_placeholder:
+                self.finish_building()
+            return
         if self.package_tabs.widget(index) is self.search_panel:
             if self.search_panel.search_index is None:
                 self.search_panel.load_index()  # the first time only: a download or a cache read

@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt
 
 from core.environments import Environment, Health
-from core.projects import ProjectRecord
 from gui import icons
 from gui.models.base import AnyIndex, ListTableModel, plain_tooltip
+
+if TYPE_CHECKING:
+    from core.projects import ProjectRecord
 
 
 @dataclass(frozen=True)
