@@ -122,3 +122,52 @@ def test_no_display_exits_2_with_the_message(monkeypatch, capsys):
         pytest.skip("there is always a display here")
     assert app.main(["venvdesk"]) == 2
     assert capsys.readouterr().err == NO_DISPLAY_MESSAGE
+
+
+# Builds the main window in a fresh interpreter, as `venvdesk` does, and reports what was
+# imported and shown at the first paint, then once the event loop has had a few turns.
+FIRST_PAINT_PROBE = r"""
+import sys
+sys.path.insert(0, sys.argv[1])
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+app = QApplication(sys.argv[:1])
+from gui.main_window import MainWindow
+
+LATER = ("gui.controllers.projects", "gui.controllers.missing", "gui.controllers.usage", "gui.search_panel",
+         "core.projects", "core.code_imports", "core.jupyter")
+window = MainWindow()
+window.show()
+window.repaint()
+print("at paint:", sorted(name for name in LATER if name in sys.modules))
+print("tabs at paint:", [window.package_tabs.tabText(i) for i in range(window.package_tabs.count())])
+
+
+def later():
+    print("later:", sorted(name for name in LATER if name not in sys.modules))
+    print("app menu:", [a.text() for a in window.menuBar().actions()[0].menu().actions() if a.text()])
+    print("project menu:", [a.text() for a in window.project_menu.actions() if a.text()])
+    print("find tab:", type(window.package_tabs.widget(window.package_tabs.count() - 1)).__name__)
+    window.runner.shutdown()
+    app.quit()
+
+
+QTimer.singleShot(1500, later)
+app.exec()
+"""
+
+
+def test_what_the_first_paint_does_not_show_is_built_right_after_it():
+    completed = subprocess.run(
+        [sys.executable, "-c", FIRST_PAINT_PROBE, str(REPO)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    out = completed.stdout
+    assert "at paint: []" in out  # none of them imported before the window was painted
+    assert "tabs at paint: ['Installed', 'Find packages']" in out  # the Find tab's title is there at once
+    assert "later: []" in out  # all of them there shortly after
+    assert "app menu: ['Open project folder…', 'New environment…'" in out
+    assert "Find missing packages…']" in out  # the Project menu's last entry
+    assert "find tab: SearchPanel" in out
