@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
         self._search_panel: SearchPanel | None = None
         self._painted = False
         self._started = False
+        self._build_steps = [self._build_projects, self._build_missing_packages, self._build_usage, self._build_search_panel]
         self.installEventFilter(self)  # until the first paint
         # Everything that touches the disk or starts processes waits until the window is painted
         # (a window never shown starts it on the first turn of the event loop).
@@ -153,35 +154,76 @@ class MainWindow(QMainWindow):
         if self._started:
             return
         self._started = True
-        self.finish_building()
+        self._build_next()  # the projects first: the list's project rows need them
         self._start_background_work()
+        QTimer.singleShot(0, self._build_in_turns)
+
+    def _build_in_turns(self) -> None:
+        """One part per turn of the event loop, so that the window answers in between (each ~10-20 ms)."""
+        if self._build_next():
+            QTimer.singleShot(0, self._build_in_turns)
+
+    def _build_next(self) -> bool:
+        """Build the next part not built yet; True while parts remain."""
+        if self._build_steps:
+            self._build_steps.pop(0)()
+        return bool(self._build_steps)
 
     def finish_building(self) -> None:
         """Build what the first paint does not show: the Find tab, the project page, and the controllers
         of projects, missing packages and "use this environment" (menus and actions included).
 
-        Runs right after the first paint; idempotent, and run earlier by whatever needs one of them.
+        Right after the first paint these are built one per turn of the event loop; whatever needs
+        one of them earlier builds the rest at once (idempotent).
         """
-        if self._projects is not None:
-            return
-        from gui.controllers.missing import MissingPackagesController
-        from gui.controllers.projects import ProjectController
-        from gui.controllers.usage import UsageController
-        from gui.search_panel import SearchPanel
+        while self._build_next():
+            pass
 
-        environments = self.environment_actions
+    def _build_projects(self) -> None:
+        from gui.controllers.projects import ProjectController
+
         projects = ProjectController(
-            self, self.registry, environments, self.creation, self.package_actions, self.runner, self.message_bar, self.log_view
+            self, self.registry, self.environment_actions, self.creation, self.package_actions, self.runner,
+            self.message_bar, self.log_view,
         )
         self._projects = projects
         self.package_actions.project_folder = projects.current_project_folder
+        projects.page.add_tool(self.recreation.recreate_action, only_for_broken=True)
+        # "Open project folder…" first in the app menu; the Project menu.
+        self._app_menu.insertAction(self.creation.new_action, projects.open_action)
+        for action in projects.menu_actions():
+            if action is None:
+                self.project_menu.addSeparator()
+            else:
+                self.project_menu.addAction(action)
+        # The project page's tab, hidden until a project is selected.
+        tabs = self.package_tabs
+        tabs.blockSignals(True)  # the current tab stays: nothing to react to
+        current = tabs.currentWidget()
+        tabs.insertTab(0, projects.page, "Project")
+        tabs.setTabVisible(0, False)
+        tabs.setCurrentWidget(current)
+        tabs.blockSignals(False)
+        projects.page_wanted.connect(self._show_project_page)
+        projects.packages_wanted.connect(lambda: self.package_tabs.setCurrentWidget(self.packages_panel))
+
+    def _build_missing_packages(self) -> None:
+        from gui.controllers.missing import MissingPackagesController
+
+        projects = self.projects
         missing = MissingPackagesController(
             self.current, self.package_actions, self.message_bar, self.log_view, self, projects.current_project_folder
         )
         self._missing_packages = missing
         missing.search_index = lambda: self.search_panel.search_index
-        projects.page.add_tool(missing.scan_action)
-        projects.page.add_tool(self.recreation.recreate_action, only_for_broken=True)
+        projects.page.add_tool(missing.scan_action, first=True)
+        self.project_menu.addSeparator()
+        self.project_menu.addAction(missing.scan_action)
+
+    def _build_usage(self) -> None:
+        from gui.controllers.usage import UsageController
+
+        environments = self.environment_actions
         usage = UsageController(
             self.operations,
             self.current,
@@ -194,42 +236,35 @@ class MainWindow(QMainWindow):
         )
         self._usage = usage
         usage.search_index = lambda: self.search_panel.search_index
-
-        # Menus: "Open project folder…" first in the app menu; the Project menu; the environment menu.
-        self._app_menu.insertAction(self.creation.new_action, projects.open_action)
-        for action in [*projects.menu_actions(), None, missing.scan_action]:
-            if action is None:
-                self.project_menu.addSeparator()
-            else:
-                self.project_menu.addAction(action)
         self.environments_panel.add_menu_actions([usage.jupyter_action, usage.how_to_use_action, usage.kernels_action])
 
-        # The tabs: the project page (hidden until a project is selected), the real Find tab.
-        tabs = self.package_tabs
-        tabs.blockSignals(True)  # the current tab does not change: nothing to react to
-        current = tabs.currentWidget()
+    def _build_search_panel(self) -> None:
+        from gui.search_panel import SearchPanel
+
+        environments = self.environment_actions
         search_panel = SearchPanel(
             self.current,
             lambda: [entry.environment for entry in environments.model.entries() if entry.health.ok],
         )
         self._search_panel = search_panel
         search_panel.install_requested.connect(self.package_actions.install_release)
+        tabs = self.package_tabs
+        tabs.blockSignals(True)
+        was_chosen = tabs.currentWidget() is self._search_placeholder
         index = tabs.indexOf(self._search_placeholder)
         tabs.insertTab(index, search_panel, "Find packages")
         tabs.removeTab(index + 1)
         self._search_placeholder.deleteLater()
-        tabs.insertTab(0, projects.page, "Project")
-        tabs.setTabVisible(0, False)  # shown while a project is selected
-        tabs.setCurrentWidget(current if current is not self._search_placeholder else search_panel)
+        if was_chosen:
+            tabs.setCurrentWidget(search_panel)
         tabs.blockSignals(False)
-        projects.page_wanted.connect(self._show_project_page)
-        projects.packages_wanted.connect(lambda: self.package_tabs.setCurrentWidget(self.packages_panel))
-        if tabs.currentWidget() is search_panel:
+        if was_chosen:
             self._tab_changed(tabs.currentIndex())
 
     @property
     def projects(self) -> ProjectController:
-        self.finish_building()
+        if self._projects is None:
+            self.finish_building()
         assert self._projects is not None
         return self._projects
 

@@ -153,9 +153,10 @@ class ProjectPage(QWidget):
         outer.addWidget(scroll)
         self._set_state()
 
-    def add_tool(self, action: QAction, *, only_for_broken: bool = False) -> QToolButton:
+    def add_tool(self, action: QAction, *, only_for_broken: bool = False, first: bool = False) -> QToolButton:
         """A button for ``action`` in the row under the set-up (it follows the action's state);
-        ``only_for_broken``: shown only while the project's environment is broken (Re-create)."""
+        ``only_for_broken``: shown only while the project's environment is broken (Re-create);
+        ``first``: before the buttons added so far."""
         button = QToolButton()
         button.setDefaultAction(action)
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -165,8 +166,12 @@ class ProjectPage(QWidget):
         # A button does not follow its action's visibility by itself.
         action.changed.connect(lambda button=button, action=action: self._show_tool(button, action))
         self._show_tool(button, action)
-        self.tool_buttons.append(button)
-        self.tools.insertWidget(len(self.tool_buttons) - 1, button)
+        if first:
+            self.tool_buttons.insert(0, button)
+            self.tools.insertWidget(0, button)
+        else:
+            self.tool_buttons.append(button)
+            self.tools.insertWidget(len(self.tool_buttons) - 1, button)
         return button
 
     def _environment_broken(self) -> bool:
