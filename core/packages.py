@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import os
+import re
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -18,7 +20,10 @@ from core.names import canonical_name
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
 
-_WANTED_HEADERS = {"name", "version", "summary", "requires-dist"}
+# A header the list needs (name, version, summary, requires-dist) at the start of a line (a folded
+# continuation starts with a space: never matched).  Searched for after a line break, which the
+# search skips to quickly ("^" with MULTILINE is tried at every character: three times slower).
+_WANTED_HEADER_LINE = re.compile(r"\n(name|version|summary|requires-dist):([^\n]*)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -38,40 +43,62 @@ class InstalledPackage:
 
     def dependency_names(self) -> set[str]:
         """Normalised names this package needs unconditionally (extras' requirements left out)."""
-        return {canonical_name(requirement.name) for requirement in _unconditional(self.requires)}
+        names = set()
+        for text in self.requires:
+            name = _unconditional_name(text)
+            if name:
+                names.add(canonical_name(name))
+        return names
 
 
 # A header value longer than this is cut (a 20 MB "Summary:" froze the window; nobody reads it).
 MAX_HEADER_LENGTH = 2_000
 # Past this many header bytes the rest of METADATA is not read (real headers are a few KB).
 MAX_HEADER_BYTES = 1_000_000
+# METADATA is read in pieces of this size until the blank line that ends its headers: most files
+# are a few KB of headers and then 10-100 KB of README, which is never read.
+_READ_CHUNK = 16_384
+
+
+def _header_block(path: str) -> str:
+    """The headers of a METADATA file: its text up to the blank line before the long description,
+    at most ``MAX_HEADER_BYTES`` of it."""
+    chunks: list[bytes] = []
+    read = 0
+    tail = b""
+    with open(path, "rb") as handle:
+        while read < MAX_HEADER_BYTES:
+            chunk = handle.read(_READ_CHUNK)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            read += len(chunk)
+            # The blank line can straddle two pieces: look from the end of the one before.
+            seen = tail + chunk
+            if b"\n\n" in seen or b"\n\r\n" in seen or read == len(chunk) and chunk.startswith((b"\n", b"\r\n")):
+                break
+            tail = chunk[-2:]
+    data = b"".join(chunks)[:MAX_HEADER_BYTES]
+    if data.startswith((b"\n", b"\r\n")):
+        return ""  # no headers at all
+    ends = [end for end in (data.find(b"\n\n"), data.find(b"\n\r\n")) if end >= 0]
+    if ends:
+        data = data[: min(ends) + 1]
+    return data.decode("utf-8", errors="replace")
 
 
 def _read_headers(path: str) -> dict[str, list[str]]:
+    """The wanted headers of a METADATA (or PKG-INFO) file, by lower-case name, in file order.
+
+    One regular-expression pass over the header block instead of a Python loop per line: a
+    package's classifiers and requirements are hundreds of lines, ~170 packages many thousands.
+    """
     headers: dict[str, list[str]] = {}
-    read = 0
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        while read < MAX_HEADER_BYTES:
-            line = handle.readline(MAX_HEADER_LENGTH + 1)
-            if not line:
-                break
-            read += len(line)
-            if not line.endswith("\n") and len(line) > MAX_HEADER_LENGTH:
-                # A huge line: keep its start, skip the rest of it without holding it in memory.
-                rest = handle.readline(MAX_HEADER_BYTES)
-                read += len(rest)
-                while rest and not rest.endswith("\n") and read < MAX_HEADER_BYTES:
-                    rest = handle.readline(MAX_HEADER_BYTES)
-                    read += len(rest)
-                line = line[:MAX_HEADER_LENGTH] + "…\n"
-            if line in ("\n", "\r\n"):
-                break  # the body (long description) starts here
-            if line[:1] in (" ", "\t"):
-                continue  # continuation of a folded header we do not need
-            key, sep, value = line.partition(":")
-            key = key.lower()
-            if sep and key in _WANTED_HEADERS:
-                headers.setdefault(key, []).append(value.strip())
+    for match in _WANTED_HEADER_LINE.finditer("\n" + _header_block(path)):
+        value = match.group(2).strip()
+        if len(value) > MAX_HEADER_LENGTH:
+            value = value[:MAX_HEADER_LENGTH] + "…"
+        headers.setdefault(match.group(1).lower(), []).append(value)
     return headers
 
 
@@ -135,6 +162,198 @@ def required_by(packages: list[InstalledPackage]) -> dict[str, list[str]]:
             dependents.setdefault(dependency, []).append(package.name)
     return dependents
 
+
+
+# A requirement written the usual way: a name, maybe [extras], maybe version specifiers (in
+# parentheses or not), maybe "; marker".  Read without ``packaging`` (parsing ~1,500 requirements
+# with it took 70 ms, the longest part of showing a big environment); anything else (a URL, a
+# typo) goes through ``packaging`` as before.
+_SPECIFIER = r"(?:~=|===|==|!=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+"
+_PLAIN_REQUIREMENT = re.compile(
+    r"^\s*(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*"
+    r"(?:\[\s*(?:[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:,\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*)*)?\])?\s*"
+    rf"(?:{_SPECIFIER}\s*(?:,\s*{_SPECIFIER}\s*)*|\(\s*{_SPECIFIER}\s*(?:,\s*{_SPECIFIER}\s*)*\)\s*)?"
+    r"(?:;(?P<marker>.*))?$"
+)
+# The commonest marker by far (~75 % of them): a requirement only for one extra.
+_ONLY_FOR_AN_EXTRA = re.compile(r"""^\s*extra\s*==\s*(['"])[^'"]+\1\s*$""")
+
+
+@functools.lru_cache(maxsize=1024)
+def _marker_holds(marker: str) -> bool | None:
+    """Whether ``marker`` is true for this Python with no extra asked for (None: unreadable).
+
+    Markers repeat across packages (``python_version < "3.11"``): each is worked out once.  The
+    plain ones are worked out here (importing ``packaging.markers`` costs ~15 ms, on the way to
+    showing the list); any other goes to ``packaging``.
+    """
+    simple = _plain_marker_holds(marker)
+    if simple is not None:
+        return simple
+    from packaging.markers import InvalidMarker, Marker  # not needed at start-up
+
+    try:
+        return bool(Marker(marker).evaluate({"extra": ""}))
+    except InvalidMarker:
+        return None
+    except Exception:  # noqa: BLE001 - an odd marker (an undefined comparison) must not hide the rest
+        return None
+
+
+_MARKER_TOKEN = re.compile(r"""\s*(\(|\)|'[^']*'|"[^"]*"|===|==|!=|<=|>=|~=|<|>|[A-Za-z_][A-Za-z0-9_]*)""")
+_MARKER_OPERATORS = {"<", "<=", ">", ">=", "==", "!=", "~=", "===", "in", "not in"}
+_PLAIN_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+# The marker variables packaging compares as versions (when both sides are versions).
+_VERSION_VARIABLES = {"python_version", "python_full_version", "implementation_version", "platform_release"}
+
+
+@functools.lru_cache(maxsize=1)
+def _marker_environment() -> dict[str, str]:
+    """This Python's values of the marker variables, as ``packaging.markers.default_environment``."""
+    import platform
+
+    info = sys.implementation.version
+    implementation_version = f"{info.major}.{info.minor}.{info.micro}"
+    if info.releaselevel != "final":
+        implementation_version += info.releaselevel[0] + str(info.serial)
+    return {
+        "implementation_name": sys.implementation.name,
+        "implementation_version": implementation_version,
+        "os_name": os.name,
+        "platform_machine": platform.machine(),
+        "platform_release": platform.release(),
+        "platform_system": platform.system(),
+        "python_full_version": platform.python_version(),
+        "platform_python_implementation": platform.python_implementation(),
+        "python_version": ".".join(platform.python_version_tuple()[:2]),
+        "sys_platform": sys.platform,
+        "extra": "",
+    }
+
+
+def _compare_versions(left: str, operator: str, right: str) -> bool | None:
+    if not (_PLAIN_VERSION.fullmatch(left) and _PLAIN_VERSION.fullmatch(right)):
+        return None  # pre-releases, wildcards, local versions: packaging's rules
+    a, b = [int(part) for part in left.split(".")], [int(part) for part in right.split(".")]
+    width = max(len(a), len(b))
+    a, b = a + [0] * (width - len(a)), b + [0] * (width - len(b))  # 3.11 == 3.11.0, as PEP 440
+    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}.get(operator)
+
+
+def _plain_marker_holds(marker: str) -> bool | None:
+    """Whether the requirement with ``marker`` is needed here, worked out without ``packaging``
+    when the marker is only comparisons of the usual marker variables with quoted text, joined by
+    ``and``/``or`` and parentheses; None for anything else (packaging then decides).
+
+    A part that cannot be worked out here (a pre-release version, ``~=``) and-ed with a false
+    part gives False: whatever packaging would say of it, the requirement is not needed here.
+    """
+    tokens: list[str] = []
+    position = 0
+    stripped = marker.rstrip()
+    while position < len(stripped):
+        token = _MARKER_TOKEN.match(stripped, position)
+        if token is None:
+            return None
+        tokens.append(token.group(1))
+        position = token.end()
+    environment = _marker_environment()
+    at = 0
+    unknown = object()  # a comparison written correctly that packaging must work out
+    false_but_unsure = object()  # false, and-ed with such a comparison (false here, or rejected)
+
+    def operand(token: str) -> tuple[str, str] | None:
+        """("variable", its name) or ("text", the quoted text)."""
+        if token[:1] in ("'", '"'):
+            return "text", token[1:-1]
+        return ("variable", token) if token in environment else None
+
+    def compare(lhs: str, operator: str, rhs: str, variable: str, variable_on_left: bool) -> object:
+        if variable in _VERSION_VARIABLES and operator not in ("in", "not in"):
+            result = _compare_versions(lhs, operator, rhs)
+            return unknown if result is None else result
+        if variable == "extra":
+            if operator in ("==", "!=") and variable_on_left:
+                return (lhs == rhs) == (operator == "==")  # no extra asked for: lhs is ""
+            return unknown
+        if operator in ("==", "!="):
+            return (lhs == rhs) == (operator == "==")
+        if operator in ("in", "not in"):
+            return (lhs in rhs) == (operator == "in")
+        return unknown
+
+    def comparison() -> object:
+        """One comparison or a parenthesised group: True, False, ``unknown``; None: not plain."""
+        nonlocal at
+        if at < len(tokens) and tokens[at] == "(":
+            at += 1
+            value = either()
+            if value is None or at >= len(tokens) or tokens[at] != ")":
+                return None
+            at += 1
+            return value
+        if len(tokens) - at < 3:
+            return None
+        left = operand(tokens[at])
+        operator = tokens[at + 1]
+        at += 2
+        if operator == "not" and tokens[at] == "in":
+            operator, at = "not in", at + 1
+        if left is None or operator not in _MARKER_OPERATORS or at >= len(tokens):
+            return None
+        right = operand(tokens[at])
+        at += 1
+        if right is None or {left[0], right[0]} != {"variable", "text"}:
+            return None
+        variable = left[1] if left[0] == "variable" else right[1]
+        lhs = environment[left[1]] if left[0] == "variable" else left[1]
+        rhs = environment[right[1]] if right[0] == "variable" else right[1]
+        return compare(lhs, operator, rhs, variable, left[0] == "variable")
+
+    def both() -> object:
+        nonlocal at
+        values = [comparison()]
+        while values[-1] is not None and at < len(tokens) and tokens[at] == "and":
+            at += 1
+            values.append(comparison())
+        if None in values:
+            return None
+        unsure = unknown in values or false_but_unsure in values
+        if False in values or false_but_unsure in values:
+            return false_but_unsure if unsure else False
+        return unknown if unsure else True
+
+    def either() -> object:
+        nonlocal at
+        values = [both()]
+        while values[-1] is not None and at < len(tokens) and tokens[at] == "or":
+            at += 1
+            values.append(both())
+        if None in values:
+            return None
+        if len(values) == 1:
+            return values[0]
+        if unknown in values or false_but_unsure in values:
+            return unknown  # packaging reads every part: one it rejects rejects the whole marker
+        return True in values
+
+    result = either()
+    if at != len(tokens) or result is None or result is unknown:
+        return None
+    return result is True
+
+def _unconditional_name(text: str) -> str:
+    """The name in requirement ``text`` when it is always needed; "" for an extra's requirement,
+    one whose marker is false here, or one that cannot be read (as :func:`_unconditional`)."""
+    plain = _PLAIN_REQUIREMENT.match(text)
+    if plain is None:
+        return next((requirement.name for requirement in _unconditional((text,))), "")
+    marker = plain.group("marker")
+    if marker is None:
+        return plain.group("name")
+    if _ONLY_FOR_AN_EXTRA.match(marker):
+        return ""
+    return plain.group("name") if _marker_holds(marker.strip()) else ""
 
 
 def _unconditional(requires: Iterable[str]) -> Iterator[Requirement]:
@@ -280,13 +499,17 @@ class Integrity:
 
 
 def record_paths(dist_info: str) -> list[str]:
-    import csv
-
     try:
         with open(os.path.join(dist_info, "RECORD"), encoding="utf-8", errors="replace", newline="") as handle:
-            return [row[0] for row in csv.reader(handle) if row]
+            text = handle.read()
     except OSError:
         return []
+    if '"' not in text:  # no quoted path (one with a comma in it): the first field is up to the comma
+        return [line.partition(",")[0] for line in text.splitlines() if line]
+    import csv
+    import io
+
+    return [row[0] for row in csv.reader(io.StringIO(text)) if row]
 
 
 _CODE_SUFFIXES = (".py", ".so", ".pyd")
@@ -313,6 +536,10 @@ def _holds_python_code(path: str) -> bool:
 
 # RECORDs whose files were all found, by (path, mtime_ns, size): not checked file by file again.
 _verified_records: dict[str, tuple[int, int]] = {}
+# What each RECORD claims, by path: (mtime_ns, size), the top-level entries it lists, and those of
+# the files that must be there (not byte-code, not outside site-packages).  Read again only when
+# the RECORD changes: parsing the ~35,000 lines of 170 packages' RECORDs took 30-60 ms each time.
+_record_tops: dict[str, tuple[tuple[int, int], frozenset[str], frozenset[str]]] = {}
 
 
 def _record_key(record: str) -> tuple[int, int] | None:
@@ -323,7 +550,23 @@ def _record_key(record: str) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
-def check_integrity(site_packages: str | os.PathLike[str] | None, *, deep: bool = True) -> Integrity:
+def _absolute(path: str) -> bool:
+    """``os.path.isabs`` for a RECORD's path (/usr/..., C:\\..., \\\\server\\...), in a few string tests."""
+    return path[:1] in ("/", "\\") or path[1:2] == ":"
+
+
+def _counted(relative: str) -> bool:
+    """Whether a file RECORD lists must be there: byte-code may be gone (cleaned, another
+    Python) and files outside site-packages (scripts) are not looked for here."""
+    return not (relative.startswith("..") or "__pycache__" in relative or relative.endswith(".pyc"))
+
+
+def check_integrity(
+    site_packages: str | os.PathLike[str] | None,
+    *,
+    deep: bool = True,
+    packages: Sequence[InstalledPackage] | None = None,
+) -> Integrity:
     """Look for half-installed files (blocking disk scan: call from a worker).
 
     What counts is what the metadata says is installed: every top-level entry a RECORD (or an
@@ -331,6 +574,7 @@ def check_integrity(site_packages: str | os.PathLike[str] | None, *, deep: bool 
     file is looked for; without it (each time an environment is shown) only RECORDs that changed
     since they were last found whole are checked file by file, so showing an environment costs a
     few stats per package instead of one per file.  After an unclean end, scan deep.
+    ``packages``: what :func:`installed_packages` just gave for ``site_packages`` (else read again).
     """
     if site_packages is None:
         return Integrity()
@@ -343,8 +587,9 @@ def check_integrity(site_packages: str | os.PathLike[str] | None, *, deep: bool 
     leftovers = sorted(n for n in names if n.startswith("~"))
     claimed: set[str] = set()
     damaged = []
-    packages = {p.metadata_path: p for p in installed_packages(root)}
-    installed_keys = {p.key for p in packages.values()}
+    by_metadata = {p.metadata_path: p for p in (installed_packages(root) if packages is None else packages)}
+    installed_keys = {p.key for p in by_metadata.values()}
+    prefix = os.path.join(root, "")
     stashed = []
     for name in names:
         folder = os.path.join(root, name)
@@ -365,21 +610,27 @@ def check_integrity(site_packages: str | os.PathLike[str] | None, *, deep: bool 
         claimed.add(name)
         record = os.path.join(folder, "RECORD")
         key = _record_key(record)
-        paths = record_paths(folder)
-        missing = False
         check_files = deep or key is None or _verified_records.get(record) != key
-        for relative in paths:
-            top = relative.split("/", 1)[0]
-            claimed.add(top)
-            if top.startswith("..") or "__pycache__" in relative or relative.endswith(".pyc"):
-                continue
-            if missing:
-                continue
-            if top not in present:
-                missing = True  # a whole top-level entry is gone: no stat needed to know
-            elif check_files and not os.path.exists(os.path.join(root, relative)):
-                missing = True
-        package = packages.get(os.path.join(folder, "METADATA"))
+        known = _record_tops.get(record)
+        if not check_files and known is not None and known[0] == key:
+            tops, needed_tops = known[1], known[2]
+            files: list[str] = []
+        else:
+            paths = record_paths(folder)
+            files = [relative for relative in paths if _counted(relative)]
+            tops = frozenset(relative.split("/", 1)[0] for relative in paths)
+            needed_tops = frozenset(relative.split("/", 1)[0] for relative in files)
+            if key is not None:
+                _record_tops[record] = (key, tops, needed_tops)
+        claimed.update(tops)
+        # A whole top-level entry gone needs no stat to know; then each file, where asked.
+        missing = not needed_tops <= present
+        if not missing and check_files:
+            missing = not all(
+                os.access(os.path.join(root, relative) if _absolute(relative) else prefix + relative, os.F_OK)
+                for relative in files
+            )
+        package = by_metadata.get(os.path.join(folder, "METADATA"))
         if missing and package is not None:
             damaged.append(package)
             _verified_records.pop(record, None)

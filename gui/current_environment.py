@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QFileSystemWatcher, QObject, Qt, QTimer, Signal
 
 from core import pypi
 from core.checks import consistency_problems
 from core.commands import Command, redact
-from core.environments import Environment, interpreter_starts
+from core.environments import Environment, Health, interpreter_starts
 from core.errors import UserFacingError
 from core.journal import JournalEntry
 from core.packages import (
@@ -35,6 +36,7 @@ from gui.workers import run_in_background
 
 LATEST_VERSIONS_TTL = 3600
 WATCH_DEBOUNCE_MS = 700
+_AFTER_PAINT = QEvent.Type(QEvent.registerEventType())
 
 
 class LatestVersions:
@@ -61,9 +63,22 @@ class LatestVersions:
         self._cache[(index, python, name)] = (version, time.time())
 
 
+@dataclass
+class _Load:
+    """One read of an environment: what has come back from its two workers."""
+
+    path: str
+    python_ok: bool | None  # None: its Python's start-up check has not answered yet
+    read: bool = False
+    site_packages: object = None
+    quiet_check: bool = True  # the installer's consistency check follows
+    shown: bool = False  # the list has been shown and the checks that follow it started
+    checked: bool = False  # the quiet check has been started
+
+
 class CurrentEnvironment(QObject):
     changed = Signal()  # another environment (or none) was selected
-    packages_loaded = Signal(str)  # environment path: packages and integrity are read
+    packages_loaded = Signal(str)  # environment path: packages are read (the scan and checks follow)
     latest_versions_loaded = Signal(str)  # environment path
     broken = Signal(str, object)  # path, Health: its Python no longer starts
     integrity_changed = Signal()
@@ -90,12 +105,15 @@ class CurrentEnvironment(QObject):
         self.latest_failures: list[str] = []
         self.loaded = False
         self._latest_versions = LatestVersions()
-        self._loading_for = ""
+        self._load: _Load | None = None  # the newest read asked for
+        # Per environment: the reads waiting for the start-up check of its Python under way.
+        self._python_checks: dict[str, list[_Load]] = {}
         # Per environment: the requirements an interrupted run was installing (Repair reinstalls them).
         self._interrupted: dict[str, tuple[str, ...]] = {}
         # Per environment: the journal entry of a change the app stopped in the middle of.
         self._attention: dict[str, JournalEntry] = {}
         self._changed_while_busy: set[str] = set()
+        self._after_paint: list[Callable[[], None]] = []
         # Builds the installer's check command for an environment (set by the operations controller).
         self.check_command: Callable[[Environment], tuple[Command, Callable[[str], list[str]]]] | None = None
 
@@ -156,28 +174,32 @@ class CurrentEnvironment(QObject):
     def reload(self, *, check_python: bool = True, quiet_check: bool = True) -> None:
         """Re-read packages and the half-installed scan; with ``check_python``, also that its Python starts.
 
+        The Python start-up check (a process: 20-50 ms) runs beside the read, in its own worker,
+        so the list is shown as soon as the metadata is read.  Should the Python not start, the
+        page becomes the broken page (``broken``), whether the list was shown already or not.
+
         With ``quiet_check``, the installer's consistency check runs in the background afterwards
-        (not after the app's own changes: those run it in the open, in the Log).
+        (not after the app's own changes: those run it in the open, in the Log); it needs the
+        Python, so it waits for the start-up check.
         """
         environment = self.environment
         if environment is None:
             return
         path = self.key
-        self._loading_for = path
         requested = time.monotonic()
+        load = self._load = _Load(path, python_ok=None if check_python else True, quiet_check=quiet_check)
 
-        def read() -> tuple[object, list[InstalledPackage], object, dict[str, list[str]]]:
+        def read() -> tuple[object, list[InstalledPackage], dict[str, list[str]]]:
             site_packages = environment.site_packages()
-            health = interpreter_starts(environment) if check_python else None
             packages = installed_packages(site_packages)
-            return site_packages, packages, health, required_by(packages)
+            return site_packages, packages, required_by(packages)
 
-        def done(result: tuple[object, list[InstalledPackage], object, dict[str, list[str]]]) -> None:
-            site_packages, packages, health, dependents = result
-            if self._loading_for != path or self.key != path:
-                return  # the person moved on
-            if health is not None and not getattr(health, "ok", True):
-                self.broken.emit(path, health)
+        def done(result: tuple[object, list[InstalledPackage], dict[str, list[str]]]) -> None:
+            site_packages, packages, dependents = result
+            if self._load is not load or self.key != path or not self.usable or load.python_ok is False:
+                # The person moved on; or a newer read of it was asked for (it says what is
+                # installed now, and one "packages_loaded" is one look at the changes made outside
+                # Venvdesk); or its Python does not start (the broken page is shown).
                 return
             self.packages = packages
             self.packages_read_at = requested
@@ -187,19 +209,76 @@ class CurrentEnvironment(QObject):
             if site_packages is not None and str(site_packages) not in self._watcher.directories():
                 self._watcher.addPath(str(site_packages))
             self.packages_loaded.emit(path)  # the list is shown now; the scan and checks follow
-            self._scan_integrity(path, site_packages)
-            self._fetch_latest_versions()
-            if quiet_check:
-                self._check_quietly(environment, site_packages)
+            load.site_packages = site_packages
+            load.read = True
+            # Once the list is painted: a worker started now would take turns with the paint (the
+            # GIL) and make it several times slower.
+            self._after_painting(lambda: self._after_list_shown(environment, load))
 
+        def started(health: Health) -> None:
+            for waiting in self._python_checks.pop(path, []):
+                waiting.python_ok = health.ok
+            if self.key != path:
+                return
+            if not health.ok:
+                # Nothing read stays: it is not an environment packages can be shown for.
+                self.packages, self.dependents, self.loaded = [], {}, False
+                self.broken.emit(path, health)
+            elif self._load is not None and self._load.path == path and self._load.quiet_check:
+                self._check_quietly_when_ready(environment, self._load)
+
+        def not_started(exc: BaseException, formatted: str) -> None:
+            self._python_checks.pop(path, None)
+            self._failed("start its Python")(exc, formatted)
+
+        # The read first: with the pool's threads busy (a slow Python), it is not queued behind.
         run_in_background(read, done, self._failed("read the installed packages"), context=self)
+        if check_python:
+            if path in self._python_checks:
+                self._python_checks[path].append(load)  # one check of this Python is under way: its answer
+            else:
+                self._python_checks[path] = [load]
+                run_in_background(lambda: interpreter_starts(environment), started, not_started, context=self)
+
+    def _after_painting(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the windows have painted what they were just told.
+
+        Qt posts a window's repaint as a low-priority event; an event posted after it with the
+        same priority is delivered after it (a zero timer or a queued call comes first).
+        """
+        self._after_paint.append(callback)
+        QCoreApplication.postEvent(self, QEvent(_AFTER_PAINT), Qt.EventPriority.LowEventPriority.value)
+
+    def customEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt
+        if event.type() == _AFTER_PAINT and self._after_paint:
+            # On the next turn of the event loop: the read, its list and the paint came in one
+            # batch of posted events, and timers (input too) get their turn first.
+            QTimer.singleShot(0, self, self._after_paint.pop(0))
+
+    def _after_list_shown(self, environment: Environment, load: _Load) -> None:
+        if self._load is not load or self.key != load.path:
+            return  # another environment (or a newer read of this one) is being shown
+        self._scan_integrity(load.path, load.site_packages)
+        self._fetch_latest_versions()
+        load.shown = True
+        if load.quiet_check:  # its command is worked out here (a few ms): on a turn of the loop of its own
+            QTimer.singleShot(0, self, lambda: self._check_quietly_when_ready(environment, load))
+
+    def _check_quietly_when_ready(self, environment: Environment, load: _Load) -> None:
+        """The quiet check, once the packages are read and its Python is known to start (once)."""
+        if load.shown and load.python_ok and not load.checked and self._load is load and self.key == load.path:
+            load.checked = True
+            self._check_quietly(environment, load.site_packages)
 
     def _scan_integrity(self, path: str, site_packages: object) -> None:
         """Half-installed files from an earlier session (or another program) are offered for repair
         too — looked for after the list is shown; RECORDs found whole before are not checked again."""
 
+        packages = self.packages  # read from the same folder a moment ago
+
         def scan() -> Integrity:
-            return check_integrity(site_packages if isinstance(site_packages, Path) else None, deep=False)
+            folder = site_packages if isinstance(site_packages, Path) else None
+            return check_integrity(folder, deep=False, packages=packages)
 
         def scanned(integrity: Integrity) -> None:
             if self.key == path:

@@ -11,10 +11,11 @@ them is plain text, and the two that use markup escape each outside piece.
 
 from __future__ import annotations
 
+import heapq
 import html
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QStackedWidget,
+    QStyle,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -45,6 +47,7 @@ from gui.models.packages import PackageFilterModel, PackageTableModel
 from gui.workers import run_in_background
 
 NO_SELECTION = "Select an environment to see the packages installed in it."
+FITTED_COLUMNS = (PackageTableModel.NAME, PackageTableModel.VERSION, PackageTableModel.LATEST)
 
 
 class PackagesPanel(QWidget):
@@ -189,12 +192,12 @@ class PackagesPanel(QWidget):
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        for column in (PackageTableModel.NAME, PackageTableModel.VERSION, PackageTableModel.LATEST):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        # Widths worked out from the text (see _fit_columns), not ResizeToContents: that asks
+        # the model for every cell on screen, ~7 roles each, again at each layout pass and each
+        # time the newest versions arrive -- most of the time it took to show the list.  The
+        # person can still drag them wider.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        # Fit the columns to the rows on screen only: measuring every row of a few thousand
-        # packages (Qt's default samples 1,000) froze the window for seconds.
-        header.setResizeContentsPrecision(0)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._set_state())
         # A double-click gives both signals (activated too, in most styles); Enter gives activated.
         self._page_timer = QTimer(self)
@@ -366,13 +369,45 @@ class PackagesPanel(QWidget):
             return
         self.model.set_packages(self.current.packages, self.current.dependents)
         self.model.set_latest_versions(self.current.latest)
+        self._fit_columns()
         self.pages.setCurrentWidget(self.table_page)
         self._set_state()
+
+    def _fit_columns(self, columns: tuple[int, ...] = FITTED_COLUMNS) -> None:
+        """Make the name and version columns as wide as their widest text (and their title).
+
+        Measured on the few longest texts of each column (by characters: the widest is among
+        them), in the font each is drawn in, instead of asking the model for every cell.
+        """
+        packages = self.model.packages()
+        texts = {
+            PackageTableModel.NAME: [p.name for p in packages],
+            PackageTableModel.VERSION: [p.version for p in packages],
+            PackageTableModel.LATEST: [f"{latest} ↑" for p in packages if (latest := self.model.latest_version(p))],
+        }
+        metrics = self.table.fontMetrics()
+        bold = QFont(self.table.font())
+        bold.setBold(True)
+        bold_metrics = QFontMetrics(bold)  # the Latest column shows an update in bold
+        header = self.table.horizontalHeader()
+        # The cell's margins and focus frame, and room for the header's sort arrow.
+        character = metrics.averageCharWidth()
+        padding = 3 * self.table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 2 * character
+        widest = 40 * character  # a 200-character name does not push the other columns away
+        for column in columns:
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            used = bold_metrics if column == PackageTableModel.LATEST else metrics
+            width = max(
+                [header.fontMetrics().horizontalAdvance(title) + 2 * character]  # and the sort arrow
+                + [used.horizontalAdvance(text) for text in heapq.nlargest(5, texts[column], key=len)]
+            )
+            header.resizeSection(column, min(width + padding, widest))
 
     def _latest_versions_loaded(self, path: str) -> None:
         if path != self.current.key:
             return
         self.model.set_latest_versions(self.current.latest)
+        self._fit_columns((PackageTableModel.LATEST,))
         failures = self.current.latest_failures
         if failures:
             # Not worth interrupting the person (they may be offline): a quiet note with details.

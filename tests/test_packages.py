@@ -361,3 +361,145 @@ def test_unconditional_requirements_are_kept_as_written():
     assert unconditional_requirements(
         ["tinyutil>=1.0", 'extra-only; extra == "fancy"', 'never; python_version < "3"', "Two[x] >=2,<3", "not valid ???"]
     ) == ["tinyutil>=1.0", "Two[x]<3,>=2"]
+
+
+# ------------------------------------------------------------------ read fast, read the same
+
+
+def test_metadata_headers_are_read_up_to_the_description_only(tmp_path):
+    from core.packages import MAX_HEADER_LENGTH
+
+    site = tmp_path / "site-packages"
+    classifiers = "".join(f"Classifier: Topic :: Number {n}\r\n" for n in range(700))  # ~22 KB of headers
+    write_dist_info(
+        site,
+        "crlf-1.0.dist-info",
+        (
+            "Metadata-Version: 2.1\r\nName: crlf\r\nVersion: 1.0\r\n"
+            + classifiers
+            + "Summary: After the classifiers.\r\nRequires-Dist: needed>=1\r\nRequires-Dist: other ; extra == 'x'\r\n"
+            + "\r\nName: in-the-readme\r\nRequires-Dist: not-a-requirement\r\n"
+        ).encode(),
+    )
+    write_dist_info(
+        site,
+        "huge-1.0.dist-info",
+        b"Name: huge\nVersion: 2.0\nSummary: " + b"x" * 3_000_000 + b"\nRequires-Dist: lost-past-the-limit\n",
+    )
+    packages = {p.key: p for p in installed_packages(site)}
+    crlf = packages["crlf"]
+    assert (crlf.name, crlf.version, crlf.summary) == ("crlf", "1.0", "After the classifiers.")
+    assert crlf.requires == ("needed>=1", "other ; extra == 'x'")
+    assert crlf.dependency_names() == {"needed"}
+    huge = packages["huge"]
+    assert huge.version == "2.0"
+    assert huge.summary == "x" * MAX_HEADER_LENGTH + "…"
+    assert huge.requires == ()  # past the first megabyte of headers nothing is read
+
+
+# Markers as projects write them; each is worked out without packaging where it is plain, and
+# must come out as packaging says (or as "not needed" where packaging refuses the marker).
+MARKERS = [
+    'python_version < "3.11"',
+    "python_version<'3.9'",
+    '"3.6" <= python_version',
+    'python_version == "3.11.0"',
+    'python_version != "3"',
+    'python_full_version >= "3.8.1"',
+    'python_full_version <= "3.11.0a6" and extra == "toml"',
+    'python_version >= "3.11.0rc1"',
+    'python_version == "3.*"',
+    'python_version ~= "3.1"',
+    'sys_platform == "win32"',
+    "os_name == 'nt'",
+    '(os_name == "nt" and implementation_name != "pypy") and extra == \'dev\'',
+    'platform_machine == "x86_64" or platform_machine == "aarch64"',
+    '"linux" in sys_platform',
+    "'win' not in sys_platform",
+    'python_version < "3.8" or (extra == "a" and os_name == "posix")',
+    'os_name == "posix" and (extra == "x" or python_version >= "3")',
+    'platform_system == "Linux" and platform_python_implementation == "CPython"',
+    'sys_platform != "darwin" and (python_version < "3.12" or python_version >= "3.13")',
+    'python_version ~= "3" and os_name == "nt"',
+    'python_version ~= "3" or os_name == "posix"',
+    '(python_version ~= "3" and extra == "x") or os_name == "posix"',
+    'extra != "x"',
+    'extra == ""',
+    '"x" == extra',
+    'platform_release >= "5"',
+    'implementation_version >= "3.7"',
+    "sys_platform < 'z'",
+    'os_name=="posix"and python_version>="3"',
+    'bogus == "1"',
+    'python_version <',
+    'python_version > "3" and',
+    "()",
+    '"a" == "a"',
+]
+
+
+@pytest.mark.parametrize("marker", MARKERS)
+def test_dependency_markers_come_out_as_packaging_says(marker):
+    from packaging.markers import Marker
+
+    from core.packages import _marker_holds, _plain_marker_holds
+
+    try:
+        expected = bool(Marker(marker).evaluate({"extra": ""}))
+    except Exception:  # noqa: BLE001 - packaging refuses it: the requirement is not counted
+        expected = False
+    plain = _plain_marker_holds(marker)
+    assert plain is None or plain == expected
+    assert bool(_marker_holds(marker)) == expected
+
+
+REQUIREMENTS = [
+    "requests",
+    "Requests_Toolbelt>=0.9",
+    "zope.interface (>=5.0)",
+    "botocore[crt] (<2.0a0,>=1.21.0) ; extra == 'crt'",
+    'gmpy2 (>=2.1.0a4) ; (platform_python_implementation != "PyPy") and extra == \'gmpy\'',
+    "pytest (>=4.6) ; extra == 'tests'",
+    "numpy>=1.23.2; python_version == '3.11'",
+    'typing-extensions>=4; python_version < "3.8"',
+    "colorama; sys_platform == 'win32'",
+    "pkg[a,b]>=1,!=1.5.*",
+    "name @ https://example.org/name-1.0.tar.gz",
+    "name @ https://example.org/name-1.0.tar.gz ; python_version >= '3'",
+    "this is not a requirement ???",
+    "???",
+    "bad>=",
+    "-leading-dash",
+]
+
+
+@pytest.mark.parametrize("text", REQUIREMENTS)
+def test_requirement_names_come_out_as_packaging_says(text):
+    from core.packages import _unconditional, _unconditional_name
+
+    assert _unconditional_name(text) == next((requirement.name for requirement in _unconditional((text,))), "")
+
+
+def test_integrity_reads_a_record_again_when_it_changes(tmp_path):
+    site = tmp_path / "site-packages"
+    dist_info = install_by_hand(site, "alpha", "1.0", {"alpha/__init__.py": ""})
+    assert check_integrity(site, deep=False).clean
+    # An upgrade rewrote RECORD: it now lists a module that is not there.
+    record = dist_info / "RECORD"
+    record.write_text(record.read_text() + "alpha/new_module.py,,\nbeta/__init__.py,,\n")
+    integrity = check_integrity(site, deep=False)
+    assert [p.name for p in integrity.damaged] == ["alpha"]
+    assert integrity.orphans == ()
+    # Told the packages just read (as the Installed tab does), the answer is the same.
+    assert check_integrity(site, deep=False, packages=installed_packages(site)) == integrity
+
+
+def test_record_paths_with_commas_are_read_as_csv(tmp_path):
+    from core.packages import record_paths
+
+    dist_info = tmp_path / "odd-1.0.dist-info"
+    dist_info.mkdir()
+    (dist_info / "RECORD").write_text('odd/plain.py,sha256=abc,3\r\n"odd/with, comma.py",sha256=def,4\n\nodd/no_hash.py,,\n')
+    assert record_paths(str(dist_info)) == ["odd/plain.py", "odd/with, comma.py", "odd/no_hash.py"]
+    (dist_info / "RECORD").write_text("odd/plain.py,sha256=abc,3\r\n\r\nodd/no_hash.py,,\n")
+    assert record_paths(str(dist_info)) == ["odd/plain.py", "odd/no_hash.py"]

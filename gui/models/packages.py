@@ -139,16 +139,33 @@ class PackageTableModel(ListTableModel):
         return package
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        package = self.row_at(index)
-        if package is None:
+        # Asked ~7 times per cell each time the table paints (most roles are none of ours): the
+        # roles are compared as plain ints and the row looked up once, with no other call first.
+        if role not in _ROLES_SERVED:
             return None
+        row = index.row()
+        if not 0 <= row < len(self._rows) or not index.isValid():
+            return None
+        package = self._rows[row]
         column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             if column == self.LATEST:
-                latest = self.latest_version(package)
-                return f"{latest} ↑" if latest and self.is_outdated(package) else latest
+                latest = self._latest.get(package.key, "")
+                return f"{latest} ↑" if latest and package.key in self._outdated else latest
             return (package.name, package.version, None, package.summary)[column]
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _FOREGROUND:
+            if column == self.LATEST and package.key in self._outdated:
+                return QBrush(theme.color("outdated"))
+            if self._dependency_only(package):
+                return QApplication.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+            return None
+        if role == _FONT:
+            if column == self.LATEST and package.key in self._outdated:
+                font = QFont()
+                font.setBold(True)
+                return font
+            return None
+        if role == _TOOLTIP:
             lines = [f"{package.name} {package.version}", package.summary]
             dependents = self.dependents_of(package)
             if dependents:
@@ -158,22 +175,34 @@ class PackageTableModel(ListTableModel):
             if self.is_outdated(package):
                 lines.append(f"A newer version is available: {self.latest_version(package)}")
             return plain_tooltip("\n".join(line for line in lines if line))
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if column == self.LATEST and self.is_outdated(package):
-                return QBrush(theme.color("outdated"))
-            if self.data(index, self.DependencyOnlyRole):
-                return QApplication.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
-        if role == Qt.ItemDataRole.FontRole and column == self.LATEST and self.is_outdated(package):
-            font = QFont()
-            font.setBold(True)
-            return font
         if role == self.PackageRole:
             return package
         if role == self.OutdatedRole:
             return self.is_outdated(package)
         if role == self.DependencyOnlyRole:
-            return bool(self._required_by.get(package.key)) and not package.requested
+            return self._dependency_only(package)
         return None
+
+    def _dependency_only(self, package: InstalledPackage) -> bool:
+        """Installed only because another package needs it (shown greyed)."""
+        return not package.requested and bool(self._required_by.get(package.key))
+
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ROLES_SERVED = frozenset(
+    {
+        _DISPLAY,
+        _FOREGROUND,
+        _FONT,
+        _TOOLTIP,
+        int(PackageTableModel.PackageRole),
+        int(PackageTableModel.OutdatedRole),
+        int(PackageTableModel.DependencyOnlyRole),
+    }
+)
 
 
 class PackageFilterModel(QSortFilterProxyModel):
