@@ -129,6 +129,25 @@ class ByteCompile:
 
 
 @dataclass(frozen=True)
+class UpdatePip:
+    """Bring the pip a new environment was given (often the older one its Python carries) up to the
+    newest wheel the app keeps, in the background, once the environment is ready.
+
+    pip replacing itself must not be interrupted (its roll-back of the uninstall catches
+    ``Exception``, not ``KeyboardInterrupt``: an interrupt can leave the environment without pip),
+    so its operation does not yield (:attr:`Operation.yields`): it is dropped if anything is asked
+    for before it starts, and waited for once it runs.
+    """
+
+    wheel: Path
+    # The pip version it replaces, and the wheel's: what the Log says, and the History records.
+    installed: str
+    version: str
+    # The environment's name, for the Log.
+    name: str = ""
+
+
+@dataclass(frozen=True)
 class PreviewInstall:
     """What an install would change, from the backend's dry run; nothing is installed."""
 
@@ -150,6 +169,7 @@ Intent = Union[
     CheckImports,
     PreviewInstall,
     ByteCompile,
+    UpdatePip,
     # Defined beside the code that carries them out (named as strings: those modules build
     # Operations, so they import this one).
     "RecreateEnvironment",
@@ -245,6 +265,10 @@ class Operation:
     # Low-priority work nobody waits for (the byte-compile after an install): it does not make the
     # environment busy, and yields to anything queued after it (stopped, then run again later).
     background: bool = False
+    # Background work only: False for work that must not be stopped half-way (pip replacing itself).
+    # It does not yield by being stopped: queued, it is dropped when anything else is asked for
+    # first; running, what is asked for waits for it (and quitting gives it time to finish).
+    yields: bool = True
     id: int = field(default_factory=lambda: next(_ids))
 
     def again(self) -> Operation:

@@ -5,6 +5,8 @@ ensurepip, which takes seconds.  Venvdesk instead creates the environment
 ``--without-pip`` and unpacks the newest pip wheel from this cache
 (``core/seed_pip.py``).  The cache is refreshed in the background from the
 configured index; creation never waits for the network once a wheel is here.
+An environment that got an older pip (the one its Python carries, when the cache was still
+empty) is brought up to the cached wheel later, in the background (:func:`pip_update_for`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 import re
 import time
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,7 @@ from core import pypi, storage
 from core.commands import redact
 
 _PIP_WHEEL = re.compile(r"^pip-(?P<version>[^-]+)-py3-none-any\.whl$")
+_PIP_DIST_INFO = re.compile(r"^pip-(?P<version>[^-]+)\.dist-info$", re.IGNORECASE)
 REFRESH_AFTER_SECONDS = 24 * 3600
 
 
@@ -118,6 +122,59 @@ def pip_wheel_for(interpreter: str, python_version: tuple[int, ...]) -> Path | N
     """The pip wheel a new environment of ``interpreter`` is seeded from: the newest one the app keeps,
     else the one the interpreter carries; ``None``: plain ``venv`` (ensurepip) is used."""
     return cached_pip_wheel(python_version) or bundled_pip_wheel(interpreter, python_version)
+
+
+def wheel_version(wheel: Path) -> str:
+    """The pip version in a pip wheel's file name ("" for another name)."""
+    match = _PIP_WHEEL.match(wheel.name)
+    return match.group("version") if match else ""
+
+
+def installed_pip_version(site_packages: Path | None) -> str:
+    """The version of pip in ``site_packages``, from its ``.dist-info`` folder's name: one listing, no file read.
+
+    "" when there is no pip, or more than one ``pip-*.dist-info`` (a change stopped half-way:
+    nothing to decide on).
+    """
+    if site_packages is None:
+        return ""
+    try:
+        names = os.listdir(site_packages)
+    except OSError:
+        return ""
+    found = [match.group("version") for match in map(_PIP_DIST_INFO.match, names) if match]
+    return found[0] if len(found) == 1 else ""
+
+
+@dataclass(frozen=True)
+class PipUpdate:
+    """A newer pip for an environment: the wheel the app keeps, and the versions before and after."""
+
+    installed: str
+    wheel: Path
+    version: str
+
+
+def pip_update_for(
+    site_packages: Path | None, python_version: tuple[int, ...], folder: Path | None = None
+) -> PipUpdate | None:
+    """The newest cached pip wheel that supports ``python_version``, when it is newer than the pip in
+    ``site_packages``; None when there is none, or no pip there to update (the environment's pip
+    was removed, or a change of it stopped half-way: that is Repair's or Install pip's business)."""
+    from packaging.version import InvalidVersion, Version
+
+    installed = installed_pip_version(site_packages)
+    if not installed:
+        return None
+    wheel = cached_pip_wheel(python_version, folder)
+    if wheel is None:
+        return None
+    version = wheel_version(wheel)
+    try:
+        newer = Version(version) > Version(installed)
+    except InvalidVersion:
+        return None
+    return PipUpdate(installed, wheel, version) if newer else None
 
 
 def needs_refresh(folder: Path | None = None, now: float | None = None) -> bool:

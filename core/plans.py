@@ -28,6 +28,7 @@ from core.operations import (
     RestorePackageSet,
     SaveRequirements,
     UninstallPackages,
+    UpdatePip,
 )
 
 # What an install of a chosen release is called, and what is shown while it runs.
@@ -226,6 +227,33 @@ def byte_compile_installed(environment: Environment) -> Operation | None:
     )
 
 
+def update_pip(environment: Environment) -> Operation | None:
+    """Bring ``environment``'s pip up to the newest wheel the app keeps that its Python supports
+    (Requires-Python), in the background; None when that is not newer than the pip inside.
+
+    A new environment gets the pip its Python carries when the app has none cached yet (the
+    first environment on a fresh computer is ready at once, offline): often an old one.  The
+    environment's own pip installs the cached wheel — whichever installer manages the
+    environment, pip stays pip's business.  pip replacing itself must not be interrupted, so
+    the operation does not yield (see :class:`~core.operations.UpdatePip`).
+    """
+    from core.backends.pip import PipBackend
+    from core.pip_wheels import pip_update_for
+
+    update = pip_update_for(environment.site_packages(), environment.python_version)
+    if update is None:
+        return None
+    command = PipBackend.for_environment(environment).update_self_from(update.wheel)
+    return Operation(
+        str(environment.path),
+        "Updating pip",
+        [command],
+        UpdatePip(update.wheel, update.installed, update.version, environment.name),
+        background=True,
+        yields=False,
+    )
+
+
 def install_pip(environment: Environment) -> Operation:
     """``python -m ensurepip --upgrade --default-pip``: pip from the Python the environment was made with."""
     command = commands.Command(
@@ -245,7 +273,9 @@ def create_environment(
 
     With a pip wheel (the newest cached, or the one the interpreter carries; "newest pip" chosen):
     ``venv --without-pip``, then unpack the wheel — a fraction of a second instead of ensurepip's
-    seconds; pip is byte-compiled afterwards in the background.  Without one: plain ``venv``
+    seconds; pip is byte-compiled afterwards in the background, and where the wheel was older than
+    the newest the app keeps by then (the interpreter's own, the cache still empty), brought up to
+    it afterwards (:func:`update_pip`).  Without one: plain ``venv``
     (ensurepip), then, if chosen, an upgrade of pip through ``backend`` from the index, which may
     fail offline without losing the environment (an optional step).
 

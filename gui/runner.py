@@ -27,6 +27,9 @@ TAIL_LINES = 25
 # "fatal error" far above pip's last line); each line at most TAIL_LINE_CHARS.
 TRANSCRIPT_LINES = 20_000
 CANCEL_GRACE_MS = 3000
+# How long quitting waits for background work that must not be stopped half-way (pip replacing
+# itself takes a second or two) before it is stopped all the same.
+FINISH_GRACE_MS = 10_000
 # What one runaway program can make Venvdesk hold in memory.
 TAIL_LINE_CHARS = 1_000  # each of the last lines kept for the failure's details
 MAX_CAPTURED_CHARS = 20_000_000  # standard output kept for the outcome (pip freeze, pip check)
@@ -70,6 +73,7 @@ class ProcessRunner(QObject):
         parent: QObject | None = None,
         *,
         cancel_grace_ms: int = CANCEL_GRACE_MS,
+        finish_grace_ms: int = FINISH_GRACE_MS,
         max_captured_chars: int = MAX_CAPTURED_CHARS,
         max_line_chars: int = MAX_LINE_CHARS,
     ) -> None:
@@ -77,6 +81,7 @@ class ProcessRunner(QObject):
         self._queues: dict[str, deque[Operation]] = {}
         self._running: dict[str, _Running] = {}
         self._cancel_grace_ms = cancel_grace_ms
+        self._finish_grace_ms = finish_grace_ms
         self._max_captured_chars = max_captured_chars
         self._max_line_chars = max_line_chars
         self._closing = False
@@ -98,16 +103,21 @@ class ProcessRunner(QObject):
                 queue.append(operation)  # after everything else (once: the same work waiting is enough)
             return
         # Work someone waits for goes before background work, which yields: stopped now (it is
-        # safe to stop), run again after.
+        # safe to stop), run again after.  Background work that must not be stopped half-way (pip
+        # replacing itself) is not started now: it is dropped; running, it is waited for.
         waiting = [op for op in queue if op.background]
         for op in waiting:
             queue.remove(op)
         queue.append(operation)
-        if running.operation.background and not running.cancel_requested:
+        dropped = [op for op in waiting if not op.yields]
+        waiting = [op for op in waiting if op.yields]
+        if running.operation.background and running.operation.yields and not running.cancel_requested:
             waiting.append(running.operation.again())
             self.cancel(running.operation)
         queue.extend(waiting)
         self.queued.emit(operation)
+        for op in dropped:
+            self.finished.emit(Outcome(Status.CANCELLED, op, reason=f"{operation.title} was asked for first"))
 
     @property
     def closing(self) -> bool:
@@ -115,9 +125,11 @@ class ProcessRunner(QObject):
         return self._closing
 
     def is_busy(self, key: str) -> bool:
-        """Something someone waits for runs or waits for ``key`` (background work does not count)."""
+        """Something someone waits for runs or waits for ``key``, or ``key`` is being changed by
+        background work that cannot stop half-way (pip replacing itself: anything asked for waits
+        for it).  Other background work does not count: it steps aside."""
         running = self._running.get(key)
-        if running is not None and not running.operation.background:
+        if running is not None and not (running.operation.background and running.operation.yields):
             return True
         return any(not op.background for op in self._queues.get(key, ()))
 
@@ -127,6 +139,10 @@ class ProcessRunner(QObject):
 
     def pending_operations(self, key: str) -> list[Operation]:
         return [op for op in self._queues.get(key, ()) if not op.background]
+
+    def background_waiting(self, key: str) -> list[Operation]:
+        """Background work queued for ``key`` that has not started."""
+        return [op for op in self._queues.get(key, ()) if op.background]
 
     def cancel(self, operation: Operation) -> None:
         """Remove a queued operation, or interrupt a running one (kill after a grace period)."""
@@ -149,9 +165,21 @@ class ProcessRunner(QObject):
         running.kill_timer.start(self._cancel_grace_ms)
 
     def shutdown(self) -> None:
-        """Stop everything (the app is quitting): queued work is dropped, running work killed."""
+        """Stop everything (the app is quitting): queued work is dropped, running work killed.
+
+        Background work that must not be stopped half-way (pip replacing itself, a second or two)
+        is first given up to ``finish_grace_ms`` to end by itself; nobody is asked.
+        """
         self._closing = True
         self._queues.clear()
+        unstoppable = [
+            running.process for running in self._running.values()
+            if not running.operation.yields and running.process is not None
+        ]
+        deadline = QDeadlineTimer(self._finish_grace_ms)
+        for process in unstoppable:
+            if process.state() != QProcess.ProcessState.NotRunning:
+                process.waitForFinished(max(0, deadline.remainingTime()))
         processes = []
         for running in self._running.values():
             if running.process is None:

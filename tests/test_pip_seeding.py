@@ -435,3 +435,54 @@ def test_an_environment_seeded_from_the_bundled_wheel_lists_upgrades_and_uninsta
     removed = subprocess.run([*pip, "uninstall", "--yes", "pip"], capture_output=True, text=True, env=env)
     assert removed.returncode == 0, removed.stderr
     assert not list((target / "lib").glob("python*/site-packages/pip"))
+
+
+# -- bringing pip up to the cached wheel afterwards ---------------------------------------------------
+
+
+def test_the_pip_inside_is_read_from_its_dist_info_folder(tmp_path):
+    site = tmp_path / "site-packages"
+    assert pip_wheels.installed_pip_version(site) == ""  # no folder
+    site.mkdir()
+    assert pip_wheels.installed_pip_version(site) == ""  # no pip
+    (site / "pip-23.2.1.dist-info").mkdir()
+    (site / "pipx-1.0.dist-info").mkdir()
+    assert pip_wheels.installed_pip_version(site) == "23.2.1"
+    (site / "pip-24.0.dist-info").mkdir()  # a change of pip stopped half-way: nothing to decide on
+    assert pip_wheels.installed_pip_version(site) == ""
+    assert pip_wheels.installed_pip_version(None) == ""
+
+
+def test_a_pip_update_is_the_newest_cached_wheel_this_python_supports_when_newer(tmp_path):
+    site = tmp_path / "site-packages"
+    (site / "pip-23.2.1.dist-info").mkdir(parents=True)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    assert pip_wheels.pip_update_for(site, THIS_PYTHON, cache) is None  # nothing cached
+    older = fake_pip_wheel(cache, "22.0", requires_python=">=3.7")
+    assert pip_wheels.pip_update_for(site, THIS_PYTHON, cache) is None  # not newer
+    fake_pip_wheel(cache, "99.0", requires_python=">=3.99")  # Requires-Python: not for this Python
+    newer = fake_pip_wheel(cache, "98.0", requires_python=">=3.8")
+    assert pip_wheels.pip_update_for(site, THIS_PYTHON, cache) == pip_wheels.PipUpdate("23.2.1", newer, "98.0")
+    assert pip_wheels.pip_update_for(site, (3, 7, 9), cache) is None  # 98.0 needs 3.8: 22.0 is not newer
+    assert older.exists()
+    (site / "pip-23.2.1.dist-info").rmdir()
+    assert pip_wheels.pip_update_for(site, THIS_PYTHON, cache) is None  # no pip inside: nothing to update
+
+
+def test_the_update_is_pips_own_install_of_the_cached_wheel_without_an_index(make_venv, seeded_pip_cache, tmp_path):
+    from core import plans
+    from core.environments import Environment
+    from core.operations import UpdatePip
+
+    venv = make_venv()
+    environment = Environment.load(venv)
+    assert plans.update_pip(environment) is None  # it already has the cached pip
+    newer = fake_pip_wheel(seeded_pip_cache.parent, "98.0", requires_python=">=3.8")
+    operation = plans.update_pip(environment)
+    assert operation is not None and operation.background and not operation.yields
+    assert operation.intent == UpdatePip(newer, wheel_version(seeded_pip_cache), "98.0", environment.name)
+    (step,) = operation.steps
+    assert step.program == str(environment.python)
+    assert step.args[:2] == ("-m", "pip") and step.args[-1] == str(newer)
+    assert {"install", "--no-index", "--no-deps", "--disable-pip-version-check"} <= set(step.args)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import pytest
 
@@ -305,7 +306,8 @@ def test_background_work_yields_to_what_is_asked_for_and_runs_again_after(qtbot,
     runner.started.connect(lambda op: started.append(op.title))
     runner.finished.connect(lambda outcome: finished.append((outcome.operation.title, outcome.status)))
     runner.submit(background)
-    qtbot.waitUntil(lambda: marker.exists(), timeout=20_000)
+    # Its line written, not only its file made: stopped between the two, it would not count as a run.
+    qtbot.waitUntil(lambda: marker.exists() and marker.read_text() == "run\n", timeout=20_000)
     assert not runner.is_busy("env") and runner.running_operations() == []  # nobody waits for it
     wanted = make_operation("env", "Wanted", [python("print('asked for')")])
     with qtbot.waitSignal(runner.finished, timeout=20_000, check_params_cb=lambda o: o.operation is wanted) as blocker:
@@ -342,3 +344,83 @@ def test_a_child_that_asks_for_typed_input_gets_end_of_file_at_once(qtbot, runne
     reads = python("import sys; data = sys.stdin.buffer.read(); print('read', len(data), 'bytes')")
     outcome = run(qtbot, runner, make_operation("env", "Reading", [reads]), timeout=10_000)
     assert outcome.ok and outcome.tail[-1] == "read 0 bytes"
+
+
+# -- background work that must not be stopped half-way (pip replacing itself) -----------------------
+
+
+def test_unstoppable_background_work_not_yet_started_is_dropped_for_what_is_asked_for(qtbot, runner, tmp_path):
+    marker = tmp_path / "ran"
+    first = make_operation("env", "First", [python("import time; time.sleep(0.5)")])
+    update = make_operation(
+        "env", "Update", [python(f"open({str(marker)!r}, 'w').write('ran')")], background=True, yields=False
+    )
+    runner.submit(first)
+    runner.submit(update)
+    finished = []
+    runner.finished.connect(lambda outcome: finished.append(outcome))
+    wanted = make_operation("env", "Wanted", [python("pass")])
+    with qtbot.waitSignal(runner.finished, timeout=20_000, check_params_cb=lambda o: o.operation is wanted):
+        runner.submit(wanted)
+    dropped = finished[0]
+    # Dropped at once, before anything ran: not stopped half-way, never started.
+    assert dropped.operation is update and dropped.status is Status.CANCELLED and dropped.command is None
+    assert dropped.reason == "Wanted was asked for first"
+    assert [o.operation.title for o in finished] == ["Update", "First", "Wanted"]
+    qtbot.wait(200)
+    assert not marker.exists() and runner.pending_operations("env") == []
+
+
+def test_unstoppable_background_work_that_runs_is_waited_for_not_interrupted(qtbot, runner, tmp_path):
+    marker = tmp_path / "steps"
+    slow = python(
+        f"import time; open({str(marker)!r}, 'a').write('started\\n'); time.sleep(1.0);"
+        f" open({str(marker)!r}, 'a').write('done\\n')"
+    )
+    update = make_operation("env", "Update", [slow], background=True, yields=False)
+    order = []
+    runner.finished.connect(lambda outcome: order.append((outcome.operation.title, outcome.status)))
+    runner.submit(update)
+    qtbot.waitUntil(lambda: marker.exists(), timeout=20_000)
+    # Anything asked for now waits for it; quitting does not ask about it (nobody waits for it).
+    assert runner.is_busy("env") and runner.running_operations() == []
+    wanted = make_operation("env", "Wanted", [python(f"print(open({str(marker)!r}).read().count('done'))")])
+    with qtbot.waitSignal(runner.finished, timeout=20_000, check_params_cb=lambda o: o.operation is wanted) as blocker:
+        runner.submit(wanted)
+    assert order == [("Update", Status.OK), ("Wanted", Status.OK)]
+    assert blocker.args[0].tail == ("1",)  # it ran after the update had finished its work
+    assert not runner.is_busy("env")
+
+
+def test_quitting_gives_unstoppable_background_work_time_to_finish(qtbot, tmp_path):
+    runner = ProcessRunner(cancel_grace_ms=1500)
+    marker = tmp_path / "steps"
+    slow = python(
+        f"import time; open({str(marker)!r}, 'a').write('started\\n'); time.sleep(1.0);"
+        f" open({str(marker)!r}, 'a').write('done\\n')"
+    )
+    update = make_operation("env", "Update", [slow], background=True, yields=False)
+    compile_later = make_operation("other", "Compile", [python("import time; time.sleep(30)")], background=True)
+    outcomes = {}
+    runner.finished.connect(lambda outcome: outcomes.setdefault(outcome.operation.title, outcome.status))
+    runner.submit(update)
+    runner.submit(compile_later)
+    qtbot.waitUntil(lambda: marker.exists(), timeout=20_000)
+    runner.shutdown()
+    assert marker.read_text() == "started\ndone\n"
+    assert outcomes == {"Update": Status.OK, "Compile": Status.CANCELLED}  # only work that may stop was stopped
+
+
+def test_quitting_stops_unstoppable_background_work_that_takes_too_long(qtbot, tmp_path):
+    runner = ProcessRunner(cancel_grace_ms=1000, finish_grace_ms=300)
+    marker = tmp_path / "started"
+    hangs = python(f"import time; open({str(marker)!r}, 'w').write('x'); time.sleep(60)")
+    update = make_operation("env", "Update", [hangs], background=True, yields=False)
+    outcomes = []
+    runner.finished.connect(outcomes.append)
+    runner.submit(update)
+    qtbot.waitUntil(lambda: marker.exists(), timeout=20_000)
+    started = time.monotonic()
+    runner.shutdown()
+    assert time.monotonic() - started < 5
+    assert [outcome.status for outcome in outcomes] == [Status.CANCELLED]

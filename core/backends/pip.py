@@ -210,6 +210,24 @@ class PipBackend:
     def upgrade_self(self) -> Command:
         return self.install(["pip"], upgrade=True, description="Upgrade pip")
 
+    def update_self_from(self, wheel: Path) -> Command:
+        """``pip install --no-index --no-deps [--no-compile] <pip wheel>``: pip replaces itself with a
+        wheel file the app keeps (see ``core.pip_wheels``).
+
+        Nothing is asked of an index (pip has no dependencies), so it works offline and takes a
+        second or two; the compiling follows in the background, as after every install.
+        """
+        text = check_path_argument(wheel, "pip wheel")
+        return pip_command(
+            self.python,
+            "install",
+            "--no-index",
+            "--no-deps",
+            *self._compile_options(),
+            text,
+            description=f"Update pip from {Path(text).name}",
+        )
+
     # -- reading its output ------------------------------------------------------------------
 
     def parse_progress(self, line: str) -> tuple[int, int] | None:

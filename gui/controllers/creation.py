@@ -4,7 +4,10 @@ The controller finds the base interpreters (off the UI thread), opens the
 New environment dialog, turns its request into a creation operation through
 core (``core.plans.create_environment``), and when that ends — the common
 ending aside — either lists and selects the new environment (then installs
-its requirements file) or removes the half-made folder and says so.
+its requirements file) or removes the half-made folder and says so.  A new
+environment whose pip is older than the newest one the app keeps (seeded from
+the wheel its Python carries, the cache still empty) gets that pip afterwards,
+in the background, when nothing the person asked for waits there.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from PySide6.QtWidgets import QWidget
 from core import plans, storage
 from core.environments import Environment, remove_half_made
 from core.errors import UserFacingError
-from core.operations import CreateEnvironment, Operation, Outcome, Status
+from core.operations import CreateEnvironment, Operation, Outcome, Status, UpdatePip
 from core.settings import Settings
 from gui import icons
 from gui.controllers import show_error
@@ -67,6 +70,12 @@ class CreationController(QObject):
         # Requirements files whose lines that change where code comes from the person already
         # accepted before the environment was made: {target: {file: the lines as they were shown}}.
         self._confirmed_sources: dict[str, dict[Path, str]] = {}
+        # Environments made in this session whose pip is brought up to the newest cached wheel when
+        # there is a newer one (seeded from the wheel their Python carries, or the cache refreshed
+        # since): {target: the pip version they hold}.  Which of them have that update queued or running.
+        self._pip_to_update: dict[str, str] = {}
+        self._pip_updating: set[str] = set()
+        self._pip_update_waits: set[str] = set()  # said in the Log that it waits (said once)
 
         self.new_action = QAction("New environment…", window)
         self.new_action.setObjectName("newEnvironmentAction")
@@ -122,7 +131,54 @@ class CreationController(QObject):
                 " New environments use the pip already kept by Venvdesk, or the one that comes with Python."
             )
 
-        run_in_background(lambda: pip_wheels.refresh_pip_wheel(index), lambda _path: None, failed, context=self)
+        run_in_background(
+            lambda: pip_wheels.refresh_pip_wheel(index), lambda _path: self._pip_wheel_refreshed(), failed, context=self
+        )
+
+    def _pip_wheel_refreshed(self) -> None:
+        """A newer pip may be cached now: environments made in this session with an older one get it."""
+        for key in list(self._pip_to_update):
+            self._update_pip_when_idle(key)
+
+    # -- pip brought up to date afterwards ----------------------------------------------------
+
+    def _update_pip_when_idle(self, key: str) -> None:
+        """Queue the update of ``key``'s pip to the newest cached wheel, when there is one and nothing
+        the person asked for waits there (it would be dropped at once: it is tried again when that
+        work has ended).  It runs in the background, after the environment is shown as ready."""
+        from core.pip_wheels import installed_pip_version
+
+        runner = self.operations.runner
+        expected = self._pip_to_update.get(key)
+        if expected is None or key in self._pip_updating or runner.closing or runner.pending_operations(key):
+            return
+        environment = Environment.load(key)
+        if installed_pip_version(environment.site_packages()) != expected:
+            # Gone, or its pip changed since (the person installed another pip, or removed it).
+            del self._pip_to_update[key]
+            return
+        operation = plans.update_pip(environment)
+        if operation is None:
+            return  # nothing newer cached (yet: a refresh may bring one)
+        self._pip_updating.add(key)
+        runner.submit(operation)  # after what runs; nothing is asked or shown for it
+
+    def _pip_update_ended(self, outcome: Outcome, intent: UpdatePip) -> None:
+        """Done or failed: the operations controller said so in the Log.  Dropped before it started
+        (something was asked for first): tried again once that has ended, and said here, once."""
+        key = outcome.operation.key
+        self._pip_updating.discard(key)
+        if outcome.status is Status.CANCELLED and outcome.command is None:
+            if key not in self._pip_update_waits and not self.operations.runner.closing:
+                self._pip_update_waits.add(key)
+                name = intent.name or Environment.load(key).name
+                self.log_view.note(f"Updating pip in “{name}” to {intent.version} waits: {outcome.reason}.")
+            return
+        self._pip_update_waits.discard(key)
+        if outcome.ok:
+            self._pip_to_update[key] = intent.version  # a later refresh may bring a newer one still
+        else:
+            self._pip_to_update.pop(key, None)  # it failed (said in the Log): not tried again
 
     # -- creating ----------------------------------------------------------------------------
 
@@ -237,6 +293,11 @@ class CreationController(QObject):
         return self.operations.submit(operation)
 
     def _ended(self, outcome: Outcome) -> None:
+        if isinstance(outcome.intent, UpdatePip):
+            self._pip_update_ended(outcome, outcome.intent)
+        elif outcome.operation.key in self._pip_to_update and not outcome.operation.background:
+            # What was asked for there has ended (the update waited, or was dropped for it).
+            self._update_pip_when_idle(outcome.operation.key)
         if isinstance(outcome.intent, CreateEnvironment):
             more = self._more_requirements.pop(str(outcome.intent.target), ())
             confirmed = self._confirmed_sources.pop(str(outcome.intent.target), {})
@@ -271,6 +332,18 @@ class CreationController(QObject):
                 environment=Environment.load(intent.target),
             )
         self.creation_finished.emit(outcome)
+        if intent.newest_pip:  # (not the Python's own pip, when that was asked for)
+            self._remember_pip(str(intent.target))
+
+    def _remember_pip(self, key: str) -> None:
+        """``key`` was just made with pip (often the older one its Python carries, when no pip wheel
+        was cached yet): it gets the newest cached pip once nothing else waits there."""
+        from core.pip_wheels import installed_pip_version
+
+        version = installed_pip_version(Environment.load(key).site_packages())
+        if version:
+            self._pip_to_update[key] = version
+            self._update_pip_when_idle(key)
 
     def _install_confirmed(self, path: Path, shown: str, environment: Environment) -> None:
         """Install a requirements file whose source-changing lines (``shown``) the person accepted

@@ -36,6 +36,7 @@ from core.journal import (
     package_set,
 )
 from core.operations import (
+    ByteCompile,
     CheckImports,
     CheckPackages,
     CreateEnvironment,
@@ -49,6 +50,7 @@ from core.operations import (
     RestorePackageSet,
     Status,
     UninstallPackages,
+    UpdatePip,
     changes_packages,
     reinstallable_specs,
     requested_specs,
@@ -352,7 +354,10 @@ class OperationsController(QObject):
     def _background_finished(self, outcome: Outcome) -> None:
         """Background work ended: said in the Log when it did its job or could not; not when it
         yielded to something the person asked for (it runs again after)."""
-        if outcome.status is not Status.CANCELLED:
+        intent = outcome.operation.intent
+        if isinstance(intent, UpdatePip):
+            self._pip_update_finished(outcome, intent)
+        elif outcome.status is not Status.CANCELLED:
             self.log_view.note(
                 f"{outcome.operation.title}: done." if outcome.ok and not outcome.warnings
                 else f"{outcome.operation.title}: not everything could be compiled; those modules compile"
@@ -361,6 +366,59 @@ class OperationsController(QObject):
         self.queue_changed.emit(outcome.operation.key)
         self.current.operation_ended(outcome.operation.key)
         self.ended.emit(outcome)
+
+    def _pip_update_finished(self, outcome: Outcome, intent: UpdatePip) -> None:
+        """pip was brought up to the cached wheel (or could not be): one line in the Log, never a
+        message or an error box — the environment works with either pip.  Done, it is this app's
+        change in the History (recorded before the environment is read again, which would otherwise
+        take it for a change made outside Venvdesk) and compiled afterwards like any install."""
+        # (imported here: its HTTP imports are not needed at start-up)
+        from core.pip_wheels import installed_pip_version
+
+        environment = Environment.load(outcome.operation.key)
+        name = intent.name or environment.name
+        now = installed_pip_version(environment.site_packages())
+        if outcome.ok:
+            self._record_pip_update(environment, outcome, intent.installed, now or intent.version)
+            self._change_ended_at[outcome.operation.key] = time.monotonic()  # the list shown says the old pip
+            self.log_view.note(f"Updated pip in “{name}” from {intent.installed} to {now or intent.version} in the background.")
+            waiting = self.runner.background_waiting(outcome.operation.key)
+            if not any(isinstance(op.intent, ByteCompile) for op in waiting):  # (after a creation, one waits)
+                self._compile_later(environment)
+            return
+        if outcome.status is Status.CANCELLED and outcome.command is None:
+            return  # dropped before it started, for work asked for: its owner tries again, and says so once
+        if outcome.status is Status.CANCELLED:
+            cause = "Venvdesk was closing and could not wait longer"
+        elif outcome.status is Status.FAILED_TO_START:
+            cause = f"pip could not be started: {outcome.reason}"
+        elif outcome.status is Status.CRASHED:
+            cause = outcome.crash_description()
+        else:
+            last = next((line.strip() for line in reversed(outcome.tail) if line.strip()), "")
+            cause = last.removeprefix("ERROR: ") or f"pip exited with code {outcome.exit_code}"
+        if now:
+            fix = f" It keeps pip {now}, which works; nothing else was changed."
+        else:
+            fix = f" pip is missing there now: choose “{name}” and use “Install pip”."
+        self.log_view.note(f"Could not update pip in “{name}” to {intent.version} in the background ({cause}).{fix}")
+
+    def _record_pip_update(self, environment: Environment, outcome: Outcome, before: str, after: str) -> None:
+        """The update in the History, as this app's change (pip alone changed: it has no dependencies)."""
+        from core.history import Change, History
+
+        now = package_set(self._installed(environment))  # the list shown may predate the update: pip set below
+        change = Change.new(
+            title=outcome.operation.title,
+            kind=INSTALL,
+            specs=(f"pip=={after}",),
+            before={**now, "pip": ("pip", before)},
+            after={**now, "pip": ("pip", after)},
+        )
+        try:
+            History().record(outcome.operation.key, change)
+        except OSError as exc:
+            self.log_view.note(f"Could not add the update of pip to the environment's history ({exc}).")
 
     def _compile_later(self, environment: Environment) -> None:
         """Installs ran with ``--no-compile``: compile now, in the background, the environment usable already."""
