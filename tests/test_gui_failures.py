@@ -384,3 +384,22 @@ def test_an_index_answering_503_is_named_never_taken_for_a_missing_package(qtbot
     assert "no package called" not in window.log_view.toPlainText()
     assert bar_button(window, "messageActionButton").text() == "Try again"
     assert packages_of(target) == before
+
+
+def test_a_change_made_in_a_terminal_is_recorded_once_when_two_reads_see_it(qtbot, open_failing, failing_index):
+    # Two reads of the list ending close together (the folder watcher's and a refresh) both compare
+    # the environment with its history: the second must start from what the first recorded.
+    from tests.conftest import pip_install
+
+    window, target = open_failing()
+    install_typed(qtbot, window, "lib==1.0")
+    pip_install(target, "other-y", index_url=failing_index.simple_url)
+    key = window.current.key
+    with qtbot.waitSignal(window.changes.history_changed, timeout=30_000):
+        window.current.packages_loaded.emit(key)
+        window.current.packages_loaded.emit(key)
+    qtbot.wait(1500)  # a second record, if any, would have come by now
+    window.changes.history_action.trigger()
+    rows = window.changes.history_dialog.rows()
+    assert [row[1] for row in rows].count("changed outside Venvdesk") == 1, rows
+    assert "Installing lib==1.0" in rows[1][1]

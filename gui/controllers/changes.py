@@ -105,6 +105,9 @@ class ChangesController(QObject):
         # Environments whose change ended but is not recorded yet: a re-read then is not "outside".
         self._changing: set[str] = set()
         self._generation: dict[str, int] = {}  # changes started or recorded per environment
+        # Environments being compared with their history now: True when another look is wanted after
+        # (two looks at once would both measure from the same last record, and record one change twice).
+        self._looking: dict[str, bool] = {}
         self._bar_key = ""  # the environment the message on the bar is about
         self._pending_restore: dict[str, Change] = {}  # Undo asked while the environment was busy
         operations.ended.connect(self._ended)
@@ -160,6 +163,10 @@ class ChangesController(QObject):
         """A change made outside Venvdesk (pip in a terminal) is recorded as one when it is first seen."""
         if key != self.current.key or key in self._changing or self.operations.runner.is_busy(key):
             return
+        if key in self._looking:
+            self._looking[key] = True  # once this look is recorded: it is the next one's starting point
+            return
+        self._looking[key] = False
         from core.environments import Environment
         from core.journal import package_set
         from core.packages import installed_packages
@@ -173,12 +180,23 @@ class ChangesController(QObject):
 
         def looked(seen: Change | None) -> None:
             if seen is None:
+                self._looked(key)
                 return
             if self._generation.get(key, 0) != generation or key in self._changing or self.operations.runner.is_busy(key):
+                self._looked(key)
                 return  # a change of ours started or ended meanwhile: the difference may be ours
             self._record_outside(key, seen)
 
-        run_in_background(look, looked, self._background_failed("compare this environment with its history"), context=self)
+        def failed(exc: BaseException, formatted: str) -> None:
+            self._looked(key)
+            self._background_failed("compare this environment with its history")(exc, formatted)
+
+        run_in_background(look, looked, failed, context=self)
+
+    def _looked(self, key: str) -> None:
+        """A look at ``key`` ended (and what it saw is recorded): the one asked for meanwhile follows."""
+        if self._looking.pop(key, False):
+            self._packages_loaded(key)
 
     def _record_outside(self, key: str, seen: Change) -> None:
         def write() -> Change | None:
@@ -191,8 +209,13 @@ class ChangesController(QObject):
                 self.log_view.note(f"Changed outside Venvdesk: {self._describe(seen.before, seen.after)}")
                 self.history_changed.emit(key)
             self._set_state()
+            self._looked(key)
 
-        run_in_background(write, written, self._background_failed("add to this environment's history"), context=self)
+        def failed(exc: BaseException, formatted: str) -> None:
+            self._looked(key)
+            self._background_failed("add to this environment's history")(exc, formatted)
+
+        run_in_background(write, written, failed, context=self)
 
     def _background_failed(self, what: str) -> Callable[[BaseException, str], None]:
         def failed(exc: BaseException, formatted: str) -> None:
