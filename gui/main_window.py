@@ -612,5 +612,8 @@ class MainWindow(QMainWindow):
 
             self.confirm_quit_box = confirmations.quit_while_busy(self, [op.title for op in busy], on_stop=stop)
             return
+        # Out of sight first: stopping waits a moment for what runs (pip updating itself is left a
+        # second or two to finish), and a window that stops answering looks broken.
+        self.hide()
         self.runner.shutdown()
         super().closeEvent(event)
