@@ -154,12 +154,17 @@ class Journal:
             host=entry.host or socket.gethostname(),
             started_at=entry.started_at or time.time(),
         )
-        storage.write_text_atomic(_entry_path(entry.environment, self.folder), json.dumps(entry.to_json(), indent=1))
+        # Flushed to the disk just after, off the calling (UI) thread: see write_bytes_atomic.
+        storage.write_text_atomic(
+            _entry_path(entry.environment, self.folder), json.dumps(entry.to_json(), indent=1), sync_later=True
+        )
         return entry
 
     def update(self, entry: JournalEntry, **changes: Any) -> JournalEntry:
         entry = dataclasses.replace(entry, **changes)
-        storage.write_text_atomic(_entry_path(entry.environment, self.folder), json.dumps(entry.to_json(), indent=1))
+        storage.write_text_atomic(
+            _entry_path(entry.environment, self.folder), json.dumps(entry.to_json(), indent=1), sync_later=True
+        )
         return entry
 
     def end(self, environment: str | os.PathLike[str]) -> None:
@@ -171,7 +176,7 @@ class Journal:
         return self._read(_entry_path(environment, self.folder))
 
     def entries(self) -> list[JournalEntry]:
-        """Every entry on disk (unreadable ones are skipped: a half-written file cannot happen, see begin)."""
+        """Every entry on disk (unreadable ones are skipped: only a power cut just after a write could leave one)."""
         try:
             paths = sorted(self.folder.glob("*.json"))
         except OSError:

@@ -18,10 +18,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
 import re
 import stat
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -69,12 +71,18 @@ _TEMP_SUFFIX = ".tmp"
 _TEMP_MIDDLE = re.compile(r"[a-z0-9_]{8}")
 
 
-def write_bytes_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
+def write_bytes_atomic(path: Path, data: bytes, *, mode: int | None = None, sync_later: bool = False) -> None:
     """Replace ``path`` with ``data`` so that a crash leaves the old or the new file, never half.
 
     A symbolic link keeps pointing where it did (its target is replaced), and the file keeps its
     permissions (a new one gets the usual ones, not ``mkstemp``'s owner-only 0600).  ``mode``,
     when given, is the file's mode whatever it was before (``PRIVATE_MODE`` for secrets).
+
+    ``sync_later``: the data is flushed to the disk by a thread of this module just after the
+    rename, not before it (an ``fsync`` takes 5-100 ms while pip writes thousands of files; the UI
+    thread must not wait for it).  The app being killed still leaves the old or the new file (the
+    data is in the system's cache); only a power cut in those milliseconds could leave an empty
+    one, which readers skip.  For the journal of a change, written as the change starts.
     """
     path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,16 +100,52 @@ def write_bytes_atomic(path: Path, data: bytes, *, mode: int | None = None) -> N
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if not sync_later:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    if sync_later:
+        _flush_later(path)
 
 
-def write_text_atomic(path: Path, text: str, *, mode: int | None = None) -> None:
-    write_bytes_atomic(path, text.encode("utf-8"), mode=mode)
+_flush_queue: queue.SimpleQueue[Path] = queue.SimpleQueue()
+_flusher: threading.Thread | None = None
+_flusher_lock = threading.Lock()
+
+
+def _flush_later(path: Path) -> None:
+    """``fsync`` ``path`` on this module's own thread (started on first use)."""
+    global _flusher
+    with _flusher_lock:
+        if _flusher is None:
+            _flusher = threading.Thread(target=_flush_forever, name="venvdesk-fsync", daemon=True)
+            _flusher.start()
+    _flush_queue.put(path)
+
+
+def _flush_forever() -> None:
+    while True:
+        path = _flush_queue.get()
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            continue  # already removed (a short change ended): nothing to keep
+        except OSError as exc:
+            sys.stderr.write(f"Venvdesk could not open {path} to flush it to the disk: {exc}\n")
+            continue
+        try:
+            os.fsync(fd)
+        except OSError as exc:
+            sys.stderr.write(f"Venvdesk could not flush {path} to the disk: {exc}\n")
+        finally:
+            os.close(fd)
+
+
+def write_text_atomic(path: Path, text: str, *, mode: int | None = None, sync_later: bool = False) -> None:
+    write_bytes_atomic(path, text.encode("utf-8"), mode=mode, sync_later=sync_later)
 
 
 def write_json_atomic(path: Path, document: Any, *, mode: int | None = None) -> None:

@@ -136,3 +136,15 @@ def test_only_old_temporary_files_of_this_file_are_removed(tmp_path):
         os.utime(file, (long_ago, long_ago))
     assert storage.remove_stale_temp_files(path) == [old]
     assert young.exists() and all(file.exists() for file in others)
+
+
+def test_a_write_flushed_later_is_whole_at_once_and_a_file_gone_before_its_flush_is_no_error(tmp_path, capfd):
+    path = tmp_path / "journal" / "entry.json"
+    storage.write_text_atomic(path, '{"a": 1}', sync_later=True)
+    assert path.read_text() == '{"a": 1}'  # readable at once: only the flush to the disk follows
+    storage.write_text_atomic(path, '{"a": 2}', sync_later=True)
+    path.unlink()  # a short change ended before its entry was flushed
+    storage.write_text_atomic(tmp_path / "other.json", "{}", sync_later=True)
+    time.sleep(0.5)
+    assert "could not" not in capfd.readouterr().err
+    assert not list(tmp_path.rglob("*.tmp"))
