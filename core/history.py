@@ -56,6 +56,10 @@ OUTSIDE_TITLE = "changed outside Venvdesk"
 # The kind of a re-creation with another Python (this app's own change; not undoable: going
 # back to the old package set would not bring back the old Python).
 RECREATE_KIND = "recreate"
+# The kind of the app bringing a new environment's pip up to date in the background: its own
+# change, kept when an earlier change is undone, and never itself what Undo takes back (the
+# person did not ask for it).
+PIP_UPDATE_KIND = "pip-update"
 
 
 def status_word(status: Status) -> str:
@@ -120,7 +124,7 @@ class Change:
     def undoable(self) -> bool:
         """It changed packages and did not create the environment (the set before a creation is an
         environment that did not exist: going back to it would remove pip)."""
-        return self.changed and self.kind not in ("create", RECREATE_KIND)
+        return self.changed and self.kind not in ("create", RECREATE_KIND, PIP_UPDATE_KIND)
 
     def describe(self) -> str:
         """What changed, in words ("numpy 2.1.0 was installed"; "nothing changed")."""
@@ -433,6 +437,28 @@ def describe_interrupted(before: PackageSet, after: PackageSet, how: str) -> str
         return f"Nothing was changed {ending}."
     # The sentence starts with a package name, spelt as its project spells it ("numpy …").
     return f"{describe(before, after)} {ending}."
+
+
+def keeping_pip_updates(change: Change, newer: Sequence[Change]) -> tuple[PackageSet, PackageSet]:
+    """``change``'s before- and after-sets with pip as the app's background updates since left it.
+
+    Going back to before ``change`` is about what the person did; pip brought up to date by the
+    app afterwards (``PIP_UPDATE_KIND`` records in ``newer``, the records after ``change``) stays,
+    unless something else changed pip after that update.
+    """
+    before, after = dict(change.before), dict(change.after)
+    pip: tuple[str, str] | None = None
+    for later in sorted(newer, key=lambda record: record.when):
+        if later.kind == PIP_UPDATE_KIND and "pip" in later.after:
+            pip = later.after["pip"]
+        elif later.before.get("pip") != later.after.get("pip"):
+            pip = None  # pip changed again after the update: taken back as any change
+    if pip is not None:
+        if "pip" in before:
+            before["pip"] = pip
+        if "pip" in after:
+            after["pip"] = pip
+    return before, after
 
 
 def undo_plan(before: PackageSet, now: PackageSet) -> tuple[list[str], list[str]]:

@@ -602,7 +602,8 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        busy = self.runner.running_operations()
+        # What runs, and what waits behind work that cannot be stopped half-way (pip updating itself).
+        busy = self.runner.running_operations() + self.runner.queued_operations()
         if busy and not self._quit_confirmed:
             event.ignore()
 

@@ -140,6 +140,10 @@ class ProcessRunner(QObject):
     def pending_operations(self, key: str) -> list[Operation]:
         return [op for op in self._queues.get(key, ()) if not op.background]
 
+    def queued_operations(self) -> list[Operation]:
+        """What waits to run, in every environment, that someone asked for (not background work)."""
+        return [op for queue in self._queues.values() for op in queue if not op.background]
+
     def background_waiting(self, key: str) -> list[Operation]:
         """Background work queued for ``key`` that has not started."""
         return [op for op in self._queues.get(key, ()) if op.background]

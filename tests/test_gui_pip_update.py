@@ -297,3 +297,49 @@ def test_a_failed_update_is_one_sentence_in_the_log_and_the_old_pip_keeps_workin
     assert len(updates) == 1  # not tried again
     assert "“homework” is ready" in window.message_bar.text()  # no error shown for it: it works as it is
     assert pip_list(target) == {"pip": old}
+
+
+def test_undoing_an_install_keeps_the_pip_the_app_updated_and_undo_stays_on_the_persons_change(
+    qtbot, window, wheels, tmp_path
+):
+    bundled, newer = wheels
+    target = tmp_path / "homework"
+    create(qtbot, window, target, bundled, newer=newer)
+    with qtbot.waitSignal(window.changes.reported, timeout=TIMEOUT, check_params_cb=installed):
+        assert window.package_actions.install(["tinyutil"], "Installing tinyutil", environment=Environment.load(target))
+    qtbot.waitUntil(lambda: updated_line("homework", bundled, newer) in window.log_view.toPlainText(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not window.runner.is_busy(str(target)), timeout=TIMEOUT)
+    # The Undo the person sees is for what they did, not for the app's update of pip.
+    qtbot.waitUntil(lambda: "Installing tinyutil" in window.changes.undo_action.text(), timeout=TIMEOUT)
+    with qtbot.waitSignal(window.changes.reported, timeout=TIMEOUT):
+        window.changes.undo_action.trigger()
+    assert window.changes.restore_box is None  # nothing else to take back: no question
+    assert pip_list(target) == {"pip": wheel_cache.wheel_version(newer)}  # tinyutil gone, pip kept up to date
+
+
+def test_an_environment_removed_while_its_pip_update_waits_gets_no_advice(qtbot, window, wheels, tmp_path):
+    bundled, newer = wheels
+    finished: list[Status] = []
+    window.runner.finished.connect(lambda outcome: isinstance(outcome.operation.intent, UpdatePip) and finished.append(outcome.status))
+    target = tmp_path / "homework"
+    create(qtbot, window, target, bundled, newer=newer)
+    shutil.rmtree(target)  # as moving it to the trash would, while the update waits its turn
+    qtbot.waitUntil(lambda: bool(finished), timeout=TIMEOUT)
+    qtbot.wait(200)
+    log = window.log_view.toPlainText()
+    assert "use “Install pip”" not in log and "Could not update pip" not in log
+
+
+def test_quitting_with_an_install_waiting_behind_the_pip_update_asks_first(qtbot, window, wheels, tmp_path):
+    bundled, newer = wheels
+    updates = starts(window, UpdatePip)
+    target = tmp_path / "homework"
+    create(qtbot, window, target, bundled, newer=newer)
+    qtbot.waitUntil(lambda: bool(updates), timeout=TIMEOUT)
+    assert window.package_actions.install(["tinyutil"], "Installing tinyutil", environment=Environment.load(target))
+    window.close()
+    box = window.confirm_quit_box
+    assert box is not None and "Installing tinyutil" in box.text()  # not dropped without a word
+    box.reject()
+    with qtbot.waitSignal(window.changes.reported, timeout=TIMEOUT, check_params_cb=installed):
+        pass

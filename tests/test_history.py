@@ -276,3 +276,21 @@ def test_nothing_is_noted_while_a_recreation_holds_the_environment_and_its_recor
     assert [c.kind for c in history.changes(environment)] == [RECREATE_KIND, INSTALL]
     assert change.describe() == "pip was upgraded from 24.0 to 24.2; mine 1.0 was removed"
     assert not change.undoable  # going back to the old set would not bring back the old Python
+
+
+def test_undo_keeps_the_pip_the_app_updated_afterwards_unless_pip_changed_again():
+    from core.history import PIP_UPDATE_KIND, keeping_pip_updates
+
+    old, new = ("pip", "23.2.1"), ("pip", "26.2.1")
+    install = Change.new(title="Installing a", kind="install", before={"pip": old}, after={"pip": old, "a": ("a", "1.0")})
+    update = Change.new(
+        title="Updating pip", kind=PIP_UPDATE_KIND, before={"pip": old, "a": ("a", "1.0")}, after={"pip": new, "a": ("a", "1.0")}
+    )
+    assert not update.undoable  # the person did not ask for it
+    assert keeping_pip_updates(install, [update]) == ({"pip": new}, {"pip": new, "a": ("a", "1.0")})
+    # pip changed again after the update (by hand): going back takes that back as any change.
+    by_hand = Change.new(
+        title="changed outside Venvdesk", kind="outside",
+        before={"pip": new, "a": ("a", "1.0")}, after={"pip": ("pip", "24.0"), "a": ("a", "1.0")},
+    )
+    assert keeping_pip_updates(install, [update, by_hand]) == (install.before, install.after)

@@ -113,6 +113,7 @@ class ChangesController(QObject):
         operations.ended.connect(self._ended)
         operations.change_started.connect(self._change_started)
         operations.change_reported.connect(self._change_reported)
+        operations.history_recorded.connect(self._history_recorded)
         current.changed.connect(self._refresh_history)
         current.packages_loaded.connect(self._packages_loaded)
         self._set_state()
@@ -192,6 +193,20 @@ class ChangesController(QObject):
             self._background_failed("compare this environment with its history")(exc, formatted)
 
         run_in_background(look, looked, failed, context=self)
+
+    def _history_recorded(self, key: str) -> None:
+        """The operations controller added the app's own background change (a pip update): Undo
+        and an open History follow."""
+
+        def written(last: Change | None) -> None:
+            self._last[key] = last
+            self.history_changed.emit(key)
+            self._set_state()
+
+        run_in_background(
+            lambda: self._newest_undoable(key), written, self._background_failed("read this environment's history"),
+            context=self,
+        )
 
     def _looked(self, key: str) -> None:
         """A look at ``key`` ended (and what it saw is recorded): the one asked for meanwhile follows."""
@@ -631,7 +646,7 @@ class ChangesController(QObject):
         waits for it (a plan made now would be wrong by then).  When going back also takes back
         changes made after ``change``, the person is asked first, with those named.
         """
-        from core.history import describe, undo_plan
+        from core.history import describe, keeping_pip_updates, undo_plan
         from core.journal import package_set
         from core.packages import installed_packages
 
@@ -642,14 +657,17 @@ class ChangesController(QObject):
         environment = Environment.load(key)
         installed = installed_packages(environment.site_packages())
         now = package_set(installed)
-        install, uninstall = undo_plan(change.before, now)
-        if not confirmed and dict(now) != dict(change.after):
+        records = self.history.changes(key)  # newest first
+        newer = records[: next((i for i, record in enumerate(records) if record.id == change.id), 0)]
+        before, after = keeping_pip_updates(change, newer)  # pip the app updated since stays
+        install, uninstall = undo_plan(before, now)
+        if not confirmed and dict(now) != dict(after):
             # Since the change, more happened (a later change, pip in a terminal): say what else goes.
             self.restore_box = confirmations.restore_more(
                 self.message_bar.window(),
                 _restore_title(change),
                 f"Going back to before “{change.title}” also takes back what changed after it:"
-                f" {describe(change.after, now)}.",
+                f" {describe(after, now)}.",
                 on_restore=lambda: self.restore(key, change, confirmed=True),
             )
             return None

@@ -105,6 +105,7 @@ class OperationsController(QObject):
     ended = Signal(object)  # Outcome, after the common ending started
     queue_changed = Signal(str)  # environment path whose queue changed
     checks_finished = Signal(str)  # environment path: the half-installed scan after a change is shown
+    history_recorded = Signal(str)  # environment path: a background change of the app's own was added to its History
     interrupted_found = Signal(object)  # JournalEntry left by a run of the app that stopped mid-change
     # A change that started (intent changes packages) — a stale message about earlier work goes.
     change_started = Signal(object)  # Operation
@@ -376,6 +377,8 @@ class OperationsController(QObject):
         from core.pip_wheels import installed_pip_version
 
         environment = Environment.load(outcome.operation.key)
+        if not environment.path.is_dir():
+            return  # the environment was removed while the update waited: nothing to say about it
         name = intent.name or environment.name
         now = installed_pip_version(environment.site_packages())
         if outcome.ok:
@@ -405,12 +408,12 @@ class OperationsController(QObject):
 
     def _record_pip_update(self, environment: Environment, outcome: Outcome, before: str, after: str) -> None:
         """The update in the History, as this app's change (pip alone changed: it has no dependencies)."""
-        from core.history import Change, History
+        from core.history import PIP_UPDATE_KIND, Change, History
 
         now = package_set(self._installed(environment))  # the list shown may predate the update: pip set below
         change = Change.new(
             title=outcome.operation.title,
-            kind=INSTALL,
+            kind=PIP_UPDATE_KIND,
             specs=(f"pip=={after}",),
             before={**now, "pip": ("pip", before)},
             after={**now, "pip": ("pip", after)},
@@ -419,6 +422,8 @@ class OperationsController(QObject):
             History().record(outcome.operation.key, change)
         except OSError as exc:
             self.log_view.note(f"Could not add the update of pip to the environment's history ({exc}).")
+            return
+        self.history_recorded.emit(outcome.operation.key)
 
     def _compile_later(self, environment: Environment) -> None:
         """Installs ran with ``--no-compile``: compile now, in the background, the environment usable already."""
