@@ -9,6 +9,13 @@ from core.operations import Operation, Outcome
 from gui import icons
 from gui.log_view import LogView
 from gui.runner import ProcessRunner
+from gui.workers import import_in_background
+
+# What the ending of an operation imports on the UI thread the first time it runs (the import check's
+# parser and the explanations, in ``gui/controllers/changes.py``): imported on a worker thread while
+# the first operation runs instead — ~20 ms together (~60 ms without cached bytecode) that the first
+# ending no longer spends with the window frozen.
+MODULES_AN_ENDING_USES = ("core.explain", "core.import_check")
 
 
 class ActivityIndicator(QObject):
@@ -54,6 +61,7 @@ class ActivityIndicator(QObject):
         self._active.append(operation)
         self.progress_bar.setRange(0, 0)  # busy until the backend reports numbers
         self._update()
+        import_in_background(MODULES_AN_ENDING_USES, context=self)  # at once, while the program runs
 
     def _progress(self, operation: Operation, done: int, total: int) -> None:
         if self._active and operation is self._active[-1] and total > 0:
