@@ -163,7 +163,7 @@ class OperationsController(QObject):
         environment, else pip, the reason noted in the Log once), told what is installed there and
         which index to use."""
         if installed is None:
-            installed = self._installed(environment)
+            installed = self._pip_installed(environment)
         choice = choose_backend(
             environment,
             installed,
@@ -176,6 +176,18 @@ class OperationsController(QObject):
             self._backend_notes.add((str(environment.path), choice.note))
             self.log_view.note(choice.note)
         return choice.backend
+
+    def _pip_installed(self, environment: Environment) -> Sequence[InstalledPackage]:
+        """What a backend needs to know of what is installed (pip's version), cheaply: the list shown
+        when it is current, else pip's ``.dist-info`` folder name (one listing, on the UI thread),
+        else every package's metadata."""
+        key = str(environment.path)
+        if key == self.current.key and self.current.loaded and self.current.packages_read_at > self._change_ended_at.get(key, 0.0):
+            return self.current.packages
+        from core.pip_wheels import installed_pip_version
+
+        version = installed_pip_version(environment.site_packages())
+        return [InstalledPackage("pip", version)] if version else self._installed(environment)
 
     def _check_command(self, environment: Environment) -> tuple[Command, Callable[[str], list[str]]]:
         backend = self.backend(environment)
