@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -188,7 +190,16 @@ def test_broken_environment_whose_python_was_removed_is_recreated(
     shutil.copy2(PY310, own / "python3.10")
     (own / "python").symlink_to("python3.10")
     venv = tmp_path / "envs" / "homework"
-    subprocess.run([str(own / "python"), "-m", "venv", "--without-pip", str(venv)], check=True)
+    for attempt in range(20):
+        try:
+            subprocess.run([str(own / "python"), "-m", "venv", "--without-pip", str(venv)], check=True)
+            break
+        except OSError as exc:
+            # "Text file busy": a thread of this test process (a worker left by an earlier test) forked
+            # while the copy was open for writing; the child holds it until it execs. Moments later it is free.
+            if exc.errno != errno.ETXTBSY or attempt == 19:
+                raise
+            time.sleep(0.1)
     subprocess.run([str(venv / "bin" / "python"), "-I", str(REPO / "core" / "seed_pip.py"), str(pip_wheel)], check=True, capture_output=True)
     pip_install(venv, "tinyapp==2.0", index_url=use_recreate_index.simple_url)
     shutil.rmtree(tmp_path / "py310")
