@@ -58,6 +58,7 @@ from common import (
     start_index_server,
     stop_index_server,
 )
+from common import wait_until as common_wait_until
 
 # Measured passes, each on a fresh environment (``--passes N`` for more, to see the noise).
 REPETITIONS = int(sys.argv[sys.argv.index("--passes") + 1]) if "--passes" in sys.argv[1:-1] else 3
@@ -121,23 +122,8 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def wait_until(predicate, timeout_s: float) -> bool:
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    if predicate():
-        return True
-    loop = QEventLoop()
-    poll = QTimer()
-    poll.setInterval(20)
-    poll.timeout.connect(lambda: predicate() and loop.quit())
-    deadline = QTimer()
-    deadline.setSingleShot(True)
-    deadline.timeout.connect(loop.quit)
-    poll.start()
-    deadline.start(int(timeout_s * 1000))
-    loop.exec()
-    poll.stop()
-    deadline.stop()
-    return predicate()
+    """The event loop run until ``predicate()`` (polled every 20 ms: a poll is UI-thread work the heartbeat sees)."""
+    return common_wait_until(predicate, timeout_s, poll_ms=20)
 
 
 def spin(seconds: float) -> None:
