@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,6 +11,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QCheckBox, QDialog, QLabel, QPushButton
 
 from tests.conftest import pip_install
+from tests.support.alone import alone, run_alone
 
 PIP_TIMEOUT = 120_000
 
@@ -223,22 +221,11 @@ def test_an_environment_outside_a_project_asks_which_folder_the_code_is_in(qtbot
 # A 50 ms timing on a shared 2-core machine: measured in a pytest process of its own (as the search
 # heartbeats are), so the suite's earlier tests (their leftover threads, garbage, disk flushes) do
 # not stand in the way; test_heartbeat_alone below runs it there.
-ALONE = pytest.mark.skipif(
-    not os.environ.get("VENVDESK_HEARTBEAT_ALONE"), reason="run alone, in a fresh process, by test_heartbeat_alone"
-)
+ALONE = alone("test_heartbeat_alone")
 
 
 def test_heartbeat_alone():
-    name = "test_thousands_of_unknown_imports_never_freeze_the_window_and_the_list_is_capped"
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{__file__}::{name}"],
-        env={**os.environ, "VENVDESK_HEARTBEAT_ALONE": "1"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=str(Path(__file__).resolve().parents[1]),
-    )
-    assert result.returncode == 0 and "1 passed" in result.stdout, result.stdout[-4000:] + result.stderr[-2000:]
+    run_alone(__file__, ["test_thousands_of_unknown_imports_never_freeze_the_window_and_the_list_is_capped"])
 
 
 @ALONE

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 
 from core import name_index
+from tests.support.alone import alone, run_alone
 from tests.support.local_index import DEFAULT_PACKAGES, LocalIndexServer, PackageSpec, build_index
 
 # Real project names (so popularity and close spellings work as on PyPI), tiny wheels.
@@ -250,7 +247,7 @@ def test_a_pasted_error_or_an_import_name_finds_the_package_that_provides_it(qtb
 # The two full-list heartbeat tests measure what the app does in a process of its own: after a
 # few hundred other tests in the same process (their windows, threads and garbage), pauses that
 # are not the app's show up.  ``test_full_list_heartbeats_alone`` runs them in a fresh pytest.
-ALONE = pytest.mark.skipif(not os.environ.get("VENVDESK_HEARTBEAT_ALONE"), reason="run alone, in a fresh process, by test_full_list_heartbeats_alone")
+ALONE = alone("test_full_list_heartbeats_alone")
 
 
 FULL_LIST_URL = "http://127.0.0.1:9/simple/"  # nothing answers: the cached list is what is loaded
@@ -397,16 +394,10 @@ def test_the_first_build_of_the_full_index_happens_in_a_child_and_never_freezes_
 
 def test_full_list_heartbeats_alone(shared_data):
     shared_data("pypi-projects.tsv.gz")  # skips without ../shared/data
-    names = [
-        "test_loading_the_full_cached_list_never_freezes_the_window",
-        "test_the_first_build_of_the_full_index_happens_in_a_child_and_never_freezes_the_window",
-    ]
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *(f"{__file__}::{name}" for name in names)],
-        env={**os.environ, "VENVDESK_HEARTBEAT_ALONE": "1"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=str(Path(__file__).resolve().parents[1]),
+    run_alone(
+        __file__,
+        [
+            "test_loading_the_full_cached_list_never_freezes_the_window",
+            "test_the_first_build_of_the_full_index_happens_in_a_child_and_never_freezes_the_window",
+        ],
     )
-    assert result.returncode == 0 and "2 passed" in result.stdout, result.stdout[-4000:] + result.stderr[-2000:]

@@ -11,9 +11,6 @@ pytest process of its own, as the other heartbeat tests are.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,6 +18,7 @@ import pytest
 from PySide6.QtWidgets import QDialog
 
 from gui.models.packages import PackageTableModel
+from tests.support.alone import alone, run_alone
 
 # A Python that waits at a gate the test opens (at most a minute), then runs or fails.
 GATED_PYTHON = """#!/bin/sh
@@ -97,23 +95,12 @@ def test_a_python_that_does_not_start_turns_the_shown_list_into_the_broken_page(
 
 # -- the heartbeat, in a process of its own ---------------------------------------------------
 
-ALONE = pytest.mark.skipif(
-    not os.environ.get("VENVDESK_HEARTBEAT_ALONE"), reason="run alone, in a fresh process, by test_panel_heartbeat_alone"
-)
+ALONE = alone("test_panel_heartbeat_alone")
 PACKAGES = 180
 
 
 def test_panel_heartbeat_alone():
-    name = "test_showing_a_big_environment_and_its_checks_never_freezes_the_window"
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{__file__}::{name}"],
-        env={**os.environ, "VENVDESK_HEARTBEAT_ALONE": "1"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=str(Path(__file__).resolve().parents[1]),
-    )
-    assert result.returncode == 0 and "1 passed" in result.stdout, result.stdout[-4000:] + result.stderr[-2000:]
+    run_alone(__file__, ["test_showing_a_big_environment_and_its_checks_never_freezes_the_window"])
 
 
 def fill_with_packages(site_packages: Path, count: int) -> None:
