@@ -181,8 +181,7 @@ class OperationsController(QObject):
         """What a backend needs to know of what is installed (pip's version), cheaply: the list shown
         when it is current, else pip's ``.dist-info`` folder name (one listing, on the UI thread),
         else every package's metadata."""
-        key = str(environment.path)
-        if key == self.current.key and self.current.loaded and self.current.packages_read_at > self._change_ended_at.get(key, 0.0):
+        if self._shown_list_is_current(environment):
             return self.current.packages
         from core.pip_wheels import installed_pip_version
 
@@ -238,10 +237,14 @@ class OperationsController(QObject):
     def _installed(self, environment: Environment) -> Sequence[InstalledPackage]:
         """What is installed: the current environment's list when it was read after the last change
         there ended, else a few ms of metadata reads (a change queued right behind another)."""
-        key = str(environment.path)
-        if key == self.current.key and self.current.loaded and self.current.packages_read_at > self._change_ended_at.get(key, 0.0):
+        if self._shown_list_is_current(environment):
             return self.current.packages
         return installed_packages(environment.site_packages())
+
+    def _shown_list_is_current(self, environment: Environment) -> bool:
+        """The Installed list shown is ``environment``'s, read after the last change there ended."""
+        key = str(environment.path)
+        return key == self.current.key and self.current.loaded and self.current.packages_read_at > self._change_ended_at.get(key, 0.0)
 
     def _write_journal(self, operation: Operation) -> None:
         """Before a change starts: what it does, and what the environment holds now."""
