@@ -310,7 +310,10 @@ def full_list_window(qtbot, make_main_window, shared_data, monkeypatch):
         window.show()
         with qtbot.waitSignal(window.environment_actions.environments_loaded, timeout=30_000):
             pass
-        qtbot.wait(300)  # the window's own start-up work is done
+        # The window's own start-up work is done: the Pythons on this computer found (each one
+        # asked, ~0.3 s for ten), then a moment for what follows.
+        qtbot.waitUntil(lambda: not window.creation.interpreters_loading, timeout=30_000)
+        qtbot.wait(300)
         return window
 
     return start, names
