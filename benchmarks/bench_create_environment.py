@@ -15,10 +15,11 @@ chosen), each step a subprocess with the environment the app gives its children:
   ``ensurepip/_bundled``, or Debian's ``/usr/share/python-wheels``) is unpacked by
   ``core/seed_pip.py``; with none, plain ``venv`` (its fallback) is what is timed;
 * warm: the newest pip wheel kept in the app's cache (the mirror's newest pip, else the newest
-  pip wheel of any Python here), as after the background refresh.
+  pip wheel of any Python here) and unpacked beside it (``core.pip_wheels.unpack_cached``, untimed),
+  as after the background refresh: ``seed_pip`` links pip's files from there.
 
-Today's steps: ``venv --without-pip``, ``seed_pip``, then byte-compiling pip (an optional step,
-still before "ready"); the figure with pip usable after the unpacking alone is shown too.
+Today's steps: ``venv --without-pip`` and ``seed_pip``; pip is byte-compiled afterwards, in the
+background, once the environment is shown as ready (not timed here, as uv does not compile pip).
 
 The alternatives, on the same base interpreter: ``python -m venv <dir>`` (ensurepip: the same pip
 as the fresh-state path, byte-compiled by ensurepip), and ``uv venv --seed --python <base> <dir>`` (uv hermetic:
@@ -188,6 +189,7 @@ def main() -> int:
             cache.mkdir(parents=True, exist_ok=True)
             shutil.copy2(newest, cache / newest.name)
             (cache / ".checked").touch()
+            pip_wheels.unpack_cached(cache)  # what the app does in the background after its refresh
 
         def timed(argv: list[str], env: dict[str, str]) -> float:
             start = time.perf_counter()

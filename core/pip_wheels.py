@@ -221,3 +221,67 @@ def refresh_pip_wheel(index_url: str, folder: Path | None = None, *, timeout: fl
         storage.write_bytes_atomic(target, body)
     storage.write_bytes_atomic(folder / ".checked", b"")
     return target
+
+
+def unpacked_folder(wheel: Path) -> Path:
+    """Where :func:`unpack` puts ``wheel``'s files (``core/seed_pip.py`` links new environments' pip from there)."""
+    from core.seed_pip import UNPACKED_SUFFIX
+
+    return wheel.with_name(wheel.name + UNPACKED_SUFFIX)
+
+
+def unpack(wheel: Path) -> Path:
+    """Unpack the cached ``wheel`` once, next to it, so new environments link pip's files instead of unzipping them.
+
+    Blocking (disk): call from a worker.  The folder appears complete or not at all (unpacked under a
+    temporary name, then renamed).
+    Raises ``OSError`` (disk), ``zipfile.BadZipFile`` or ``ValueError`` (a path leaving the folder);
+    creation then simply unzips the wheel.
+    """
+    import shutil
+    import tempfile
+
+    from core.seed_pip import extract
+
+    folder = wheel.parent
+    target = unpacked_folder(wheel)
+    if target.is_dir():
+        return target
+    scratch = tempfile.mkdtemp(prefix=".unpacking-", dir=folder)
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            extract(archive, [info for info in archive.infolist() if not info.filename.endswith("/")], scratch)
+        os.rename(scratch, target)
+    except OSError:
+        if not target.is_dir():  # another Venvdesk unpacked it first: theirs serves as well
+            raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return target
+
+
+def unpack_cached(folder: Path | None = None) -> list[Path]:
+    """Unpack every cached pip wheel that is not yet (see :func:`unpack`); the unpacked folders.
+
+    Unpacked folders whose wheel has left the cache are removed, and what an unpacking interrupted over
+    an hour ago left.
+    """
+    import shutil
+
+    from core.seed_pip import UNPACKED_SUFFIX
+
+    folder = folder or pip_wheel_dir()
+    try:
+        names = sorted(os.listdir(folder))
+    except FileNotFoundError:
+        return []
+    for name in names:
+        orphan = name.endswith(UNPACKED_SUFFIX) and name[: -len(UNPACKED_SUFFIX)] not in names
+        if name.startswith(".unpacking-"):  # left by an unpacking that was interrupted (not one under way)
+            try:
+                orphan = time.time() - (folder / name).stat().st_mtime > 3600
+            except OSError:
+                continue
+        if orphan:
+            shutil.rmtree(folder / name, ignore_errors=True)
+    return [unpack(folder / name) for name in names if _PIP_WHEEL.match(name)]

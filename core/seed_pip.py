@@ -13,13 +13,25 @@ Why not run pip to install pip?  Starting pip costs ~0.6 s before it does any
 work; ensurepip (what ``python -m venv`` runs) costs ~2.5 s.  Unpacking costs
 ~0.1 s.  Byte-compiling (~0.4 s) is left to a separate ``compileall`` command
 that the app queues right after, while the environment is already usable.
+
+Faster still when the app has unpacked the wheel once (``<wheel>.unpacked``, a folder made by
+``core.pip_wheels.unpack`` in the background next to the cached wheel, complete once it has its
+name): the files are hard-linked from there (~15 ms for pip's ~500 files instead of ~200 ms of
+unzipping and writing), as uv links from its cache.  A linked file is the same file as the unpacked
+copy's; pip's upgrades and uninstalls remove files and write new ones, never edit one in place, so
+the copy stays as it was.  Each file is still checked against the wheel's size for it, and taken
+from the wheel when the copy lacks it or differs; where links cannot be made (the environment on
+another disk) the copy's files are copied.  ``RECORD``, ``INSTALLER``, ``REQUESTED`` and the
+scripts are always new files of the environment's own.
 """
 
 import base64
 import csv
+import errno
 import hashlib
 import io
 import os
+import shutil
 import sys
 import sysconfig
 import zipfile
@@ -40,6 +52,52 @@ def _record_hash(data: bytes) -> str:
     return "sha256=" + digest.decode("ascii")
 
 
+UNPACKED_SUFFIX = ".unpacked"
+
+
+def safe_target(folder: str, name: str) -> str:
+    """Where the wheel's member ``name`` goes under ``folder``; never outside it."""
+    target = os.path.normpath(os.path.join(folder, name))
+    if not target.startswith(os.path.normpath(folder) + os.sep):
+        raise ValueError("refusing unsafe path in wheel: " + name)
+    return target
+
+
+def extract(
+    wheel: zipfile.ZipFile, infos: "list[zipfile.ZipInfo]", folder: str, unpacked: str = "", skip: str = ""
+) -> None:
+    """Put the wheel's files ``infos`` under ``folder``: linked (or copied) from ``unpacked`` where it has
+    the same file, unzipped otherwise.  ``skip`` (a member name) is unzipped always: a file the caller
+    rewrites must not be a link."""
+    made = set()
+    link = True
+    for info in infos:
+        target = safe_target(folder, info.filename)
+        parent = os.path.dirname(target)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
+        if unpacked and info.filename != skip:
+            source = safe_target(unpacked, info.filename)
+            try:
+                same = os.lstat(source).st_size == info.file_size
+            except OSError:
+                same = False
+            if same and link:
+                try:
+                    os.link(source, target)
+                    continue
+                except OSError as exc:
+                    if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+                        raise
+                    link = False  # another disk (or no links there): copy the rest
+            if same:
+                shutil.copyfile(source, target)
+                continue
+        with open(target, "wb") as out:
+            out.write(wheel.read(info))
+
+
 def _relative(path: str, base: str) -> str:
     return os.path.relpath(path, base).replace(os.sep, "/")
 
@@ -50,18 +108,13 @@ def install_wheel(wheel_path: str) -> str:
     scripts = paths["scripts"]
     os.makedirs(purelib, exist_ok=True)
     os.makedirs(scripts, exist_ok=True)
+    unpacked = wheel_path + UNPACKED_SUFFIX
+    if not os.path.isdir(unpacked):
+        unpacked = ""
     with zipfile.ZipFile(wheel_path) as wheel:
-        names = wheel.namelist()
-        dist_info = next(n.split("/")[0] for n in names if n.split("/")[0].endswith(".dist-info"))
-        for name in names:
-            if name.endswith("/"):
-                continue
-            target = os.path.normpath(os.path.join(purelib, name))
-            if not target.startswith(os.path.normpath(purelib) + os.sep):
-                raise SystemExit("refusing unsafe path in wheel: " + name)
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            with open(target, "wb") as out:
-                out.write(wheel.read(name))
+        infos = [info for info in wheel.infolist() if not info.filename.endswith("/")]
+        dist_info = next(i.filename.split("/")[0] for i in infos if i.filename.split("/")[0].endswith(".dist-info"))
+        extract(wheel, infos, purelib, unpacked, skip=dist_info + "/RECORD")
     dist_info_dir = os.path.join(purelib, dist_info)
     added: list[tuple[str, bytes]] = []
 
@@ -99,7 +152,11 @@ def main(argv: "list[str]") -> int:
     if len(argv) != 2:
         sys.stderr.write("usage: seed_pip.py <pip wheel>\n")
         return 2
-    installed = install_wheel(argv[1])
+    try:
+        installed = install_wheel(argv[1])
+    except ValueError as exc:
+        sys.stderr.write(str(exc) + "\n")
+        return 1
     sys.stdout.write("Installed {} from {}\n".format(installed.replace("-", " "), os.path.basename(argv[1])))
     return 0
 

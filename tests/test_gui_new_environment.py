@@ -64,6 +64,30 @@ def test_enter_in_the_name_field_creates_and_the_python_is_remembered(qtbot, ope
     assert open_dialog(qtbot, later).selected_interpreter().path == chosen.path
 
 
+def test_the_cached_pip_is_unpacked_once_and_new_environments_link_it(qtbot, open_window, seeded_pip_cache):
+    """After start-up the cached pip wheel is unpacked in the background; a new environment's pip files
+    are then links to those (no unzipping), and its pip works."""
+    import subprocess
+
+    from core import pip_wheels
+
+    window = open_window()
+    unpacked = pip_wheels.unpacked_folder(seeded_pip_cache)
+    qtbot.waitUntil(unpacked.is_dir, timeout=20_000)
+    dialog = open_dialog(qtbot, window)
+    qtbot.keyClicks(dialog.name_edit, "linked")
+    with qtbot.waitSignal(window.creation.creation_finished, timeout=CREATE_TIMEOUT) as finished:
+        qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Return)
+    assert finished.args[0].ok, finished.args[0].detail()
+    environment = Environment.load(storage.default_environments_dir() / "linked")
+    module = environment.site_packages() / "pip" / "__init__.py"
+    assert module.stat().st_ino == (unpacked / "pip" / "__init__.py").stat().st_ino
+    assert f"Install pip from {seeded_pip_cache.name}" in window.log_view.toPlainText()
+    shown = subprocess.run([str(environment.python), "-m", "pip", "--version"], capture_output=True, text=True)
+    assert shown.stdout.startswith("pip " + seeded_pip_cache.name.split("-")[1] + " "), shown.stderr
+    qtbot.waitUntil(lambda: not window.runner.is_busy(str(environment.path)), timeout=20_000)
+
+
 def test_choose_buttons_are_never_pressed_by_enter(qtbot, open_window):
     dialog = open_dialog(qtbot, open_window())
     for name in ("chooseLocationButton", "chooseRequirementsButton"):

@@ -145,6 +145,115 @@ def test_seeded_pip_can_force_reinstall_itself_from_the_index(make_venv, local_i
     )
 
 
+# ------------------------------------------------------------------ seeding from the unpacked wheel (linked files)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` with its content (folders by name, content ``b""``)."""
+    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else b"") for p in folder.rglob("*")}
+
+
+@pytest.fixture
+def unpacked_wheel(tmp_path, pip_wheel) -> Path:
+    """pip's wheel in a cache folder of its own, unpacked the way the app's background refresh does."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    wheel = cache / pip_wheel.name
+    wheel.write_bytes(pip_wheel.read_bytes())
+    assert pip_wheels.unpack_cached(cache) == [pip_wheels.unpacked_folder(wheel)]
+    return wheel
+
+
+def test_seeding_from_the_unpacked_wheel_links_the_files_and_equals_unzipping(tmp_path, unpacked_wheel, pip_wheel):
+    linked = venv_without_pip(tmp_path / "linked")
+    unzipped = venv_without_pip(tmp_path / "unzipped")
+    seed(linked, unpacked_wheel)
+    seed(unzipped, pip_wheel)  # no unpacked copy beside this one
+
+    assert snapshot(site_packages(linked)).keys() == snapshot(site_packages(unzipped)).keys()
+    unpacked = pip_wheels.unpacked_folder(unpacked_wheel)
+    module = site_packages(linked) / "pip" / "__init__.py"
+    assert module.stat().st_ino == (unpacked / "pip" / "__init__.py").stat().st_ino  # a link, not a copy
+    assert module.read_bytes() == (site_packages(unzipped) / "pip" / "__init__.py").read_bytes()
+    dist_info = site_packages(linked) / f"pip-{wheel_version(pip_wheel)}.dist-info"
+    assert (dist_info / "RECORD").stat().st_nlink == 1  # rewritten for this environment: its own file
+    listed = json.loads(run(linked / "bin" / "python", "-m", "pip", "list", "--format=json").stdout)
+    assert listed == [{"name": "pip", "version": wheel_version(pip_wheel)}]
+
+
+def test_uninstalling_reinstalling_and_compiling_pip_leave_the_unpacked_copy_as_it_was(
+    tmp_path, unpacked_wheel, local_index, pip_wheel
+):
+    unpacked = pip_wheels.unpacked_folder(unpacked_wheel)
+    before = snapshot(unpacked)
+    venv = venv_without_pip(tmp_path / "env")
+    seed(venv, unpacked_wheel)
+    python = venv / "bin" / "python"
+
+    run(python, "-I", "-m", "compileall", "-q", site_packages(venv) / "pip")
+    run(python, "-m", "pip", "install", *hermetic_pip_args(local_index.simple_url), "--force-reinstall", "pip")
+    run(python, "-m", "pip", "uninstall", "-y", "pip")
+
+    assert not (site_packages(venv) / "pip").exists()
+    assert snapshot(unpacked) == before
+    # And the next environment still gets a working pip from it.
+    again = venv_without_pip(tmp_path / "again")
+    seed(again, unpacked_wheel)
+    assert run(again / "bin" / "pip", "--version").stdout.startswith(f"pip {wheel_version(pip_wheel)} ")
+
+
+def test_a_damaged_or_incomplete_unpacked_copy_gives_the_wheels_files(tmp_path, unpacked_wheel, pip_wheel):
+    unpacked = pip_wheels.unpacked_folder(unpacked_wheel)
+    (unpacked / "pip" / "__init__.py").write_text("raise SystemExit('damaged')\n")
+    (unpacked / "pip" / "__main__.py").unlink()
+    unzipped = venv_without_pip(tmp_path / "unzipped")
+    seed(unzipped, pip_wheel)
+
+    venv = venv_without_pip(tmp_path / "env")
+    seed(venv, unpacked_wheel)
+
+    for name in ("__init__.py", "__main__.py"):
+        assert (site_packages(venv) / "pip" / name).read_bytes() == (site_packages(unzipped) / "pip" / name).read_bytes()
+    assert run(venv / "bin" / "python", "-m", "pip", "--version").stdout.startswith("pip ")
+
+
+def test_an_environment_on_another_disk_gets_copies(pip_wheel):
+    """Links cannot cross file systems: the unpacked files are copied instead (here the cache is in memory)."""
+    import tempfile
+
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or not os.access(shm, os.W_OK):
+        pytest.skip("no /dev/shm to stand for a second disk")
+    with tempfile.TemporaryDirectory(dir=shm) as memory, tempfile.TemporaryDirectory(dir=Path(__file__).parent) as disk:
+        if os.stat(memory).st_dev == os.stat(disk).st_dev:
+            pytest.skip("/dev/shm is on the same file system here")
+        wheel = Path(memory) / pip_wheel.name
+        wheel.write_bytes(pip_wheel.read_bytes())
+        pip_wheels.unpack_cached(Path(memory))
+        venv = venv_without_pip(Path(disk) / "env")
+        seed(venv, wheel)
+        module = site_packages(venv) / "pip" / "__init__.py"
+        assert module.stat().st_nlink == 1
+        assert module.read_bytes() == (pip_wheels.unpacked_folder(wheel) / "pip" / "__init__.py").read_bytes()
+        assert run(venv / "bin" / "pip", "--version").stdout.startswith(f"pip {wheel_version(pip_wheel)} ")
+
+
+def test_unpacking_is_all_or_nothing_and_forgets_wheels_that_left_the_cache(tmp_path, pip_wheel):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    assert pip_wheels.unpack_cached(cache) == []
+    wheel = cache / pip_wheel.name
+    wheel.write_bytes(pip_wheel.read_bytes())
+    (folder,) = pip_wheels.unpack_cached(cache)
+    assert sorted(p.name for p in cache.iterdir()) == [wheel.name, folder.name]  # no half-made folder left
+    assert pip_wheels.cached_pip_wheel(THIS_PYTHON, cache) == wheel  # the folder is not taken for a wheel
+    assert pip_wheels.unpack_cached(cache) == [folder]  # once only
+
+    wheel.unlink()
+    assert pip_wheels.unpack_cached(cache) == []
+    assert list(cache.iterdir()) == []
+
+
 # ------------------------------------------------------------------ the cached pip wheel
 
 

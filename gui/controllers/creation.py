@@ -122,6 +122,7 @@ class CreationController(QObject):
         from core.commands import redact
 
         if not pip_wheels.needs_refresh():
+            self._unpack_pip_wheels()
             return
         index = pypi.configured_index_url(self.settings.index_url)
 
@@ -130,6 +131,7 @@ class CreationController(QObject):
                 f"Could not fetch the newest pip from {redact(index)} ({exc})."
                 " New environments use the pip already kept by Venvdesk, or the one that comes with Python."
             )
+            self._unpack_pip_wheels()
 
         run_in_background(
             lambda: pip_wheels.refresh_pip_wheel(index), lambda _path: self._pip_wheel_refreshed(), failed, context=self
@@ -137,8 +139,21 @@ class CreationController(QObject):
 
     def _pip_wheel_refreshed(self) -> None:
         """A newer pip may be cached now: environments made in this session with an older one get it."""
+        self._unpack_pip_wheels()
         for key in list(self._pip_to_update):
             self._update_pip_when_idle(key)
+
+    def _unpack_pip_wheels(self) -> None:
+        """Unpack the cached pip wheels once (in the background), so new environments link pip's files."""
+        from core import pip_wheels
+
+        def failed(exc: BaseException, _tb: str) -> None:
+            self.log_view.note(
+                f"Could not unpack pip in Venvdesk's cache folder {pip_wheels.pip_wheel_dir()} ({exc})."
+                " New environments unzip pip's wheel instead, which takes a few tenths of a second longer."
+            )
+
+        run_in_background(pip_wheels.unpack_cached, lambda _folders: None, failed, context=self)
 
     # -- pip brought up to date afterwards ----------------------------------------------------
 
