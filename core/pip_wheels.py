@@ -261,12 +261,16 @@ def unpack(wheel: Path) -> Path:
 
 
 def unpack_cached(folder: Path | None = None) -> list[Path]:
-    """Unpack every cached pip wheel that is not yet (see :func:`unpack`); the unpacked folders.
+    """Unpack the cached pip wheels new environments can get (see :func:`unpack`); the unpacked folders.
 
-    Unpacked folders whose wheel has left the cache are removed, and what an unpacking interrupted over
-    an hour ago left.
+    Those are the newest wheel for each ``Requires-Python`` among the cached ones: an older wheel
+    that asks the same of Python is never chosen (:func:`cached_pip_wheel`), so it is not unpacked,
+    and its folder goes once a newer one is cached.  So do unpacked folders whose wheel has left the
+    cache, and what an unpacking interrupted over an hour ago left.
     """
     import shutil
+
+    from packaging.version import InvalidVersion, Version
 
     from core.seed_pip import UNPACKED_SUFFIX
 
@@ -275,13 +279,26 @@ def unpack_cached(folder: Path | None = None) -> list[Path]:
         names = sorted(os.listdir(folder))
     except FileNotFoundError:
         return []
+    newest: dict[str, tuple[Version, str]] = {}  # Requires-Python -> the newest wheel asking it
     for name in names:
-        orphan = name.endswith(UNPACKED_SUFFIX) and name[: -len(UNPACKED_SUFFIX)] not in names
+        match = _PIP_WHEEL.match(name)
+        if not match:
+            continue
+        try:
+            version = Version(match.group("version"))
+        except InvalidVersion:
+            continue
+        requires = _requires_python(folder / name)
+        if requires not in newest or version > newest[requires][0]:
+            newest[requires] = (version, name)
+    wanted = sorted(name for _version, name in newest.values())
+    for name in names:
+        stale = name.endswith(UNPACKED_SUFFIX) and name[: -len(UNPACKED_SUFFIX)] not in wanted
         if name.startswith(".unpacking-"):  # left by an unpacking that was interrupted (not one under way)
             try:
-                orphan = time.time() - (folder / name).stat().st_mtime > 3600
+                stale = time.time() - (folder / name).stat().st_mtime > 3600
             except OSError:
                 continue
-        if orphan:
+        if stale:
             shutil.rmtree(folder / name, ignore_errors=True)
-    return [unpack(folder / name) for name in names if _PIP_WHEEL.match(name)]
+    return [unpack(folder / name) for name in wanted]

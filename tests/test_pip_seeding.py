@@ -254,6 +254,22 @@ def test_unpacking_is_all_or_nothing_and_forgets_wheels_that_left_the_cache(tmp_
     assert list(cache.iterdir()) == []
 
 
+def test_only_the_wheels_new_environments_can_get_are_unpacked(tmp_path):
+    """The newest wheel for each Requires-Python: an older one asking the same is never chosen."""
+    cache = tmp_path / "cache"
+    old = fake_pip_wheel(cache, "97.0", requires_python=">=3.9")
+    assert pip_wheels.unpack_cached(cache) == [pip_wheels.unpacked_folder(old)]
+    newer = fake_pip_wheel(cache, "98.0", requires_python=">=3.9")
+    for_old_pythons = fake_pip_wheel(cache, "96.0", requires_python=">=3.7")
+
+    assert pip_wheels.unpack_cached(cache) == [
+        pip_wheels.unpacked_folder(for_old_pythons),
+        pip_wheels.unpacked_folder(newer),
+    ]
+    assert not pip_wheels.unpacked_folder(old).exists()  # superseded: never chosen again
+    assert old.exists()  # the wheel itself is left as it was
+
+
 # ------------------------------------------------------------------ the cached pip wheel
 
 
