@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QPaintEvent, QShowEvent, QStandardItemModel
+from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -19,22 +18,16 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QStyle,
-    QStyleOptionComboBox,
-    QStylePainter,
     QVBoxLayout,
     QWidget,
 )
 
 from core.environments import validate_new_environment
 from core.errors import InvalidInput
-from core.interpreters import Interpreter, probe_interpreter
+from core.interpreters import Interpreter
 from gui import theme
+from gui.dialogs.interpreter_picker import InterpreterPicker
 from gui.models.base import plain_tooltip
-from gui.workers import run_in_background
-
-BROWSE_TEXT = "Browse for another Python…"
-LOADING_TEXT = "Looking for Python installations…"
 
 
 def _with_choose_button(
@@ -51,78 +44,6 @@ def _with_choose_button(
     row.addWidget(edit, 1)
     row.addWidget(button)
     return row
-
-
-class InterpreterCombo(QComboBox):
-    """The Python picker: long paths are elided in the middle (the end of a path tells Pythons
-    apart), in the closed box as in its list; the whole label is each item's tooltip."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("interpreterCombo")
-        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.setMinimumContentsLength(40)
-        self.view().setTextElideMode(Qt.TextElideMode.ElideMiddle)
-
-    def displayed_text(self) -> str:
-        """The current item's text as the closed box shows it (elided in the middle to fit)."""
-        option = QStyleOptionComboBox()
-        self.initStyleOption(option)
-        rect = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, self)
-        return self.fontMetrics().elidedText(self.currentText(), Qt.TextElideMode.ElideMiddle, max(rect.width() - 4, 20))
-
-    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt override
-        painter = QStylePainter(self)
-        option = QStyleOptionComboBox()
-        self.initStyleOption(option)
-        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
-        option.currentText = self.displayed_text()
-        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
-
-
-def fill_interpreter_combo(
-    combo: QComboBox, interpreters: list[Interpreter], *, loading: bool, select: Interpreter | None = None
-) -> None:
-    """List ``interpreters`` (those that cannot create environments greyed out, saying why), then
-    "Looking for…" while ``loading``, then "Browse for another Python…"; select ``select`` or the first usable one."""
-    combo.blockSignals(True)
-    combo.clear()
-    model = combo.model()
-    assert isinstance(model, QStandardItemModel)
-    default_row = -1
-    for row, interpreter in enumerate(interpreters):
-        combo.addItem(interpreter.label, interpreter)
-        item = model.item(row)
-        if interpreter.can_create_venv:
-            item.setToolTip(
-                plain_tooltip(
-                    f"{interpreter.label}\n{interpreter.implementation} {interpreter.version_text}, {interpreter.architecture}"
-                )
-            )
-            if default_row < 0 or (select is not None and interpreter.real_path == select.real_path):
-                default_row = row
-        else:
-            item.setEnabled(False)
-            item.setText(f"{interpreter.label}  (cannot create environments)")
-            item.setToolTip(plain_tooltip(" ".join(filter(None, [interpreter.label, interpreter.problem, interpreter.fix]))))
-    if loading:
-        combo.addItem(LOADING_TEXT)
-        model.item(combo.count() - 1).setEnabled(False)
-        if default_row < 0:
-            default_row = combo.count() - 1
-    combo.addItem(BROWSE_TEXT)
-    combo.setCurrentIndex(default_row)
-    combo.blockSignals(False)
-
-
-def select_interpreter_in(combo: QComboBox, path: str) -> bool:
-    """Make the interpreter at ``path`` (as found, or its real path) the current item; False if it is not listed."""
-    for row in range(combo.count()):
-        data = combo.itemData(row)
-        if isinstance(data, Interpreter) and path in (data.path, data.real_path) and data.can_create_venv:
-            combo.setCurrentIndex(row)
-            return True
-    return False
 
 
 @dataclass(frozen=True)
@@ -144,12 +65,7 @@ class NewEnvironmentDialog(QDialog):
         self.setObjectName("newEnvironmentDialog")
         self.setWindowTitle("New environment")
         self.setMinimumWidth(560)
-        self._interpreters: list[Interpreter] = []
-        self._loading = True
-        self._browsing = False
         self._requirements_checked: tuple[Path | None, str] = (None, "")
-        # The Python to preselect once the list arrives (the last one chosen), until the person picks one.
-        self._wanted_interpreter = ""
         # The person asked to create (Enter, or Create) before the form was complete: from now on
         # the status line says what is missing, also when it is the name.
         self._asked_to_create = False
@@ -170,14 +86,11 @@ class NewEnvironmentDialog(QDialog):
         self.location_edit.setAccessibleName("Folder the environment is created in")
         location_row = _with_choose_button(self.location_edit, "chooseLocationButton", "Choose the folder", self._choose_location)
 
-        self.interpreter_combo = InterpreterCombo()
-        self.interpreter_combo.setAccessibleName("Python to base the environment on")
-        self.interpreter_combo.activated.connect(self._interpreter_activated)
-        self.interpreter_combo.currentIndexChanged.connect(lambda _i: self._set_state())
-        self.interpreter_note = QLabel()
-        self.interpreter_note.setObjectName("interpreterNote")
-        self.interpreter_note.setTextFormat(Qt.TextFormat.PlainText)  # paths, probe errors
-        self.interpreter_note.setWordWrap(True)
+        self.picker = InterpreterPicker("Python to base the environment on", self)
+        self.picker.changed.connect(self._set_state)
+        self.picker.browsed.connect(self.interpreter_browsed)
+        self.interpreter_combo = self.picker.combo
+        self.interpreter_note = self.picker.note
 
         self.prompt_edit = QLineEdit()
         self.prompt_edit.setObjectName("promptEdit")
@@ -264,7 +177,6 @@ class NewEnvironmentDialog(QDialog):
 
         self.name_edit.textChanged.connect(lambda _t: self._set_state())
         self.location_edit.textChanged.connect(lambda _t: self._set_state())
-        self._fill_combo()
         self._set_state()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
@@ -284,56 +196,18 @@ class NewEnvironmentDialog(QDialog):
     # -- interpreters ------------------------------------------------------------------------
 
     def set_interpreters(self, interpreters: list[Interpreter], loading: bool = False) -> None:
-        current = self.selected_interpreter()
-        self._interpreters = list(interpreters)
-        self._loading = loading
-        self._fill_combo(select=current)
-        if self._wanted_interpreter:
-            select_interpreter_in(self.interpreter_combo, self._wanted_interpreter)
-        self._set_state()
-
-    def _fill_combo(self, select: Interpreter | None = None) -> None:
-        fill_interpreter_combo(self.interpreter_combo, self._interpreters, loading=self._loading, select=select)
+        self.picker.set_interpreters(interpreters, loading)
 
     def selected_interpreter(self) -> Interpreter | None:
-        data = self.interpreter_combo.currentData()
-        return data if isinstance(data, Interpreter) else None
+        return self.picker.selected()
 
     def select_interpreter(self, path: str) -> bool:
         """Preselect the Python at ``path`` (the one chosen last time); False when it is not listed (yet)."""
-        self._wanted_interpreter = path
-        return select_interpreter_in(self.interpreter_combo, path)
-
-    def _interpreter_activated(self, row: int) -> None:
-        self._wanted_interpreter = ""  # the person chose: a list arriving later keeps their choice
-        if self.interpreter_combo.itemText(row) == BROWSE_TEXT:
-            path, _filter = QFileDialog.getOpenFileName(self, "Choose a Python interpreter")
-            if path:
-                self.add_browsed_interpreter(path)
-            else:
-                self._fill_combo(select=None)
-                self._set_state()
+        return self.picker.select(path)
 
     def add_browsed_interpreter(self, path: str) -> None:
         """Probe a file the person picked (off the UI thread), then offer it in the list."""
-        self._browsing = True
-        self.interpreter_note.setText(f"Checking {path}…")
-        self._set_state()
-        run_in_background(lambda: probe_interpreter(path), self._browsed_probed, self._browse_failed, context=self)
-
-    def _browsed_probed(self, interpreter: Interpreter) -> None:
-        self._browsing = False
-        known = [i for i in self._interpreters if i.real_path != interpreter.real_path]
-        self._interpreters = [interpreter, *known]
-        self._fill_combo(select=interpreter)
-        self.interpreter_combo.setCurrentIndex(0)
-        self._set_state()
-        self.interpreter_browsed.emit(interpreter)
-
-    def _browse_failed(self, exc: BaseException, _tb: str) -> None:
-        self._browsing = False
-        self.interpreter_note.setText(f"That file could not be checked: {exc}")
-        self._set_state()
+        self.picker.add_browsed(path)
 
     # -- state -------------------------------------------------------------------------------
 
@@ -384,7 +258,7 @@ class NewEnvironmentDialog(QDialog):
             return requirements_error
         interpreter = self.selected_interpreter()
         if interpreter is None:
-            return "" if self._loading or self._browsing else "Choose the Python to base the environment on."
+            return "" if self.picker.loading or self.picker.browsing else "Choose the Python to base the environment on."
         if not interpreter.can_create_venv:
             return " ".join(filter(None, [interpreter.problem, interpreter.fix]))
         return ""
@@ -408,12 +282,12 @@ class NewEnvironmentDialog(QDialog):
             self.target_label.setText("")
             self.target_label.setToolTip("")
         self.target_label.setVisible(bool(self.target_label.text()))
-        if not self._browsing:
+        if not self.picker.browsing:
             if interpreter is not None and interpreter.can_create_venv:
                 self.interpreter_note.setText("")
-            elif self._loading and interpreter is None:
+            elif self.picker.loading and interpreter is None:
                 self.interpreter_note.setText("Still looking for Python installations on this computer…")
-            elif not self._loading and not any(i.can_create_venv for i in self._interpreters):
+            elif not self.picker.loading and not any(i.can_create_venv for i in self.picker.interpreters):
                 from core.interpreters import how_to_get_python
 
                 self.interpreter_note.setText(
@@ -425,13 +299,13 @@ class NewEnvironmentDialog(QDialog):
         if not supports_upgrade:
             self.upgrade_deps_check.setChecked(False)
             self.upgrade_deps_check.setToolTip("This Python's venv cannot upgrade pip while creating (needs 3.9+).")
-        ready = bool(name) and not self.validation_error() and interpreter is not None and not self._browsing
+        ready = bool(name) and not self.validation_error() and interpreter is not None and not self.picker.browsing
         self.create_button.setEnabled(ready)
         if self._asked_to_create and not ready and not error:
             # Complete but for the Python: still being looked for, or being checked.
-            if self._browsing:
+            if self.picker.browsing:
                 error = "Wait a moment: Venvdesk is still checking the Python you chose."
-            elif self._loading:
+            elif self.picker.loading:
                 error = "Wait a moment: Venvdesk is still looking for Python installations."
             else:
                 error = "Choose the Python to base the environment on."

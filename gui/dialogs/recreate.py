@@ -9,23 +9,16 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QLabel,
     QVBoxLayout,
     QWidget,
 )
 
-from core.interpreters import Interpreter, probe_interpreter
+from core.interpreters import Interpreter
 from core.recreate import left_out_sentence
 from gui import theme
-from gui.dialogs.new_environment import (
-    BROWSE_TEXT,
-    InterpreterCombo,
-    fill_interpreter_combo,
-    select_interpreter_in,
-)
-from gui.workers import run_in_background
+from gui.dialogs.interpreter_picker import InterpreterPicker
 
 
 class RecreateDialog(QDialog):
@@ -46,12 +39,6 @@ class RecreateDialog(QDialog):
         self.setObjectName("recreateDialog")
         self.setWindowTitle(f"Re-create “{name}”")
         self.setMinimumWidth(560)
-        self._interpreters: list[Interpreter] = []
-        self._loading = True
-        self._browsing = False
-        self._wanted = ""
-        # The person picked a Python themselves: a list arriving later does not change it.
-        self.chosen_by_person = False
 
         old = ".".join(old_version.split(".")[:2]) or "unknown"
         self.current_label = QLabel(f"Now: Python {old}" + (" (gone)" if python_gone else ""))
@@ -84,14 +71,11 @@ class RecreateDialog(QDialog):
         intro.setTextFormat(Qt.TextFormat.PlainText)
         intro.setWordWrap(True)
 
-        self.interpreter_combo = InterpreterCombo()
-        self.interpreter_combo.setAccessibleName("Python to re-create the environment with")
-        self.interpreter_combo.activated.connect(self._interpreter_activated)
-        self.interpreter_combo.currentIndexChanged.connect(lambda _i: self._set_state())
-        self.interpreter_note = QLabel()
-        self.interpreter_note.setObjectName("interpreterNote")
-        self.interpreter_note.setTextFormat(Qt.TextFormat.PlainText)  # paths, probe errors
-        self.interpreter_note.setWordWrap(True)
+        self.picker = InterpreterPicker("Python to re-create the environment with", self)
+        self.picker.changed.connect(self._set_state)
+        self.picker.browsed.connect(self.interpreter_browsed)
+        self.interpreter_combo = self.picker.combo
+        self.interpreter_note = self.picker.note
         theme.set_role(self.interpreter_note, "error")
 
         form = QFormLayout()
@@ -116,7 +100,6 @@ class RecreateDialog(QDialog):
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
-        self._fill()
         self._set_state()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
@@ -125,75 +108,40 @@ class RecreateDialog(QDialog):
 
     # -- the Pythons ---------------------------------------------------------------------------
 
+    @property
+    def chosen_by_person(self) -> bool:
+        """The person picked a Python themselves: a list arriving later does not change it."""
+        return self.picker.chosen_by_person
+
     def set_interpreters(self, interpreters: list[Interpreter], loading: bool = False) -> None:
-        current = self.selected_interpreter()
-        self._interpreters = list(interpreters)
-        self._loading = loading
-        self._fill(current)
-        if self._wanted:
-            select_interpreter_in(self.interpreter_combo, self._wanted)
-        self._set_state()
+        self.picker.set_interpreters(interpreters, loading)
 
     def select_interpreter(self, path: str) -> bool:
-        self._wanted = path
-        return select_interpreter_in(self.interpreter_combo, path)
-
-    def _fill(self, select: Interpreter | None = None) -> None:
-        fill_interpreter_combo(self.interpreter_combo, self._interpreters, loading=self._loading, select=select)
+        return self.picker.select(path)
 
     def selected_interpreter(self) -> Interpreter | None:
-        data = self.interpreter_combo.currentData()
-        return data if isinstance(data, Interpreter) else None
-
-    def _interpreter_activated(self, row: int) -> None:
-        self._wanted = ""
-        self.chosen_by_person = True
-        if self.interpreter_combo.itemText(row) != BROWSE_TEXT:
-            return
-        path, _filter = QFileDialog.getOpenFileName(self, "Choose a Python interpreter")
-        if path:
-            self.add_browsed_interpreter(path)
-        else:
-            self._fill()
-            self._set_state()
+        return self.picker.selected()
 
     def add_browsed_interpreter(self, path: str) -> None:
         """Probe a file the person picked (off the UI thread), then offer it in the list."""
-        self._browsing = True
-        self.interpreter_note.setText(f"Checking {path}…")
-        self._set_state()
-        run_in_background(lambda: probe_interpreter(path), self._browsed, self._browse_failed, context=self)
-
-    def _browsed(self, interpreter: Interpreter) -> None:
-        self._browsing = False
-        self.interpreter_note.setText("")
-        self._interpreters = [interpreter, *(i for i in self._interpreters if i.real_path != interpreter.real_path)]
-        self._fill(interpreter)
-        self.interpreter_combo.setCurrentIndex(0)
-        self._set_state()
-        self.interpreter_browsed.emit(interpreter)
-
-    def _browse_failed(self, exc: BaseException, _tb: str) -> None:
-        self._browsing = False
-        self.interpreter_note.setText(f"That file could not be checked: {exc}")
-        self._set_state()
+        self.picker.add_browsed(path)
 
     # -- state ---------------------------------------------------------------------------------
 
     def _set_state(self) -> None:
         """The one place that decides what is enabled and what the dialog says."""
         interpreter = self.selected_interpreter()
-        if not self._browsing:
+        if not self.picker.browsing:
             if interpreter is not None and not interpreter.can_create_venv:
                 self.interpreter_note.setText(" ".join(filter(None, [interpreter.problem, interpreter.fix])))
-            elif interpreter is None and self._loading:
+            elif interpreter is None and self.picker.loading:
                 self.interpreter_note.setText("Still looking for Python installations on this computer…")
             elif interpreter is None:
                 self.interpreter_note.setText("Choose the Python to re-create the environment with.")
             elif not self.interpreter_note.text().startswith("That file"):
                 self.interpreter_note.setText("")
         self.interpreter_note.setVisible(bool(self.interpreter_note.text()))
-        self.recreate_button.setEnabled(interpreter is not None and interpreter.can_create_venv and not self._browsing)
+        self.recreate_button.setEnabled(interpreter is not None and interpreter.can_create_venv and not self.picker.browsing)
 
     def _accept_if_ready(self) -> None:
         self._set_state()
