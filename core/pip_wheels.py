@@ -26,6 +26,7 @@ from core.commands import redact
 _PIP_WHEEL = re.compile(r"^pip-(?P<version>[^-]+)-py3-none-any\.whl$")
 _PIP_DIST_INFO = re.compile(r"^pip-(?P<version>[^-]+)\.dist-info$", re.IGNORECASE)
 REFRESH_AFTER_SECONDS = 24 * 3600
+UNREADABLE = "<0"  # the Requires-Python of a wheel that cannot be read: admits no Python
 
 
 def pip_wheel_dir() -> Path:
@@ -42,7 +43,7 @@ def _requires_python(wheel: Path) -> str:
                 if line.lower().startswith("requires-python:"):
                     return line.split(":", 1)[1].strip()
     except (OSError, zipfile.BadZipFile, StopIteration):
-        return "<0"  # unreadable: never choose it
+        return UNREADABLE  # never choose it
     return ""
 
 
@@ -250,7 +251,8 @@ def unpack(wheel: Path) -> Path:
     scratch = tempfile.mkdtemp(prefix=".unpacking-", dir=folder)
     try:
         with zipfile.ZipFile(wheel) as archive:
-            extract(archive, [info for info in archive.infolist() if not info.filename.endswith("/")], scratch)
+            members = [info for info in archive.infolist() if not info.filename.endswith("/")]
+            extract(archive, members, scratch, stamped=True)
         os.rename(scratch, target)
     except OSError:
         if not target.is_dir():  # another Venvdesk unpacked it first: theirs serves as well
@@ -289,6 +291,8 @@ def unpack_cached(folder: Path | None = None) -> list[Path]:
         except InvalidVersion:
             continue
         requires = _requires_python(folder / name)
+        if requires == UNREADABLE:
+            continue  # never chosen (see cached_pip_wheel): nothing to unpack
         if requires not in newest or version > newest[requires][0]:
             newest[requires] = (version, name)
     wanted = sorted(name for _version, name in newest.values())
@@ -301,4 +305,12 @@ def unpack_cached(folder: Path | None = None) -> list[Path]:
                 continue
         if stale:
             shutil.rmtree(folder / name, ignore_errors=True)
-    return [unpack(folder / name) for name in wanted]
+    unpacked, failures = [], []
+    for name in wanted:  # one that fails does not keep the others from being unpacked
+        try:
+            unpacked.append(unpack(folder / name))
+        except (OSError, zipfile.BadZipFile, ValueError) as exc:
+            failures.append(f"{name}: {exc}")
+    if failures:
+        raise OSError("; ".join(failures))
+    return unpacked

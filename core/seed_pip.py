@@ -19,13 +19,16 @@ Faster still when the app has unpacked the wheel once (``<wheel>.unpacked``, a f
 name): the files are hard-linked from there (~15 ms for pip's ~500 files instead of ~200 ms of
 unzipping and writing), as uv links from its cache.  A linked file is the same file as the unpacked
 copy's; pip's upgrades and uninstalls remove files and write new ones, never edit one in place, so
-the copy stays as it was.  Each file is still checked against the wheel's size for it, and taken
-from the wheel when the copy lacks it or differs; where links cannot be made (the environment on
-another disk) the copy's files are copied.  ``RECORD``, ``INSTALLER``, ``REQUESTED`` and the
-scripts are always new files of the environment's own.
+the copy stays as it was.  A person editing one of pip's files in place in one environment edits it
+in the others made from the same copy too (as with uv's links); each file is checked against the
+wheel's size and date for it (the copy's files carry their date in the wheel), so a new environment
+gets the wheel's file instead of an edited or missing one.  Files another user owns are copied, not
+linked (they could change them), and so are all where links cannot be made (another disk).
+``RECORD``, ``INSTALLER``, ``REQUESTED`` and the scripts are always new files of the environment's own.
 """
 
 import base64
+import calendar
 import csv
 import errno
 import hashlib
@@ -63,14 +66,38 @@ def safe_target(folder: str, name: str) -> str:
     return target
 
 
+def stamp(info: zipfile.ZipInfo) -> int:
+    """The modification time the unpacked copy gives the wheel's member ``info``: its date in the wheel.
+
+    A file of the copy edited since (in place, through a link in some environment) has another time,
+    so :func:`extract` takes that file from the wheel instead of passing the edit on.
+    """
+    return calendar.timegm(info.date_time + (0, 0, 0))
+
+
+def write_new(path: str, data: bytes) -> None:
+    """Write ``path`` as a new file: one that exists (a link to the unpacked copy) is replaced, never written through."""
+    if os.path.lexists(path):
+        os.unlink(path)
+    with open(path, "wb") as out:
+        out.write(data)
+
+
 def extract(
-    wheel: zipfile.ZipFile, infos: "list[zipfile.ZipInfo]", folder: str, unpacked: str = "", skip: str = ""
+    wheel: zipfile.ZipFile,
+    infos: "list[zipfile.ZipInfo]",
+    folder: str,
+    unpacked: str = "",
+    skip: str = "",
+    stamped: bool = False,
 ) -> None:
     """Put the wheel's files ``infos`` under ``folder``: linked (or copied) from ``unpacked`` where it has
-    the same file, unzipped otherwise.  ``skip`` (a member name) is unzipped always: a file the caller
-    rewrites must not be a link."""
+    the same file (size and :func:`stamp`), unzipped otherwise.  ``skip`` (a member name) is unzipped
+    always: a file the caller rewrites must not be a link.  ``stamped``: give each file its
+    :func:`stamp` (when making the unpacked copy)."""
     made = set()
-    link = True
+    link = hasattr(os, "link")
+    own = os.geteuid() if hasattr(os, "geteuid") else None
     for info in infos:
         target = safe_target(folder, info.filename)
         parent = os.path.dirname(target)
@@ -80,22 +107,29 @@ def extract(
         if unpacked and info.filename != skip:
             source = safe_target(unpacked, info.filename)
             try:
-                same = os.lstat(source).st_size == info.file_size
+                status = os.lstat(source)
+                same = status.st_size == info.file_size and int(status.st_mtime) == stamp(info)
             except OSError:
                 same = False
-            if same and link:
+            # A link only to a file of one's own: a file another user owns could be changed by them
+            # in every environment linked to it (root seeding from a person's cache, say).
+            if same and link and (own is None or status.st_uid == own):
                 try:
                     os.link(source, target)
                     continue
                 except OSError as exc:
-                    if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
-                        raise
-                    link = False  # another disk (or no links there): copy the rest
+                    if exc.errno in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+                        link = False  # another disk (or no links there): copy the rest
             if same:
-                shutil.copyfile(source, target)
-                continue
-        with open(target, "wb") as out:
-            out.write(wheel.read(info))
+                try:
+                    shutil.copyfile(source, target)
+                    continue
+                except OSError:
+                    pass  # gone since (a newer copy replaced it), or unreadable: the wheel has it
+        write_new(target, wheel.read(info))
+        if stamped:
+            when = stamp(info)
+            os.utime(target, (when, when))
 
 
 def _relative(path: str, base: str) -> str:
@@ -119,8 +153,7 @@ def install_wheel(wheel_path: str) -> str:
     added: list[tuple[str, bytes]] = []
 
     def write(path: str, data: bytes) -> None:
-        with open(path, "wb") as out:
-            out.write(data)
+        write_new(path, data)
         added.append((path, data))
 
     write(os.path.join(dist_info_dir, "INSTALLER"), b"pip\n")
@@ -136,14 +169,13 @@ def install_wheel(wheel_path: str) -> str:
         os.chmod(path, 0o755)
 
     record_path = os.path.join(dist_info_dir, "RECORD")
-    with open(record_path, newline="") as handle:
+    with open(record_path, newline="", encoding="utf-8") as handle:
         rows = [row for row in csv.reader(handle) if row]
     for path, data in added:
         rows.append([_relative(path, purelib), _record_hash(data), str(len(data))])
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
-    with open(record_path, "w", newline="") as handle:
-        handle.write(buffer.getvalue())
+    write_new(record_path, buffer.getvalue().encode("utf-8"))
 
     return dist_info[: -len(".dist-info")]
 

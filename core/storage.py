@@ -41,6 +41,25 @@ STALE_TEMP_AGE = 60.0
 LOCK_TIMEOUT = 10.0
 
 
+
+def _read_umask() -> int:
+    """The process's umask, read once: ``os.umask`` can only be read by setting it, and setting it
+    for a moment would give files that other threads create in that moment the wrong mode (Linux
+    tells it without that; elsewhere it is set and put back once, as this module is imported)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
+_UMASK = _read_umask()
+
 def config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
@@ -90,9 +109,7 @@ def write_bytes_atomic(path: Path, data: bytes, *, mode: int | None = None, sync
         try:
             mode = os.stat(path).st_mode & 0o7777
         except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
+            mode = 0o666 & ~_UMASK
     fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=_TEMP_SUFFIX, dir=path.parent)
     try:
         if hasattr(os, "fchmod"):

@@ -217,6 +217,39 @@ def test_a_damaged_or_incomplete_unpacked_copy_gives_the_wheels_files(tmp_path, 
     assert run(venv / "bin" / "python", "-m", "pip", "--version").stdout.startswith("pip ")
 
 
+def test_an_edit_made_through_a_link_is_not_passed_on_to_new_environments(tmp_path, unpacked_wheel, pip_wheel):
+    """Someone edits pip's __init__.py in place in one environment (an editor keeps a file with
+    several links), keeping its size: the next environment gets the wheel's file, not the edit."""
+    first = venv_without_pip(tmp_path / "first")
+    seed(first, unpacked_wheel)
+    edited = site_packages(first) / "pip" / "__init__.py"
+    text = edited.read_bytes()
+    version = wheel_version(pip_wheel).encode()
+    changed = b"9" * len(version)
+    with open(edited, "r+b") as handle:  # in place, the same size
+        handle.write(text.replace(version, changed, 1))
+    assert (pip_wheels.unpacked_folder(unpacked_wheel) / "pip" / "__init__.py").read_bytes() != text
+
+    later = venv_without_pip(tmp_path / "later")
+    seed(later, unpacked_wheel)
+
+    assert (site_packages(later) / "pip" / "__init__.py").read_bytes() == text
+    assert run(later / "bin" / "pip", "--version").stdout.startswith(f"pip {wheel_version(pip_wheel)} ")
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to give files to another user")
+def test_files_of_another_user_are_copied_not_linked(tmp_path, unpacked_wheel, pip_wheel):
+    """Root seeding from a cache that another user owns: a link would let that user change root's pip."""
+    unpacked = pip_wheels.unpacked_folder(unpacked_wheel)
+    for path in unpacked.rglob("*"):
+        os.lchown(path, 65534, 65534)
+    venv = venv_without_pip(tmp_path / "env")
+    seed(venv, unpacked_wheel)
+    module = site_packages(venv) / "pip" / "__init__.py"
+    assert module.stat().st_nlink == 1 and module.stat().st_uid == 0
+    assert run(venv / "bin" / "pip", "--version").stdout.startswith(f"pip {wheel_version(pip_wheel)} ")
+
+
 def test_an_environment_on_another_disk_gets_copies(pip_wheel):
     """Links cannot cross file systems: the unpacked files are copied instead (here the cache is in memory)."""
     import tempfile
@@ -252,6 +285,15 @@ def test_unpacking_is_all_or_nothing_and_forgets_wheels_that_left_the_cache(tmp_
     wheel.unlink()
     assert pip_wheels.unpack_cached(cache) == []
     assert list(cache.iterdir()) == []
+
+
+def test_an_unreadable_wheel_in_the_cache_is_left_alone_and_the_others_are_unpacked(tmp_path, pip_wheel):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "pip-99.0-py3-none-any.whl").write_bytes(b"not a zip file")
+    wheel = cache / pip_wheel.name
+    wheel.write_bytes(pip_wheel.read_bytes())
+    assert pip_wheels.unpack_cached(cache) == [pip_wheels.unpacked_folder(wheel)]
 
 
 def test_only_the_wheels_new_environments_can_get_are_unpacked(tmp_path):
