@@ -122,10 +122,11 @@ class InterpreterPicker(QObject):
         # The person picked a Python themselves: a list arriving later does not change it.
         self.chosen_by_person = False
         self._wanted = ""  # the Python to preselect once the list arrives, until the person picks one
+        self._last: Interpreter | None = None  # the Python chosen before "Browse…" (kept when browsing is cancelled)
         self.combo = InterpreterCombo()
         self.combo.setAccessibleName(accessible_name)
         self.combo.activated.connect(self._activated)
-        self.combo.currentIndexChanged.connect(lambda _row: self.changed.emit())
+        self.combo.currentIndexChanged.connect(self._current_changed)
         self.note = QLabel()
         self.note.setObjectName("interpreterNote")
         self.note.setTextFormat(Qt.TextFormat.PlainText)  # paths, probe errors
@@ -160,19 +161,26 @@ class InterpreterPicker(QObject):
     def _fill(self, select: Interpreter | None = None) -> None:
         fill_interpreter_combo(self.combo, self.interpreters, loading=self.loading, select=select)
 
+    def _current_changed(self, _row: int) -> None:
+        if self.selected() is not None:
+            self._last = self.selected()
+        self.changed.emit()
+
     def _activated(self, row: int) -> None:
-        self._wanted = ""  # the person chose: a list arriving later keeps their choice
-        self.chosen_by_person = True
         if self.combo.itemText(row) != BROWSE_TEXT:
+            self._wanted = ""  # the person chose: a list arriving later keeps their choice
+            self.chosen_by_person = True
             return
         path, _filter = QFileDialog.getOpenFileName(self._dialog, "Choose a Python interpreter")
         if path:
             self.add_browsed(path)
-        else:
-            self._fill()
+        else:  # cancelled: back to the Python chosen before, whoever chose it
+            self._fill(self._last)
             self.changed.emit()
 
     def _probed(self, interpreter: Interpreter) -> None:
+        self._wanted = ""  # the person chose: a list arriving later keeps their choice
+        self.chosen_by_person = True
         self.browsing = False
         self.note.setText("")
         self.interpreters = [interpreter, *(i for i in self.interpreters if i.real_path != interpreter.real_path)]
