@@ -43,10 +43,15 @@ class EnvironmentsPanel(QWidget):
         parent: QWidget | None = None,
         *,
         offer_open_project: bool = False,
+        list_coming: bool = False,
     ) -> None:
+        """``list_coming``: environments are known and being read (off the UI thread); until they
+        come the panel shows the list, empty, not the welcome page meant for a first launch."""
         super().__init__(parent)
         self.setObjectName("environmentsPanel")
         self.model = model
+        self._list_read = not list_coming
+        model.modelReset.connect(self._list_arrived)
 
         title = QLabel("Environments")
         title.setObjectName("environmentsTitle")
@@ -138,6 +143,7 @@ class EnvironmentsPanel(QWidget):
         self.pages.setObjectName("environmentPages")
         self.pages.addWidget(welcome)
         self.pages.addWidget(list_page)
+        self.pages.setCurrentIndex(WELCOME_PAGE if self._list_read else LIST_PAGE)
 
         layout = QVBoxLayout(self)
         layout.addLayout(header)
@@ -167,5 +173,9 @@ class EnvironmentsPanel(QWidget):
     def clear_selection(self) -> None:
         self.list_view.clearSelection()
 
+    def _list_arrived(self) -> None:
+        self._list_read = True
+
     def show_welcome_if_empty(self) -> None:
-        self.pages.setCurrentIndex(WELCOME_PAGE if self.model.rowCount() == 0 else LIST_PAGE)
+        empty = self._list_read and self.model.rowCount() == 0
+        self.pages.setCurrentIndex(WELCOME_PAGE if empty else LIST_PAGE)

@@ -19,23 +19,16 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import (
-    QAction,
-    QColor,
-    QGuiApplication,
-    QIcon,
-    QImage,
-    QPainter,
-    QPainterPath,
-    QPalette,
-    QPen,
-    QPixmap,
-)
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QIcon, QPalette
+
+# The drawing classes (QImage, QPainter, QPixmap, …) are imported where something is drawn: their
+# enums cost ~5 ms to create, and the first paint draws no icon by hand.
 
 if TYPE_CHECKING:
     from importlib.abc import Traversable
 
+    from PySide6.QtGui import QImage, QPixmap
     from PySide6.QtWidgets import QAbstractButton
 
 #: The action icons in ``resources/icons``, by the name ``action_icon`` takes.
@@ -79,6 +72,9 @@ _action_cache: dict[tuple[str, tuple[int, int, int]], QIcon] = {}
 @cache
 def health_icon(ok: bool) -> QIcon:
     """A green tick for a ready environment, a red exclamation mark for a broken one."""
+    from PySide6.QtCore import QPointF, QRectF
+    from PySide6.QtGui import QPainter, QPainterPath, QPen, QPixmap
+
     icon = QIcon()
     for size in (16, 24, 32, 48):
         pixmap = QPixmap(size, size)
@@ -111,6 +107,9 @@ def health_icon(ok: bool) -> QIcon:
 
 def render_svg(data: bytes, pixels: int) -> QImage:
     """``data`` (an SVG document) drawn into a transparent ``pixels``-square image."""
+    from PySide6.QtCore import QByteArray, QRectF
+    from PySide6.QtGui import QImage, QPainter
+
     image = QImage(pixels, pixels, QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(Qt.GlobalColor.transparent)
     from PySide6.QtSvg import QSvgRenderer  # only when drawing by hand: not at start-up
@@ -130,6 +129,9 @@ def recolor(svg: bytes, color: QColor) -> bytes:
 
 
 def _svg_pixmap(svg: bytes, size: int, scale: float, opacity: float = 1.0) -> QPixmap:
+    from PySide6.QtCore import QByteArray, QRectF
+    from PySide6.QtGui import QPainter, QPixmap
+
     pixels = round(size * scale)
     pixmap = QPixmap(pixels, pixels)
     pixmap.fill(Qt.GlobalColor.transparent)
@@ -306,6 +308,8 @@ def app_icon() -> QIcon:
         if isinstance(png, os.PathLike) and os.path.isfile(png):
             icon.addFile(os.fspath(png), QSize(size, size))
             continue
+        from PySide6.QtGui import QPixmap
+
         pixmap = QPixmap()
         data = _resource("resources.icons", "app", f"venvdesk-{size}.png")
         if not (data and pixmap.loadFromData(data, "PNG")) and svg:

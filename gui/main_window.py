@@ -8,6 +8,9 @@ selection every view observes.
 from __future__ import annotations
 
 import gc
+import importlib
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,6 +57,7 @@ from gui.message_bar import Level, MessageBar
 from gui.models.base import plain_tooltip
 from gui.packages_panel import PackagesPanel
 from gui.runner import ProcessRunner
+from gui.workers import run_in_background
 
 if TYPE_CHECKING:
     from core.explain import Fix
@@ -70,6 +74,23 @@ if TYPE_CHECKING:
 # and "how to use") — is built right after it (:meth:`MainWindow.finish_building`).
 
 
+#: Imported on a worker right after the first paint, before the projects controller is built on the UI
+#: thread; the list is read right after it, then the pip wheel refreshed; the Pythons looked for later.
+MODULES_THE_PROJECTS_USE = ("core.projects", "core.editors", "core.pip_wheels", "core.interpreters")
+#: Imported on a worker before the other parts are built (missing packages, Jupyter and "how to use",
+#: the Find tab and its package page).
+MODULES_THE_OTHER_PARTS_USE = (
+    "core.code_imports",
+    "core.import_names",
+    "core.jupyter",
+    "core.usage",
+    "core.preview",
+    "core.history",
+)
+
+#: How long a worker thread may hold the interpreter while the UI thread waits for it (seconds).
+UI_SWITCH_INTERVAL = 0.001
+
 #: How long a shown window may stay unpainted before what follows the first paint starts anyway.
 FIRST_PAINT_PATIENCE_MS = 1000
 
@@ -78,6 +99,11 @@ class MainWindow(QMainWindow):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
+        # Workers (interpreter probes, imports ahead of use, scans) run Python beside the UI thread, which
+        # waits for the interpreter lock each time it wakes: Python hands it over after 5 ms by default,
+        # which under load added up to 50-60 ms heartbeat gaps on a first start; 1 ms keeps them ~30 ms.
+        # Only threads that ask for the lock are affected: an idle UI thread costs the workers nothing.
+        sys.setswitchinterval(UI_SWITCH_INTERVAL)
         theme.ensure_installed()
         self.setWindowTitle("Venvdesk")
         self.setWindowIcon(icons.app_icon())
@@ -128,7 +154,14 @@ class MainWindow(QMainWindow):
         self._search_panel: SearchPanel | None = None
         self._painted = False
         self._started = False
-        self._build_steps = [self._build_projects, self._build_missing_packages, self._build_usage, self._build_search_panel]
+        self._discovery_started = False
+        self._build_steps = [
+            self._build_projects,
+            self._build_missing_packages,
+            self._build_usage,
+            self._import_search_panel,
+            self._build_search_panel,
+        ]
         self.installEventFilter(self)  # until the first paint
         # Everything that touches the disk or starts processes waits until the window is painted
         # (a window never shown starts it on the first turn of the event loop).
@@ -151,17 +184,58 @@ class MainWindow(QMainWindow):
         self._finish_start()
 
     def _finish_start(self) -> None:
+        """After the first paint: what it did not show, and the work that fills the window, spread out.
+
+        Building a part is mostly importing it, and importing the plain-Python half of a part (the
+        project reader and ``packaging``, the import scanner, Jupyter, the package page's history)
+        took 20-60 ms each on the UI thread: heartbeat gaps of 80-240 ms on a first start.  So those
+        modules are imported on a worker first (the UI thread waits at most a GIL switch at a time),
+        and each part is built on its own turn of the event loop once they are loaded: the projects
+        first (the list's project rows need them), then the list is read (and the pip wheel
+        refreshed once it is shown) and the editors looked for, then the other parts.  The
+        interpreters' discovery comes last: its workers (a probe per Python found) hold the
+        interpreter lock often enough that building widgets beside them took several times as
+        long (a 120 ms gap for a 9 ms part).
+        """
         if self._started:
             return
         self._started = True
-        self._build_next()  # the projects first: the list's project rows need them
+        # What start-up made lives as long as the window: leave it out of the cyclic garbage
+        # collector's full passes, which otherwise walk all of it while holding the interpreter
+        # (a worker allocating the 886k-name search index triggered ~60-80 ms UI gaps).
+        gc.freeze()
+        self._import_then(MODULES_THE_PROJECTS_USE, self._projects_loaded)
+
+    def _import_then(self, modules: tuple[str, ...], then: Callable[[], None]) -> None:
+        """Import ``modules`` on a worker, then call ``then`` on the UI thread (also if an import failed:
+        the part that needs the module imports it again, and reports the failure where it is used)."""
+        missing = tuple(name for name in modules if name not in sys.modules)
+        if not missing:
+            QTimer.singleShot(0, then)
+            return
+
+        def load() -> None:
+            for name in missing:
+                importlib.import_module(name)
+
+        def failed(exc: BaseException, formatted: str) -> None:
+            print(f"Venvdesk could not import a module ahead of use ({exc}); it is imported when needed.\n{formatted}", file=sys.stderr)
+            then()
+
+        run_in_background(load, lambda _result: then(), failed, context=self)
+
+    def _projects_loaded(self) -> None:
+        if self._projects is None:
+            self._build_next()  # the projects first: the list's project rows need them
         self._start_background_work()
-        QTimer.singleShot(0, self._build_in_turns)
+        self._import_then(MODULES_THE_OTHER_PARTS_USE, self._build_in_turns)
 
     def _build_in_turns(self) -> None:
-        """One part per turn of the event loop, so that the window answers in between (each ~10-20 ms)."""
+        """One part per turn of the event loop, so that the window answers in between (each ~1-10 ms)."""
         if self._build_next():
             QTimer.singleShot(0, self._build_in_turns)
+        else:
+            QTimer.singleShot(0, self._start_discovery)
 
     def _build_next(self) -> bool:
         """Build the next part not built yet; True while parts remain."""
@@ -237,6 +311,10 @@ class MainWindow(QMainWindow):
         self._usage = usage
         usage.search_index = lambda: self.search_panel.search_index
         self.environments_panel.add_menu_actions([usage.jupyter_action, usage.how_to_use_action, usage.kernels_action])
+
+    def _import_search_panel(self) -> None:
+        """The Find tab's modules on a turn of their own: the largest part, built in two halves."""
+        import gui.search_panel  # noqa: F401
 
     def _build_search_panel(self) -> None:
         from gui.search_panel import SearchPanel
@@ -380,6 +458,7 @@ class MainWindow(QMainWindow):
             ],
             environments.delete_action,
             offer_open_project=True,
+            list_coming=self._environments_known(),
         )
         self.environments_panel.open_project_requested.connect(lambda: self.projects.open_action.trigger())
         environments.attach(self.environments_panel)
@@ -443,25 +522,44 @@ class MainWindow(QMainWindow):
         self.progress_bar = self.activity.progress_bar
         self.cancel_button = self.activity.cancel_button
 
+    def _environments_known(self) -> bool:
+        """Whether the list read after the first paint will have rows (the registry, the default folder's names).
+
+        Without this, a returning person's first paint showed the welcome page meant for a first
+        launch, until the list came a moment later.
+        """
+        if self.registry.added or self.registry.projects:
+            return True
+        from core import storage
+
+        try:
+            return any(True for _ in storage.default_environments_dir().iterdir())
+        except OSError:  # no folder yet: a first launch
+            return False
+
     def _start_background_work(self) -> None:
-        # What start-up made lives as long as the window: leave it out of the cyclic garbage
-        # collector's full passes, which otherwise walk all of it while holding the interpreter
-        # (a worker allocating the 886k-name search index triggered ~60-80 ms UI gaps).
-        gc.freeze()
         # Once the list is read: changes a stopped Venvdesk left unfinished need attention.
         self.environment_actions.environments_loaded.connect(self.operations.review_journal)
+        self.environment_actions.environments_loaded.connect(self._list_loaded_once)
         self.environment_actions.refresh()
-        self.creation.refresh_interpreters()
         if self.settings.installer == "uv":
             self._probe_uv()
         self.projects.find_editors()
-        # As soon as the list is shown (its HTTP imports would compete with the first paint): the
-        # first environment made on a fresh computer should find the newest pip already here.
-        self.environment_actions.environments_loaded.connect(self._refresh_pip_wheel_once)
 
-    def _refresh_pip_wheel_once(self) -> None:
-        self.environment_actions.environments_loaded.disconnect(self._refresh_pip_wheel_once)
-        self.creation.refresh_pip_wheel()
+    def _list_loaded_once(self) -> None:
+        # As soon as the list is shown (the module it needs is loaded by then): the first environment
+        # made on a fresh computer should find the newest pip already here, unpacked.
+        # On a turn of its own: the list's arrival already starts the selection's reads and the reviews
+        # of unfinished changes.
+        self.environment_actions.environments_loaded.disconnect(self._list_loaded_once)
+        QTimer.singleShot(0, self.creation.refresh_pip_wheel)
+
+    def _start_discovery(self) -> None:
+        """Once every part is built: look for Pythons."""
+        if self._discovery_started:
+            return
+        self._discovery_started = True
+        self.creation.refresh_interpreters()
 
     # -- window-wide actions -----------------------------------------------------------------
 
@@ -512,7 +610,6 @@ class MainWindow(QMainWindow):
     def _probe_uv(self) -> None:
         """Ask uv its version once, off the UI thread (newer versions get options older ones lack)."""
         from core import uv
-        from gui.workers import run_in_background
 
         program = uv.find_uv()
         if not program or self.operations.uv_version:
