@@ -307,6 +307,7 @@ class MainWindow(QMainWindow):
             self.log_view,
             self,
             lambda: [entry.environment for entry in environments.model.entries() if entry.health.ok],
+            self.changes,
         )
         self._usage = usage
         usage.search_index = lambda: self.search_panel.search_index

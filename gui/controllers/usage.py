@@ -80,7 +80,11 @@ class UsageController(QObject):
         log_view: LogView,
         window: QWidget,
         known_environments: Callable[[], list[Environment]],
+        changes: ChangesController | None = None,
     ) -> None:
+        """``changes``: the controller that explains a failed change in the message bar (the
+        Jupyter ending of a failed ipykernel install is put in front of its explanation); without
+        it, this controller says what is known itself."""
         super().__init__(window)
         self.operations = operations
         self.current = current
@@ -119,7 +123,7 @@ class UsageController(QObject):
         # (cause, fix buttons, Details); the Jupyter ending is put in front of that explanation.
         self._install_endings: dict[int, tuple[str, Outcome]] = {}  # operation id → (sentence, outcome)
         self._jupyter_ending: tuple[str, Outcome] | None = None  # while its explanation may be (re)shown
-        self._changes = window.findChild(ChangesController)
+        self._changes = changes
         if self._changes is not None:
             self._changes.reported.connect(self._change_reported)
         message_bar.shown.connect(self._message_shown)
