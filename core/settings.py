@@ -78,6 +78,12 @@ class Settings:
                 setattr(merged, name, value)
             return {"version": SETTINGS_VERSION, **merged._values()}
 
-        document = storage.update_json(path or settings_path(), SETTINGS_VERSION, merge, mode=storage.PRIVATE_MODE)
+        # Saved from the UI thread (a choice made in a dialog): the flush to the disk, 5-100 ms while pip
+        # writes, happens just after, on storage's thread.  Only a power cut in those milliseconds could
+        # leave the file empty, and an unreadable settings file is set aside, the person told, and
+        # defaults used (see load).
+        document = storage.update_json(
+            path or settings_path(), SETTINGS_VERSION, merge, mode=storage.PRIVATE_MODE, sync_later=True
+        )
         self._take(document)
         self._saved = self._values()

@@ -165,8 +165,8 @@ def write_text_atomic(path: Path, text: str, *, mode: int | None = None, sync_la
     write_bytes_atomic(path, text.encode("utf-8"), mode=mode, sync_later=sync_later)
 
 
-def write_json_atomic(path: Path, document: Any, *, mode: int | None = None) -> None:
-    write_text_atomic(path, json.dumps(document, indent=2, sort_keys=True) + "\n", mode=mode)
+def write_json_atomic(path: Path, document: Any, *, mode: int | None = None, sync_later: bool = False) -> None:
+    write_text_atomic(path, json.dumps(document, indent=2, sort_keys=True) + "\n", mode=mode, sync_later=sync_later)
 
 
 def remove_stale_temp_files(path: Path, max_age: float = STALE_TEMP_AGE) -> list[Path]:
@@ -271,16 +271,18 @@ def update_json(
     change: Callable[[dict[str, Any] | None], dict[str, Any]],
     *,
     mode: int | None = None,
+    sync_later: bool = False,
 ) -> dict[str, Any]:
     """Read ``path`` again, apply ``change`` to what is there now, write the result; all under the lock.
 
     ``change`` gets the document on disk (``None`` when there is none, or when it was unreadable
-    and set aside) and returns the whole new document, which is also returned.
+    and set aside) and returns the whole new document, which is also returned.  ``sync_later``: see
+    :func:`write_bytes_atomic`.
     """
     with locked(path):
         current = load_versioned_json(path, version).data
         document = change(current)
-        write_json_atomic(path, document, mode=mode)
+        write_json_atomic(path, document, mode=mode, sync_later=sync_later)
     return document
 
 
