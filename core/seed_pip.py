@@ -77,9 +77,13 @@ def stamp(info: zipfile.ZipInfo) -> int:
 
 def write_new(path: str, data: bytes) -> None:
     """Write ``path`` as a new file: one that exists (a link to the unpacked copy) is replaced, never written through."""
-    if os.path.lexists(path):
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    try:
+        descriptor = os.open(path, flags, 0o666)
+    except FileExistsError:
         os.unlink(path)
-    with open(path, "wb") as out:
+        descriptor = os.open(path, flags, 0o666)
+    with os.fdopen(descriptor, "wb") as out:
         out.write(data)
 
 
