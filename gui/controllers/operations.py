@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -66,6 +66,12 @@ from gui.runner import ProcessRunner
 from gui.workers import run_in_background
 
 WAIT_POLL_MS = 2000
+# The checks after a change wait at most this long for the list, the half-installed scan and the
+# newest versions to be shown (a slow index must not keep pip check's answer away for long).
+FOLLOW_UPS_WAIT_AT_MOST_MS = 2000
+# The half-installed scan after a change to the environment on screen waits at most this long for the
+# re-read list and the scan that follows it (a Python that does not start never shows a list).
+SCAN_WAITS_AT_MOST_MS = 1500
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,43 @@ class ChangeReport:
     @property
     def key(self) -> str:
         return self.outcome.operation.key
+
+
+@dataclass
+class _Settling:
+    """A change that just ended, while what the person looks at is brought up to date.
+
+    The re-read list, the half-installed scan and the newest versions are what the person waits
+    for; the checks that follow (``pip check``, the import check, the byte-compile) are not, and a
+    check is a Python program that needs a whole CPU for a few hundred ms.  Started at the same
+    moment on a machine with two cores, they made the window wait for a CPU (heartbeat gaps of
+    50-115 ms, issue 13); held here until the rest is shown, they start one after another as
+    they did, only later.
+    """
+
+    scanned: bool = False  # the half-installed scan after the change is shown
+    newest_versions: bool = False  # the newest versions of the re-read list are shown (or not awaited)
+    held: list[Operation] = field(default_factory=list)  # the follow-ups, in the order they were submitted
+
+
+@dataclass
+class _WaitingScan:
+    """The ending's half-installed scan of the environment on screen, waiting for the list to be shown.
+
+    Re-reading the list and scanning are both Python in worker threads: run at the same moment, as
+    the change ends, they took turns with the UI thread for the interpreter (GIL) just when it shows
+    the list (gaps of 50-70 ms, issue 13).  After the list, ``CurrentEnvironment`` scans it once more
+    anyway (the files of what was just installed: the costly part, ~1 ms per package); this scan,
+    started after that one, finds those files checked already.
+    """
+
+    start: Callable[[], None]
+    list_shown: bool = False
+
+
+def follows_a_change(intent: Intent) -> bool:
+    """Work the app starts after a change on its own (checks, compiling), not asked for by the person."""
+    return isinstance(intent, (CheckPackages, CheckImports, ByteCompile))
 
 
 def journal_kind(intent: Intent) -> str:
@@ -104,7 +147,9 @@ def journal_kind(intent: Intent) -> str:
 class OperationsController(QObject):
     ended = Signal(object)  # Outcome, after the common ending started
     queue_changed = Signal(str)  # environment path whose queue changed
-    checks_finished = Signal(str)  # environment path: the half-installed scan after a change is shown
+    # Environment path: the half-installed scan after a change is shown, and the checks that follow
+    # it (pip check, the import check) are on the runner.
+    checks_finished = Signal(str)
     history_recorded = Signal(str)  # environment path: a background change of the app's own was added to its History
     interrupted_found = Signal(object)  # JournalEntry left by a run of the app that stopped mid-change
     # A change that started (intent changes packages) — a stale message about earlier work goes.
@@ -136,6 +181,8 @@ class OperationsController(QObject):
         self._before: dict[int, dict[str, tuple[str, str]]] = {}  # operation id -> package set before it
         self._change_ended_at: dict[str, float] = {}  # environment -> when its last change ended (monotonic)
         self._waiting: dict[str, JournalEntry] = {}  # environments another process is changing
+        self._settling: dict[str, _Settling] = {}  # environment -> its change's ending, checks held
+        self._waiting_scans: dict[str, _WaitingScan] = {}  # environment on screen -> its ending's scan
         self._wait_timer = QTimer(self)
         self._wait_timer.setInterval(WAIT_POLL_MS)
         self._wait_timer.timeout.connect(self.review_journal)
@@ -146,6 +193,10 @@ class OperationsController(QObject):
         runner.step_started.connect(lambda _op, command: log_view.command(command))
         runner.output.connect(self._output)
         runner.finished.connect(self._finished)
+        current.latest_versions_loaded.connect(self._newest_versions_shown)
+        current.packages_loaded.connect(self._list_shown)
+        current.integrity_changed.connect(self._list_scanned)
+        current.changed.connect(self._selection_changed)
 
     def _output(self, operation: Operation, text: str, is_error: bool) -> None:
         # A dry run's JSON report and the import check's result lines are data for the app, not
@@ -212,6 +263,11 @@ class OperationsController(QObject):
                 Level.WARNING,
             )
             return None
+        if operation.key in self._settling:
+            if follows_a_change(operation.intent):
+                self._settling[operation.key].held.append(operation)
+                return operation
+            self._release_follow_ups(operation.key)  # what the person asks for goes after them, as before
         self.runner.submit(operation)
         self.queue_changed.emit(operation.key)
         return operation
@@ -445,7 +501,12 @@ class OperationsController(QObject):
         if not self.backend(environment, ()).compiles_later or self.runner.closing:
             return
         operation = plans.byte_compile_installed(environment)
-        if operation is not None:
+        if operation is None:
+            return
+        settling = self._settling.get(operation.key)
+        if settling is not None:
+            settling.held.append(operation)  # after the checks, as it would have queued
+        else:
             self.runner.submit(operation)  # after what is queued; nothing is asked or shown for it
 
     def _change_finished(self, outcome: Outcome) -> None:
@@ -460,6 +521,15 @@ class OperationsController(QObject):
         if self.runner.closing:
             return  # nothing follows work that shutdown stopped
         environment = Environment.load(key)
+        settling: _Settling | None = None
+        # When nothing else waits to run here, the checks wait until the list is shown (see _Settling).
+        # Not after a creation: a new environment holds pip alone (little to show), and the update of
+        # its pip, submitted straight to the runner, must queue behind its check.
+        creation = isinstance(operation.intent, CreateEnvironment)
+        if outcome.status is not Status.CANCELLED and not creation and not self._queued_for(key):
+            self._release_follow_ups(key)
+            settling = self._settling[key] = _Settling(newest_versions=key != self.current.key)
+            QTimer.singleShot(FOLLOW_UPS_WAIT_AT_MOST_MS, self, lambda: self._release_follow_ups(key, settling))
         if key == self.current.key:
             self.current.reload(check_python=False, quiet_check=outcome.status is Status.CANCELLED)
         if outcome.status is not Status.CANCELLED:
@@ -468,24 +538,101 @@ class OperationsController(QObject):
             self.submit(plans.check(environment, self.backend(environment)))
         site_packages = environment.site_packages()
 
-        def scan() -> ChangeReport:
-            integrity = check_integrity(site_packages, deep=not outcome.ok)
-            installed = installed_packages(site_packages)
+        def scan(shown: Sequence[InstalledPackage] | None = None) -> ChangeReport:
+            # ``shown``: the list on screen, read after the change ended (its metadata is not read again).
+            installed = installed_packages(site_packages) if shown is None else shown
+            integrity = check_integrity(site_packages, deep=not outcome.ok, packages=installed)
             missing = unfulfilled(operation.intent, installed) if outcome.ok else []
             return ChangeReport(outcome, before, package_set(installed), integrity, tuple(missing))
 
         def scanned(report: ChangeReport) -> None:
             self.current.set_integrity(key, report.integrity)
             self.change_reported.emit(report)
-            self.checks_finished.emit(key)
             if outcome.status is not Status.CANCELLED:
                 self._compile_later(environment)  # a new environment's pip too
+            if settling is not None and self._settling.get(key) is settling:
+                settling.scanned = True
+                self._release_when_settled(key)  # says checks_finished then
+            else:
+                self.checks_finished.emit(key)
 
         def failed(exc: BaseException, formatted: str) -> None:
             self.show_error(UserFacingError("Venvdesk could not check for half-installed files.", str(exc), detail=formatted))
-            self.checks_finished.emit(key)
+            if settling is not None and self._settling.get(key) is settling:
+                settling.scanned = True
+                self._release_when_settled(key)
+            else:
+                self.checks_finished.emit(key)
 
-        run_in_background(scan, scanned, failed, context=self)
+        def start_scan() -> None:
+            shown = list(self.current.packages) if self._shown_list_is_current(environment) else None
+            run_in_background(lambda: scan(shown), scanned, failed, context=self)
+
+        if key == self.current.key:
+            self._scan_after_the_list(key, _WaitingScan(start_scan))
+        else:
+            start_scan()
+
+    # -- the scan and the checks after a change wait until it is shown -----------------------
+
+    def _scan_after_the_list(self, key: str, waiting: _WaitingScan) -> None:
+        earlier = self._waiting_scans.pop(key, None)
+        if earlier is not None:
+            earlier.start()
+        self._waiting_scans[key] = waiting
+        QTimer.singleShot(SCAN_WAITS_AT_MOST_MS, self, lambda: self._start_waiting_scan(key, waiting))
+
+    def _start_waiting_scan(self, key: str, waiting: _WaitingScan | None = None) -> None:
+        if key in self._waiting_scans and (waiting is None or self._waiting_scans[key] is waiting):
+            self._waiting_scans.pop(key).start()
+
+    def _list_shown(self, key: str) -> None:
+        waiting = self._waiting_scans.get(key)
+        if waiting is not None:
+            waiting.list_shown = True
+
+    def _list_scanned(self) -> None:
+        """``CurrentEnvironment`` scanned the list it showed (or was told a scan): ours is cheap now."""
+        waiting = self._waiting_scans.get(self.current.key)
+        if waiting is not None and waiting.list_shown:
+            self._start_waiting_scan(self.current.key, waiting)
+
+    def _queued_for(self, key: str) -> bool:
+        return bool(self.runner.pending_operations(key) or self.runner.background_waiting(key))
+
+    def _newest_versions_shown(self, key: str) -> None:
+        settling = self._settling.get(key)
+        if settling is not None:
+            settling.newest_versions = True
+            self._release_when_settled(key)
+
+    def _selection_changed(self) -> None:
+        """Another environment is shown: nothing of an earlier one is on screen to wait for."""
+        for key in [key for key in self._waiting_scans if key != self.current.key]:
+            self._start_waiting_scan(key)
+        for key, settling in list(self._settling.items()):
+            if key != self.current.key and not settling.newest_versions:
+                settling.newest_versions = True
+                self._release_when_settled(key)
+
+    def _release_when_settled(self, key: str) -> None:
+        """Once the list, the scan and the newest versions are shown: on a turn of the event loop of
+        its own (after the views' slots for the same news, and starting a process costs ~5 ms)."""
+        settling = self._settling.get(key)
+        if settling is not None and settling.scanned and settling.newest_versions:
+            QTimer.singleShot(0, self, lambda: self._release_follow_ups(key, settling))
+
+    def _release_follow_ups(self, key: str, settling: _Settling | None = None) -> None:
+        """Submit the checks held for ``key`` (only ``settling``'s, when given), in their order."""
+        if key not in self._settling or (settling is not None and self._settling[key] is not settling):
+            return
+        released = self._settling.pop(key)
+        for operation in released.held:
+            self.runner.submit(operation)
+        if released.held:
+            self.queue_changed.emit(key)
+        if released.scanned:
+            self.checks_finished.emit(key)
 
     def show_integrity(self, key: str, integrity: Integrity) -> None:
         """Show a half-installed scan of ``key`` made outside the ending of a change (Repair's bar follows it)."""
