@@ -208,8 +208,13 @@ class History:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def record(self, environment: str | os.PathLike[str], change: Change) -> Change:
-        """Append ``change`` to the environment's history (durably: flush and fsync)."""
+    def record(self, environment: str | os.PathLike[str], change: Change, *, sync_later: bool = False) -> Change:
+        """Append ``change`` to the environment's history (durably: flush and fsync).
+
+        With ``sync_later`` the fsync runs on :mod:`core.storage`'s own thread: the UI thread
+        records each change as it is reported, and an fsync can take tens of ms on a busy disk
+        (seen inside a 35 ms heartbeat gap at the end of an install, issue 13).
+        """
         path = self.path(environment)
         path.parent.mkdir(parents=True, exist_ok=True)
         data = change.to_json()
@@ -223,8 +228,11 @@ class History:
                     handle.write(b"\n")
                 handle.write(line.encode("utf-8"))
                 handle.flush()
-                os.fsync(handle.fileno())
+                if not sync_later:
+                    os.fsync(handle.fileno())
             self._trim(path)
+        if sync_later:
+            storage.flush_later(path)
         return change
 
     def _trim(self, path: Path) -> None:

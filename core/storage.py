@@ -125,7 +125,7 @@ def write_bytes_atomic(path: Path, data: bytes, *, mode: int | None = None, sync
             os.unlink(tmp)
         raise
     if sync_later:
-        _flush_later(path)
+        flush_later(path)
 
 
 _flush_queue: queue.SimpleQueue[Path] = queue.SimpleQueue()
@@ -133,7 +133,7 @@ _flusher: threading.Thread | None = None
 _flusher_lock = threading.Lock()
 
 
-def _flush_later(path: Path) -> None:
+def flush_later(path: Path) -> None:
     """``fsync`` ``path`` on this module's own thread (started on first use)."""
     global _flusher
     with _flusher_lock:

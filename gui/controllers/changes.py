@@ -298,7 +298,7 @@ class ChangesController(QObject):
             after=dict(report.after),
         )
         try:
-            self.history.record(report.key, change)
+            self.history.record(report.key, change, sync_later=True)
         except OSError as exc:
             self.log_view.note(f"Could not add this change to the environment's history ({exc}).")
             return change
