@@ -165,8 +165,8 @@ class MainWindow(QMainWindow):
         self.installEventFilter(self)  # until the first paint
         # Everything that touches the disk or starts processes waits until the window is painted
         # (a window never shown starts it on the first turn of the event loop).
-        QTimer.singleShot(0, self._first_turn)
-        QTimer.singleShot(FIRST_PAINT_PATIENCE_MS, self._finish_start)  # a window shown but never painted
+        QTimer.singleShot(0, self, self._first_turn)
+        QTimer.singleShot(FIRST_PAINT_PATIENCE_MS, self, self._finish_start)  # a window shown but never painted
 
     # -- after the first paint ---------------------------------------------------------------
 
@@ -175,7 +175,7 @@ class MainWindow(QMainWindow):
             # The window's first frame is being drawn: build the rest on the next turn.
             self._painted = True
             self.removeEventFilter(self)
-            QTimer.singleShot(0, self._finish_start)
+            QTimer.singleShot(0, self, self._finish_start)
         return False
 
     def _first_turn(self) -> None:
@@ -211,7 +211,7 @@ class MainWindow(QMainWindow):
         the part that needs the module imports it again, and reports the failure where it is used)."""
         missing = tuple(name for name in modules if name not in sys.modules)
         if not missing:
-            QTimer.singleShot(0, then)
+            QTimer.singleShot(0, self, then)
             return
 
         def load() -> None:
@@ -233,9 +233,9 @@ class MainWindow(QMainWindow):
     def _build_in_turns(self) -> None:
         """One part per turn of the event loop, so that the window answers in between (each ~1-10 ms)."""
         if self._build_next():
-            QTimer.singleShot(0, self._build_in_turns)
+            QTimer.singleShot(0, self, self._build_in_turns)
         else:
-            QTimer.singleShot(0, self._start_discovery)
+            QTimer.singleShot(0, self, self._start_discovery)
 
     def _build_next(self) -> bool:
         """Build the next part not built yet; True while parts remain."""
@@ -553,7 +553,7 @@ class MainWindow(QMainWindow):
         # On a turn of its own: the list's arrival already starts the selection's reads and the reviews
         # of unfinished changes.
         self.environment_actions.environments_loaded.disconnect(self._list_loaded_once)
-        QTimer.singleShot(0, self.creation.refresh_pip_wheel)
+        QTimer.singleShot(0, self.creation, self.creation.refresh_pip_wheel)  # not once it is gone
 
     def _start_discovery(self) -> None:
         """Once every part is built: look for Pythons."""
