@@ -18,10 +18,13 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core import pypi, storage
 from core.commands import redact
+
+if TYPE_CHECKING:
+    from packaging.version import Version
 
 _PIP_WHEEL = re.compile(r"^pip-(?P<version>[^-]+)-py3-none-any\.whl$")
 _PIP_DIST_INFO = re.compile(r"^pip-(?P<version>[^-]+)\.dist-info$", re.IGNORECASE)
@@ -58,24 +61,29 @@ def _admits(requires_python: str, python_version: tuple[int, ...]) -> bool:
         return False
 
 
-def cached_pip_wheel(python_version: tuple[int, ...], folder: Path | None = None) -> Path | None:
-    """The newest cached pip wheel that supports ``python_version``, if any."""
+def _cached_wheels(folder: Path) -> list[tuple[Version, Path]]:
+    """The pip wheels in ``folder`` with their versions (those with an unreadable version left out)."""
     from packaging.version import InvalidVersion, Version
 
-    folder = folder or pip_wheel_dir()
-    candidates = []
+    wheels = []
     try:
         names = os.listdir(folder)
     except OSError:
-        return None
+        return []
     for name in names:
         match = _PIP_WHEEL.match(name)
         if not match:
             continue
         try:
-            candidates.append((Version(match.group("version")), folder / name))
+            wheels.append((Version(match.group("version")), folder / name))
         except InvalidVersion:
             continue
+    return wheels
+
+
+def cached_pip_wheel(python_version: tuple[int, ...], folder: Path | None = None) -> Path | None:
+    """The newest cached pip wheel that supports ``python_version``, if any."""
+    candidates = _cached_wheels(folder or pip_wheel_dir())
     for _version, path in sorted(candidates, reverse=True):
         if _admits(_requires_python(path), python_version):
             return path
@@ -272,8 +280,6 @@ def unpack_cached(folder: Path | None = None) -> list[Path]:
     """
     import shutil
 
-    from packaging.version import InvalidVersion, Version
-
     from core.seed_pip import UNPACKED_SUFFIX
 
     folder = folder or pip_wheel_dir()
@@ -282,19 +288,12 @@ def unpack_cached(folder: Path | None = None) -> list[Path]:
     except FileNotFoundError:
         return []
     newest: dict[str, tuple[Version, str]] = {}  # Requires-Python -> the newest wheel asking it
-    for name in names:
-        match = _PIP_WHEEL.match(name)
-        if not match:
-            continue
-        try:
-            version = Version(match.group("version"))
-        except InvalidVersion:
-            continue
-        requires = _requires_python(folder / name)
+    for version, path in _cached_wheels(folder):
+        requires = _requires_python(path)
         if requires == UNREADABLE:
             continue  # never chosen (see cached_pip_wheel): nothing to unpack
         if requires not in newest or version > newest[requires][0]:
-            newest[requires] = (version, name)
+            newest[requires] = (version, path.name)
     wanted = sorted(name for _version, name in newest.values())
     for name in names:
         stale = name.endswith(UNPACKED_SUFFIX) and name[: -len(UNPACKED_SUFFIX)] not in wanted

@@ -41,7 +41,6 @@ STALE_TEMP_AGE = 60.0
 LOCK_TIMEOUT = 10.0
 
 
-
 def _read_umask() -> int:
     """The process's umask, read once: ``os.umask`` can only be read by setting it, and setting it
     for a moment would give files that other threads create in that moment the wrong mode (Linux
@@ -59,6 +58,7 @@ def _read_umask() -> int:
 
 
 _UMASK = _read_umask()
+
 
 def config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
