@@ -259,8 +259,7 @@ def unpack(wheel: Path) -> Path:
     scratch = tempfile.mkdtemp(prefix=".unpacking-", dir=folder)
     try:
         with zipfile.ZipFile(wheel) as archive:
-            members = [info for info in archive.infolist() if not info.filename.endswith("/")]
-            extract(archive, members, scratch, stamped=True)
+            extract(archive, scratch, stamped=True)
         os.rename(scratch, target)
     except OSError:
         if not target.is_dir():  # another Venvdesk unpacked it first: theirs serves as well

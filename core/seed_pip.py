@@ -87,28 +87,23 @@ def write_new(path: str, data: bytes) -> None:
         out.write(data)
 
 
-def extract(
-    wheel: zipfile.ZipFile,
-    infos: "list[zipfile.ZipInfo]",
-    folder: str,
-    unpacked: str = "",
-    skip: str = "",
-    stamped: bool = False,
-) -> None:
-    """Put the wheel's files ``infos`` under ``folder``: linked (or copied) from ``unpacked`` where it has
-    the same file (size and :func:`stamp`), unzipped otherwise.  ``skip`` (a member name) is unzipped
-    always: a file the caller rewrites must not be a link.  ``stamped``: give each file its
+def extract(wheel: zipfile.ZipFile, folder: str, unpacked: str = "", stamped: bool = False) -> None:
+    """Put the wheel's files under ``folder``: linked (or copied) from ``unpacked`` where it has the
+    same file (size and :func:`stamp`), unzipped otherwise.  A file rewritten afterwards is replaced
+    (:func:`write_new`), never written through its link.  ``stamped``: give each file its
     :func:`stamp` (when making the unpacked copy)."""
     made = set()
     link = hasattr(os, "link")
     own = os.geteuid() if hasattr(os, "geteuid") else None
-    for info in infos:
+    for info in wheel.infolist():
+        if info.filename.endswith("/"):
+            continue
         target = safe_target(folder, info.filename)
         parent = os.path.dirname(target)
         if parent not in made:
             os.makedirs(parent, exist_ok=True)
             made.add(parent)
-        if unpacked and info.filename != skip:
+        if unpacked:
             source = safe_target(unpacked, info.filename)
             try:
                 status = os.lstat(source)
@@ -150,9 +145,8 @@ def install_wheel(wheel_path: str) -> str:
     if not os.path.isdir(unpacked):
         unpacked = ""
     with zipfile.ZipFile(wheel_path) as wheel:
-        infos = [info for info in wheel.infolist() if not info.filename.endswith("/")]
-        dist_info = next(i.filename.split("/")[0] for i in infos if i.filename.split("/")[0].endswith(".dist-info"))
-        extract(wheel, infos, purelib, unpacked, skip=dist_info + "/RECORD")
+        dist_info = next(n.split("/")[0] for n in wheel.namelist() if n.split("/")[0].endswith(".dist-info"))
+        extract(wheel, purelib, unpacked)
     dist_info_dir = os.path.join(purelib, dist_info)
     added: list[tuple[str, bytes]] = []
 
