@@ -545,24 +545,23 @@ class OperationsController(QObject):
             missing = unfulfilled(operation.intent, installed) if outcome.ok else []
             return ChangeReport(outcome, before, package_set(installed), integrity, tuple(missing))
 
-        def scanned(report: ChangeReport) -> None:
-            self.current.set_integrity(key, report.integrity)
-            self.change_reported.emit(report)
-            if outcome.status is not Status.CANCELLED:
-                self._compile_later(environment)  # a new environment's pip too
+        def scan_shown() -> None:
             if settling is not None and self._settling.get(key) is settling:
                 settling.scanned = True
                 self._release_when_settled(key)  # says checks_finished then
             else:
                 self.checks_finished.emit(key)
 
+        def scanned(report: ChangeReport) -> None:
+            self.current.set_integrity(key, report.integrity)
+            self.change_reported.emit(report)
+            if outcome.status is not Status.CANCELLED:
+                self._compile_later(environment)  # a new environment's pip too
+            scan_shown()
+
         def failed(exc: BaseException, formatted: str) -> None:
             self.show_error(UserFacingError("Venvdesk could not check for half-installed files.", str(exc), detail=formatted))
-            if settling is not None and self._settling.get(key) is settling:
-                settling.scanned = True
-                self._release_when_settled(key)
-            else:
-                self.checks_finished.emit(key)
+            scan_shown()
 
         def start_scan() -> None:
             shown = list(self.current.packages) if self._shown_list_is_current(environment) else None
