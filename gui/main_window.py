@@ -8,9 +8,7 @@ selection every view observes.
 from __future__ import annotations
 
 import gc
-import importlib
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,7 +55,7 @@ from gui.message_bar import Level, MessageBar
 from gui.models.base import plain_tooltip
 from gui.packages_panel import PackagesPanel
 from gui.runner import ProcessRunner
-from gui.workers import run_in_background
+from gui.workers import import_in_background, run_in_background
 
 if TYPE_CHECKING:
     from core.explain import Fix
@@ -204,31 +202,13 @@ class MainWindow(QMainWindow):
         # collector's full passes, which otherwise walk all of it while holding the interpreter
         # (a worker allocating the 886k-name search index triggered ~60-80 ms UI gaps).
         gc.freeze()
-        self._import_then(MODULES_THE_PROJECTS_USE, self._projects_loaded)
-
-    def _import_then(self, modules: tuple[str, ...], then: Callable[[], None]) -> None:
-        """Import ``modules`` on a worker, then call ``then`` on the UI thread (also if an import failed:
-        the part that needs the module imports it again, and reports the failure where it is used)."""
-        missing = tuple(name for name in modules if name not in sys.modules)
-        if not missing:
-            QTimer.singleShot(0, self, then)
-            return
-
-        def load() -> None:
-            for name in missing:
-                importlib.import_module(name)
-
-        def failed(exc: BaseException, formatted: str) -> None:
-            print(f"Venvdesk could not import a module ahead of use ({exc}); it is imported when needed.\n{formatted}", file=sys.stderr)
-            then()
-
-        run_in_background(load, lambda _result: then(), failed, context=self)
+        import_in_background(MODULES_THE_PROJECTS_USE, context=self, then=self._projects_loaded)
 
     def _projects_loaded(self) -> None:
         if self._projects is None:
             self._build_next()  # the projects first: the list's project rows need them
         self._start_background_work()
-        self._import_then(MODULES_THE_OTHER_PARTS_USE, self._build_in_turns)
+        import_in_background(MODULES_THE_OTHER_PARTS_USE, context=self, then=self._build_in_turns)
 
     def _build_in_turns(self) -> None:
         """One part per turn of the event loop, so that the window answers in between (each ~1-10 ms)."""

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, SignalInstance, Slot
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, SignalInstance, Slot
 
 
 class _Bridge(QObject):
@@ -97,7 +97,9 @@ def background_jobs_pending() -> bool:
     return bool(_alive)
 
 
-def import_in_background(modules: tuple[str, ...], *, context: QObject) -> None:
+def import_in_background(
+    modules: tuple[str, ...], *, context: QObject, then: Callable[[], None] | None = None
+) -> None:
     """Import ``modules`` on a worker thread, so that a slot's first ``from core.x import y`` finds them loaded.
 
     Modules imported where they are first used (to keep start-up short) make that first user pay for
@@ -105,20 +107,27 @@ def import_in_background(modules: tuple[str, ...], *, context: QObject) -> None:
     to import with its bytecode cached and ~60 ms without (issue 13: a 113 ms heartbeat gap at the end
     of the first install).  Imported here, the UI thread waits at most a GIL switch interval at a time.
     Python's import lock makes a slot that needs a module being imported here wait for it, not import
-    it twice.
+    it twice.  ``then`` is called on the UI thread once they are loaded (on the next turn of the event
+    loop when they were already; also when an import failed).
     """
     missing = tuple(name for name in modules if name not in sys.modules)
     if not missing:
+        if then is not None:
+            QTimer.singleShot(0, context, then)
         return
 
     def load() -> None:
         for name in missing:
             importlib.import_module(name)
 
-    run_in_background(load, lambda _result: None, _import_failed, context=context)
+    def done(_result: object) -> None:
+        if then is not None:
+            then()
 
+    def failed(exc: BaseException, formatted: str) -> None:
+        # Not the person's business yet: the module's first user imports it again, and that import
+        # fails with the same error where it is reported. Developers see it here first.
+        print(f"Venvdesk could not import a module ahead of use ({exc}); it is imported when needed.\n{formatted}", file=sys.stderr)
+        done(None)
 
-def _import_failed(exc: BaseException, formatted: str) -> None:
-    # Not the person's business yet: the module's first user imports it again, and that import
-    # fails with the same error where it is reported. Developers see it here first.
-    print(f"Venvdesk could not import a module ahead of use ({exc}); it is imported when needed.\n{formatted}", file=sys.stderr)
+    run_in_background(load, done, failed, context=context)
