@@ -47,6 +47,11 @@ def _parse_arguments(argv: list[str]) -> argparse.Namespace:
         help=argparse.SUPPRESS,  # internal: the window asks a child to build Find's index (no window)
     )
     parser.add_argument(
+        "--latest-versions",
+        action="store_true",
+        help=argparse.SUPPRESS,  # internal: the window asks a child to look up the newest versions (no window)
+    )
+    parser.add_argument(
         "folder",
         nargs="?",
         help="a project folder to open (Venvdesk reads it and offers to set it up)",
@@ -136,6 +141,10 @@ def main(argv: list[str] | None = None) -> int:
         from core.search import build_saved_index
 
         return 0 if build_saved_index(arguments.build_search_index) else 1
+    if arguments.latest_versions:  # a child of the window: no display, no Qt
+        from core.lookup_child import serve
+
+        return serve()
     if not has_display():
         sys.stderr.write(NO_DISPLAY_MESSAGE)
         return 2
@@ -183,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         QTimer.singleShot(0, built)
     status = app.exec()
     window.runner.shutdown()
+    if "core.lookup_child" in sys.modules:  # the newest-version look-up's child ends with the window
+        sys.modules["core.lookup_child"].close_shared()
     # Let running probes and scans end while their receivers still exist.
     QThreadPool.globalInstance().waitForDone(15000)
     return status

@@ -350,6 +350,7 @@ class CurrentEnvironment(QObject):
             self.latest_versions_loaded.emit(self.key)
             return
         path = self.key
+        from core import lookup_child  # in a child Venvdesk: see there
 
         def done(results: dict[str, str | Exception]) -> None:
             failures = []
@@ -366,7 +367,7 @@ class CurrentEnvironment(QObject):
             self.latest_versions_loaded.emit(path)
 
         run_in_background(
-            lambda: pypi.latest_versions(index, missing, python),
+            lambda: lookup_child.latest_versions(index, missing, python),
             done,
             self._failed("look up the newest versions"),
             context=self,

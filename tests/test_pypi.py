@@ -272,6 +272,84 @@ def test_latest_versions_ask_each_project_once_on_its_simple_page(index_root, ht
     assert not any("/pypi/" in path for path in asked), "the JSON API is not needed for a version"
 
 
+def test_a_child_looks_up_the_newest_versions_with_the_same_answers(index_root):
+    """The window asks a child Venvdesk (its own interpreter, away from the UI thread's): same requests, same answers."""
+    from core.lookup_child import LookupChild
+    from venvdesk_testing.server import LocalIndexServer
+
+    child = LookupChild()
+    try:
+        with LocalIndexServer(index_root) as server:
+            results = child.latest_versions(server.simple_url, ["tinyutil", "tinyapp", "Old_Package"], (3, 11, 0))
+            asked = sorted(server.requests)
+            # The same child answers the next look-up.
+            first = child._process
+            assert child.latest_versions(server.simple_url, ["tinyapp"], (3, 11, 0)) == {"tinyapp": "2.0"}
+            assert child._process is first
+    finally:
+        child.close()
+    assert results == {"tinyutil": "1.1", "tinyapp": "2.0", "Old_Package": "1.0"}
+    assert asked == sorted(["/simple/tinyutil/", "/simple/tinyapp/", "/simple/old-package/"])
+
+
+def test_a_childs_failures_come_back_per_project_in_their_own_words(index_root):
+    from core.lookup_child import LookupChild, LookupFailed
+    from venvdesk_testing.server import LocalIndexServer
+
+    child = LookupChild()
+    try:
+        with LocalIndexServer(index_root) as server:
+            results = child.latest_versions(server.simple_url, ["tinyutil", "no-such-project"], (3, 11, 0))
+        assert results["tinyutil"] == "1.1"
+        failure = results["no-such-project"]
+        assert isinstance(failure, LookupFailed)
+        assert "404" in str(failure)
+        # An index that refuses every connection: every project gets that refusal, quickly.
+        refused = child.latest_versions("http://127.0.0.1:9/simple/", [f"p{n}" for n in range(200)])
+        assert all(isinstance(value, OSError) and "refused" in str(value).lower() for value in refused.values())
+    finally:
+        child.close()
+
+
+def test_a_child_that_ended_is_replaced_and_one_that_cannot_start_is_an_error(index_root):
+    from core.lookup_child import LookupChild
+    from venvdesk_testing.server import LocalIndexServer
+
+    child = LookupChild()
+    try:
+        with LocalIndexServer(index_root) as server:
+            assert child.latest_versions(server.simple_url, ["tinyutil"]) == {"tinyutil": "1.1"}
+            child._process.kill()  # it ended (idle, or killed) between two look-ups
+            child._process.wait()
+            assert child.latest_versions(server.simple_url, ["tinyutil"]) == {"tinyutil": "1.1"}
+    finally:
+        child.close()
+    missing = LookupChild([str(Path(sys.executable).with_name("no-such-program"))])
+    with pytest.raises(OSError, match="could not start"):
+        missing.latest_versions("http://127.0.0.1:9/simple/", ["tinyutil"])
+
+
+def test_a_child_that_answers_nothing_says_why():
+    from core.lookup_child import LookupChild
+
+    child = LookupChild([sys.executable, "-c", "import sys; sys.stderr.write('broken on purpose'); sys.exit(3)"])
+    with pytest.raises(OSError, match="broken on purpose"):
+        child.latest_versions("http://127.0.0.1:9/simple/", ["tinyutil"])
+
+
+def test_a_child_ends_when_idle_or_when_its_input_ends():
+    import subprocess
+
+    child = subprocess.run(
+        [sys.executable, "-m", "gui", "--latest-versions"], input=b"", capture_output=True, timeout=60
+    )
+    assert child.returncode == 0 and child.stdout == b""
+    bad = subprocess.run(
+        [sys.executable, "-m", "gui", "--latest-versions"], input=b"not json\n", capture_output=True, timeout=60
+    )
+    assert bad.returncode == 2 and b"unreadable" in bad.stderr
+
+
 def test_latest_version_skips_a_release_for_a_newer_python(index_root):
     from venvdesk_testing.index import build_index
     from venvdesk_testing.server import LocalIndexServer
