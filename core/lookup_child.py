@@ -52,6 +52,7 @@ class LookupChild:
         self._process: subprocess.Popen[bytes] | None = None
         self._errors = bytearray()  # the end of the child's error output, for a failure's detail
         self._error_reader: threading.Thread | None = None
+        self._closed = False
 
     def latest_versions(
         self, index_url: str, projects: list[str], python_version: tuple[int, ...] = (), *, timeout: float = LOOKUP_TIMEOUT_SECONDS
@@ -120,6 +121,8 @@ class LookupChild:
         raise OSError(f"the look-up of the newest versions answered something unreadable: {reply[:200]!r}")
 
     def _running(self) -> subprocess.Popen[bytes]:
+        if self._closed:
+            raise OSError("the look-up of the newest versions was stopped: Venvdesk is closing")
         if self._process is not None and self._process.poll() is None:
             return self._process
         self._stop()  # one that ended: its pipes are closed
@@ -170,9 +173,9 @@ class LookupChild:
                 process.stdout.close()
 
     def close(self) -> None:
-        """End the child (its input closes: it ends at once)."""
-        with contextlib.suppress(OSError):
-            self._stop()
+        """End the child (its input closes: it ends at once); a look-up under way fails, none starts another."""
+        self._closed = True
+        self._stop()
 
 
 class _ChildGone(OSError):

@@ -322,6 +322,11 @@ def test_a_child_that_ended_is_replaced_and_one_that_cannot_start_is_an_error(in
             child._process.kill()  # it ended (idle, or killed) between two look-ups
             child._process.wait()
             assert child.latest_versions(server.simple_url, ["tinyutil"]) == {"tinyutil": "1.1"}
+            process = child._process
+            child.close()  # the window's end: the child ends, and no look-up starts another
+            assert process.wait(timeout=10) is not None
+            with pytest.raises(OSError, match="closing"):
+                child.latest_versions(server.simple_url, ["tinyutil"])
     finally:
         child.close()
     missing = LookupChild([str(Path(sys.executable).with_name("no-such-program"))])
