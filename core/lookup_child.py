@@ -24,6 +24,7 @@ import queue
 import subprocess
 import sys
 import threading
+from pathlib import Path
 from typing import IO, Any
 
 #: A child with nothing to do for this long ends; the next look-up starts another.
@@ -53,6 +54,7 @@ class LookupChild:
         self._errors = bytearray()  # the end of the child's error output, for a failure's detail
         self._error_reader: threading.Thread | None = None
         self._closed = False
+        self._state = threading.Lock()  # the child started or stopped, and closed, as one step
 
     def latest_versions(
         self, index_url: str, projects: list[str], python_version: tuple[int, ...] = (), *, timeout: float = LOOKUP_TIMEOUT_SECONDS
@@ -68,14 +70,20 @@ class LookupChild:
         with self._lock:
             try:
                 answer = self._ask(line, timeout)
-            except _ChildGone:
-                # It ended by itself (idle) as this request went out, or was stopped: one new child.
+            except _ChildGone as gone:
+                if not gone.ended_by_itself and not self._closed:
+                    self._stop()
+                    raise  # it crashed on this request: the same request would crash the next one
+                # It ended by itself (idle) as this request went out, or was closed: one new child
+                # (none when closed: _running says Venvdesk is closing).
                 self._stop()
                 try:
                     answer = self._ask(line, timeout)
                 except OSError:
                     self._stop()
                     raise
+        if "error" in answer:  # the look-up itself failed in the child (which still runs)
+            raise OSError(str(answer["error"]))
         versions: dict[str, str] = answer["versions"]
         failures: dict[str, str] = answer["failures"]
         return {project: LookupFailed(failures[project]) if project in failures else versions.get(project, "") for project in projects}
@@ -97,8 +105,13 @@ class LookupChild:
             try:
                 process.stdin.write(line.encode("utf-8"))
                 process.stdin.flush()
-            except (OSError, ValueError) as exc:  # its input is closed: it ended
-                raise _ChildGone(self._error_tail()) from exc
+            except (OSError, ValueError) as exc:  # its input is closed: it ended (or was stopped)
+                if timed_out.is_set():
+                    self._stop()
+                    raise OSError(f"the look-up of the newest versions took longer than {timeout:.0f} s and was stopped") from exc
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=2)
+                raise _ChildGone(self._error_tail(), process.returncode == 0) from exc
             reply = process.stdout.readline()
         finally:
             timer.cancel()
@@ -110,24 +123,34 @@ class LookupChild:
                 process.wait(timeout=2)
             if self._error_reader is not None:
                 self._error_reader.join(timeout=2)
-            raise _ChildGone(self._error_tail())
+            raise _ChildGone(self._error_tail(), process.returncode == 0)
         try:
             answer = json.loads(reply.decode("utf-8"))
         except ValueError:
             answer = None
-        if isinstance(answer, dict) and isinstance(answer.get("versions"), dict) and isinstance(answer.get("failures"), dict):
+        if isinstance(answer, dict) and (
+            "error" in answer or (isinstance(answer.get("versions"), dict) and isinstance(answer.get("failures"), dict))
+        ):
             return answer
         self._stop()
         raise OSError(f"the look-up of the newest versions answered something unreadable: {reply[:200]!r}")
 
     def _running(self) -> subprocess.Popen[bytes]:
+        with self._state:  # close() waits for a start under way, then stops what it started
+            return self._start_unless_closed()
+
+    def _start_unless_closed(self) -> subprocess.Popen[bytes]:
         if self._closed:
             raise OSError("the look-up of the newest versions was stopped: Venvdesk is closing")
         if self._process is not None and self._process.poll() is None:
             return self._process
-        self._stop()  # one that ended: its pipes are closed
+        self._stop_locked()  # one that ended: its pipes are closed
         self._errors.clear()
         options: dict[str, Any] = {}
+        if not getattr(sys, "frozen", False):
+            # ``python -m gui`` puts the working folder first on sys.path: started from a project
+            # with its own gui.py or core/, the child would run that project's code.
+            options["cwd"] = str(Path(__file__).resolve().parent.parent)
         if sys.platform == "win32":
             options["creationflags"] = getattr(subprocess, "CREATE_NO_WINDOW", 0)
         else:
@@ -158,14 +181,20 @@ class LookupChild:
         return f"the look-up of the newest versions stopped without an answer{': ' + tail if tail else ''}"
 
     def _stop(self) -> None:
+        with self._state:
+            self._stop_locked()
+
+    def _stop_locked(self) -> None:
         process, self._process = self._process, None
         if process is None:
             return
+        # Killed first: a look-up blocked writing to a child that no longer reads holds the input's
+        # lock, and closing the input would wait for it.
+        with contextlib.suppress(OSError):
+            process.kill()
         with contextlib.suppress(OSError):
             if process.stdin is not None:
                 process.stdin.close()
-        with contextlib.suppress(OSError):
-            process.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=5)
         with contextlib.suppress(OSError):
@@ -174,12 +203,17 @@ class LookupChild:
 
     def close(self) -> None:
         """End the child (its input closes: it ends at once); a look-up under way fails, none starts another."""
-        self._closed = True
-        self._stop()
+        with self._state:
+            self._closed = True
+            self._stop_locked()
 
 
 class _ChildGone(OSError):
-    """The child was not there to answer."""
+    """The child was not there to answer; ``ended_by_itself``: it ended cleanly (idle, or its input closed)."""
+
+    def __init__(self, message: str, ended_by_itself: bool = False) -> None:
+        super().__init__(message)
+        self.ended_by_itself = ended_by_itself
 
 
 _shared: LookupChild | None = None
@@ -243,7 +277,12 @@ def serve(stdin: IO[bytes] | None = None, stdout: IO[str] | None = None, idle_ex
         except (KeyError, ValueError, TypeError) as exc:
             sys.stderr.write(f"an unreadable look-up request: {exc!r}\n")
             return 2
-        results = look_up(index_url, projects, python_version)
+        try:
+            results = look_up(index_url, projects, python_version)
+        except Exception as exc:  # noqa: BLE001 - told to the window in a sentence; this child goes on
+            out.write(json.dumps({"error": f"the look-up of the newest versions failed: {type(exc).__name__}: {exc}"}) + "\n")
+            out.flush()
+            continue
         answer = {
             "versions": {name: value for name, value in results.items() if isinstance(value, str)},
             "failures": {name: str(value) for name, value in results.items() if isinstance(value, Exception)},

@@ -321,6 +321,7 @@ def latest_versions(
     itself fails, again and again), the remaining projects are not tried: each gets that
     same error, instead of thousands of doomed connections hogging the interpreter.
     """
+    import http.client
     import threading
     import urllib.error
     from concurrent.futures import ThreadPoolExecutor
@@ -336,7 +337,7 @@ def latest_versions(
             version = latest_version(index_url, project, python_version, timeout=timeout)
         except urllib.error.HTTPError as exc:
             return exc  # the index answered: this project only
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, http.client.HTTPException) as exc:  # the last: a page cut short (IncompleteRead)
             with lock:
                 failures[0] += 1
                 if failures[0] >= UNREACHABLE_AFTER and not unreachable and isinstance(exc, OSError):

@@ -1171,12 +1171,20 @@ def build_in_child(index_url: str, *, timeout: float = 300.0) -> bool:
 
     from core.processes import run_bounded
 
+    # The URL goes in the environment, not the command line, which other users of the machine can
+    # read (it may hold a token); from source, the child starts in Venvdesk's own folder, since
+    # ``python -m gui`` looks in the working folder first (a project's own gui.py or core/).
+    env = {**os.environ, SEARCH_INDEX_URL_VARIABLE: index_url}
     if getattr(sys, "frozen", False):
-        command = [sys.executable, "--build-search-index", index_url]
+        command, cwd = [sys.executable, "--build-search-index", "-"], None
     else:
-        command = [sys.executable, "-m", "gui", "--build-search-index", index_url]
+        command, cwd = [sys.executable, "-m", "gui", "--build-search-index", "-"], str(Path(__file__).resolve().parent.parent)
     try:
-        run = run_bounded(command, timeout=timeout, limit=1 << 20, env=dict(os.environ))
+        run = run_bounded(command, timeout=timeout, limit=1 << 20, env=env, cwd=cwd)
     except OSError:
         return False
     return run.returncode == 0
+
+
+#: Where :func:`build_in_child` puts the index URL for the child (``--build-search-index -``).
+SEARCH_INDEX_URL_VARIABLE = "VENVDESK_SEARCH_INDEX_URL"

@@ -138,9 +138,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_self_test(argv)
     if arguments.build_search_index:  # a child of the window: no display, no Qt
-        from core.search import build_saved_index
+        from core.search import SEARCH_INDEX_URL_VARIABLE, build_saved_index
 
-        return 0 if build_saved_index(arguments.build_search_index) else 1
+        index_url = arguments.build_search_index
+        if index_url == "-":  # the window's way: the URL (it may hold a token) in the environment
+            index_url = os.environ.get(SEARCH_INDEX_URL_VARIABLE, "")
+        return 0 if index_url and build_saved_index(index_url) else 1
     if arguments.latest_versions:  # a child of the window: no display, no Qt
         from core.lookup_child import serve
 

@@ -103,6 +103,9 @@ class CurrentEnvironment(QObject):
         self.problems: list[str] = []
         self.latest: dict[str, str] = {}
         self.latest_failures: list[str] = []
+        #: Why no project's newest version could be asked for at all ("" when the look-up ran): the
+        #: look-up itself stopped (its child could not start, or died), not the index.
+        self.latest_problem = ""
         self.loaded = False
         self._latest_versions = LatestVersions()
         self._load: _Load | None = None  # the newest read asked for
@@ -160,6 +163,7 @@ class CurrentEnvironment(QObject):
             self.dependents = {}
             self.latest = {}
             self.latest_failures = []
+            self.latest_problem = ""
             self.integrity = Integrity()
             self.problems = []
             self.loaded = False
@@ -346,6 +350,7 @@ class CurrentEnvironment(QObject):
         known, missing = self._latest_versions.known(index, python, [p.key for p in self.packages])
         self.latest = known
         self.latest_failures = []
+        self.latest_problem = ""
         if not missing:
             self.latest_versions_loaded.emit(self.key)
             return
@@ -366,10 +371,21 @@ class CurrentEnvironment(QObject):
             self.latest_failures = [redact(failure) for failure in failures]
             self.latest_versions_loaded.emit(path)
 
+        def failed(exc: BaseException, _formatted: str) -> None:
+            # As for an index that does not answer: a quiet note (asked again when the list is read
+            # again), not an error bar each time an environment is shown; and the checks after a
+            # change are not held back waiting for newest versions that will not come.
+            if self.key != path:
+                return
+            self.latest = known
+            self.latest_failures = [redact(f"{name}: {exc}") for name in missing]
+            self.latest_problem = redact(str(exc))
+            self.latest_versions_loaded.emit(path)
+
         run_in_background(
             lambda: lookup_child.latest_versions(index, missing, python),
             done,
-            self._failed("look up the newest versions"),
+            failed,
             context=self,
         )
 

@@ -411,11 +411,18 @@ class PackagesPanel(QWidget):
         failures = self.current.latest_failures
         if failures:
             # Not worth interrupting the person (they may be offline): a quiet note with details.
-            self.index_note.setText(
-                f"Newest versions unknown for {len(failures)} package(s):"
-                f" {self.current.index_url_shown()} did not answer."
-            )
-            self.index_note.setToolTip(plain_tooltip("\n".join(failures[:20])))
+            if self.current.latest_problem:  # not the index's doing: Venvdesk's own look-up stopped
+                self.index_note.setText(
+                    f"Newest versions unknown for {len(failures)} package(s): Venvdesk's look-up stopped"
+                    " before it asked the index. It tries again the next time the list is read."
+                )
+                self.index_note.setToolTip(plain_tooltip(self.current.latest_problem))
+            else:
+                self.index_note.setText(
+                    f"Newest versions unknown for {len(failures)} package(s):"
+                    f" {self.current.index_url_shown()} did not answer."
+                )
+                self.index_note.setToolTip(plain_tooltip("\n".join(failures[:20])))
         self.index_note.setVisible(bool(failures))
         self._set_state()
 

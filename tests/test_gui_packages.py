@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -396,3 +397,26 @@ def test_an_environment_with_two_thousand_packages_shows_without_freezing(qtbot,
     assert "did not answer" in panel.index_note.text()
     gaps = [b - a for a, b in zip(ticks, ticks[1:])]
     assert max(gaps) < 0.3, f"longest gap {max(gaps) * 1000:.0f} ms over {len(ticks)} ticks"
+
+
+def test_a_look_up_that_cannot_run_is_a_quiet_note_not_an_error(qtbot, make_venv, make_main_window, monkeypatch):
+    """The newest versions are looked up by a child Venvdesk: when that child cannot start (here a
+    program that does not exist, for real), the person gets the same quiet note as offline, saying
+    it was Venvdesk's look-up, not the index, and no red error bar each time a list is shown."""
+    from core import lookup_child
+
+    broken = lookup_child.LookupChild([str(Path(sys.executable).with_name("no-such-venvdesk"))])
+    monkeypatch.setattr(lookup_child, "_shared", broken)
+    target = make_venv("env")
+    window = make_main_window()
+    window.show()
+    with qtbot.waitSignal(window.environment_actions.environments_loaded, timeout=30_000):
+        pass
+    with qtbot.waitSignal(window.current.latest_versions_loaded, timeout=60_000):
+        window.environment_actions.add_environment_folder(str(target))
+    qtbot.wait(100)
+    note = window.packages_panel.index_note
+    assert note.isVisible()
+    assert "Venvdesk's look-up stopped before it asked the index" in note.text()
+    assert "could not start" in note.toolTip()
+    assert not window.message_bar.isVisible()

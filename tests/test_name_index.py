@@ -422,3 +422,17 @@ def test_saved_search_index_is_not_used_for_another_list_or_snapshot(serve, tmp_
     assert SearchIndex.load(path, {}, sha) is None
     again, source, _ = SearchIndex.load_cached(server.simple_url, {})
     assert source == "cache" and again.lookup("delta") == "delta"  # built again from the list
+
+
+def test_a_child_builds_the_search_index_for_the_window(serve, tmp_path):
+    """Find's index is built by a child Venvdesk (its sorts would hold the window's interpreter); the URL
+    reaches it through the environment, never its command line (readable by every user: a token)."""
+    from core import search
+
+    server = serve(write_root(tmp_path / "index", ["alpha", "beta-tools", "Gamma"]))
+    url = server.simple_url.replace("http://", "http://someone:s3cret@")
+    assert search.build_in_child(url, timeout=120)
+    assert name_index.search_cache_path(url).exists()
+    index, _source, problem = search.SearchIndex.load_cached(url)
+    assert problem == ""
+    assert index.search("gamma", limit=1)[0].name == "Gamma"
