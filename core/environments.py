@@ -10,20 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shlex
 import shutil
-import subprocess
 import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING
 
 from core import storage
 from core.errors import InvalidInput
-
-if TYPE_CHECKING:
-    from core.projects import ProjectRecord
 
 REGISTRY_VERSION = 2
 # The old folder of an environment being re-created waits beside it under this suffix
@@ -51,6 +45,8 @@ _SHELL_CHARACTERS = {
 }
 # Folder names that mark a project's own environment ("myproject/.venv").
 PROJECT_ENVIRONMENT_NAMES = (".venv", "venv", "env")
+# The folder a project's own environment is made in.
+PROJECT_ENVIRONMENT = ".venv"
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
@@ -239,6 +235,8 @@ class Environment:
 
 def interpreter_starts(environment: Environment, timeout: float = 10.0) -> Health:
     """Start the environment's Python once (blocking: call it from a worker thread)."""
+    import subprocess  # here: this module is imported before the window's first paint, subprocess is not needed then
+
     from core.commands import child_environment
 
     try:
@@ -617,6 +615,8 @@ def activation_command(environment: Environment, shell: str | None = None, windo
         return f'& "{bin_dir / "Activate.ps1"}"'
     shell_name = Path(shell or os.environ.get("SHELL", "bash")).name
     script = {"fish": "activate.fish", "csh": "activate.csh", "tcsh": "activate.csh"}.get(shell_name, "activate")
+    import shlex  # here, like subprocess: not needed before the window's first paint
+
     return f"source {shlex.quote(str(bin_dir / script))}"
 
 
@@ -704,6 +704,30 @@ def _migrate_file(path: Path) -> None:
 
 
 _OLDER_REGISTRY_VERSIONS = (1,)
+
+
+@dataclass(frozen=True)
+class ProjectRecord:
+    """A project folder the person opened, and the environment it uses (``None``: not set up yet).
+
+    Here rather than in :mod:`core.projects` (which imports it from here): the list of environments
+    and projects is read before the window's first paint, without that module and ``packaging``.
+    """
+
+    folder: Path
+    environment: Path | None = None
+
+    @property
+    def name(self) -> str:
+        return self.folder.name or str(self.folder)
+
+    @property
+    def own_environment(self) -> Path:
+        """Where its own environment is made: ``<project>/.venv``."""
+        return self.folder / PROJECT_ENVIRONMENT
+
+    def uses_own_environment(self) -> bool:
+        return self.environment is not None and self.environment.parent == self.folder
 
 
 @dataclass
@@ -877,8 +901,6 @@ class EnvironmentRegistry:
 
     def project_records(self) -> list[ProjectRecord]:
         """Every remembered project, by name."""
-        from core.projects import ProjectRecord
-
         records = [
             ProjectRecord(Path(folder), Path(environment) if environment else None)
             for folder, environment in self.projects.items()
@@ -886,8 +908,6 @@ class EnvironmentRegistry:
         return sorted(records, key=lambda record: (record.name.lower(), str(record.folder)))
 
     def project(self, folder: str | os.PathLike[str]) -> ProjectRecord | None:
-        from core.projects import ProjectRecord
-
         key = os.path.realpath(folder)
         if key not in self.projects:
             return None

@@ -25,14 +25,14 @@ from typing import TYPE_CHECKING, Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from core.environments import PROJECT_ENVIRONMENT as PROJECT_ENVIRONMENT  # re-exported: see below
 from core.environments import PROJECT_ENVIRONMENT_NAMES, Environment
+from core.environments import ProjectRecord as ProjectRecord  # re-exported: see below
 from core.errors import UserFacingError
 
 if TYPE_CHECKING:
     from core.interpreters import Interpreter
 
-# The folder a project's own environment is made in.
-PROJECT_ENVIRONMENT = ".venv"
 # pyproject.toml files bigger than this are not a project description (nothing is read).
 MAX_PYPROJECT_BYTES = 1024 * 1024
 # Counting Python files stops after this many folder entries or this many seconds.
@@ -573,21 +573,6 @@ def setup_packages(info: PyprojectInfo | None, *, dependencies: bool, groups: It
 # -- the projects the app remembers ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ProjectRecord:
-    """A project folder the person opened, and the environment it uses (``None``: not set up yet)."""
-
-    folder: Path
-    environment: Path | None = None
-
-    @property
-    def name(self) -> str:
-        return self.folder.name or str(self.folder)
-
-    @property
-    def own_environment(self) -> Path:
-        """Where its own environment is made: ``<project>/.venv``."""
-        return self.folder / PROJECT_ENVIRONMENT
-
-    def uses_own_environment(self) -> bool:
-        return self.environment is not None and self.environment.parent == self.folder
+# ProjectRecord (a remembered project) and PROJECT_ENVIRONMENT live in core.environments: the list is
+# read before the window's first paint, without this module and ``packaging``.  Imported above, so
+# ``from core.projects import ProjectRecord`` works as before.

@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(NO_DISPLAY_MESSAGE)
         return 2
 
-    # No cyclic garbage collection until the window is built: start-up makes ~300,000 objects that
+    # No cyclic garbage collection until the window is whole: start-up makes ~300,000 objects that
     # live as long as the app (modules, classes, Qt's enums), and ~70 collections walking them cost
     # ~11 ms before the first paint.  Then they are frozen (never walked again) and it resumes.
     gc.disable()
@@ -162,9 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     spare_pyside_source_reads()
-    import core.environments
-    import core.packages
-    import core.settings  # noqa: F401
+    import core.environments  # noqa: F401
 
     app = QApplication(argv)
     app.setApplicationName("Venvdesk")
@@ -174,9 +172,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from gui.main_window import MainWindow
 
-    window = MainWindow()
+    # Its frame first: the rest is built right after the first paint (see gui/main_window.py).
+    window = MainWindow(staged=True)
     window.show()
-    QTimer.singleShot(0, _collect_garbage_again)  # the event loop's first turn: the window is built
+    window.filled.connect(_collect_garbage_again)  # the whole window is built
     folder = project_folder_argument(app.arguments())
     if folder:  # venvdesk PATH: open it as a project once the window is up
         QTimer.singleShot(0, lambda: window.projects.open_folder(folder))
@@ -187,14 +186,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"painted {time.time():.6f}", flush=True)  # read by benchmarks/bench_startup.py
         print(f"cpu {time.process_time():.6f}", flush=True)  # the processor time used until then (same benchmark)
 
-        def built() -> None:  # what the first paint does not show is built right after it
+        def built() -> None:  # the rest of the window, and what it does not show, built right after the paint
             window.finish_building()
             print(f"built {time.time():.6f}", flush=True)
             app.quit()
 
         QTimer.singleShot(0, built)
     status = app.exec()
-    window.runner.shutdown()
+    window.shut_down()
     if "core.lookup_child" in sys.modules:  # the newest-version look-up's child ends with the window
         sys.modules["core.lookup_child"].close_shared()
     # Let running probes and scans end while their receivers still exist.

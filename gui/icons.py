@@ -12,18 +12,21 @@ ignores CSS ``currentColor``, hence the placeholder.
 
 from __future__ import annotations
 
-import hashlib
+import importlib
 import os
 import re
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QAction, QColor, QGuiApplication, QIcon, QPalette
 
 # The drawing classes (QImage, QPainter, QPixmap, …) are imported where something is drawn: their
-# enums cost ~5 ms to create, and the first paint draws no icon by hand.
+# enums cost ~5 ms to create, and the first paint draws no icon by hand.  So is the ``Qt``
+# namespace: the first use of ``PySide6.QtCore.Qt`` creates all its enums (~30 ms), and the
+# window's first paint does without it.  ``hashlib`` and ``importlib.resources`` (~4 ms each) too:
+# icons are files read by path, named by zlib checksums.
 
 if TYPE_CHECKING:
     from importlib.abc import Traversable
@@ -69,10 +72,43 @@ _ICON_PROPERTY = "venvdeskActionIcon"
 _action_cache: dict[tuple[str, tuple[int, int, int]], QIcon] = {}
 
 
+#: The health icons: a white tick on green (ready), a white exclamation mark on red (broken).
+_HEALTH_SVG = {
+    True: (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="48" height="48" viewBox="0 0 48 48">'
+        '<circle cx="24" cy="24" r="21.12" fill="#2e9d4f"/>'
+        '<polyline points="13.44,24.96 21.12,32.64 34.56,16.8" fill="none" stroke="#ffffff"'
+        ' stroke-width="5.76" stroke-linecap="round" stroke-linejoin="round"/></svg>'
+    ),
+    False: (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="48" height="48" viewBox="0 0 48 48">'
+        '<circle cx="24" cy="24" r="21.12" fill="#d13438"/>'
+        '<line x1="24" y1="12" x2="24" y2="27.84" stroke="#ffffff" stroke-width="5.76" stroke-linecap="round"/>'
+        '<circle cx="24" cy="36" r="2.88" fill="#ffffff"/></svg>'
+    ),
+}
+
+
 @cache
 def health_icon(ok: bool) -> QIcon:
-    """A green tick for a ready environment, a red exclamation mark for a broken one."""
-    from PySide6.QtCore import QPointF, QRectF
+    """A green tick for a ready environment, a red exclamation mark for a broken one.
+
+    Drawn by Qt's SVG icon engine where it is there, like the action icons: drawing it here takes
+    pens and brushes, whose use creates every enum of the ``Qt`` namespace (~30 ms), and the
+    list's rows are painted in the window's first paint, before anything else needs them.
+    """
+    if _svg_icon_engine_available():
+        path = _svg_file("health-ok" if ok else "health-broken", _HEALTH_SVG[ok].encode("ascii"))
+        if path is not None:
+            icon = QIcon()
+            icon.addFile(path)
+            return icon
+    return _drawn_health_icon(ok)
+
+
+def _drawn_health_icon(ok: bool) -> QIcon:
+    """The health icon drawn by hand at fixed sizes (where Qt's SVG icon engine is missing)."""
+    from PySide6.QtCore import QPointF, QRectF, Qt
     from PySide6.QtGui import QPainter, QPainterPath, QPen, QPixmap
 
     icon = QIcon()
@@ -107,7 +143,7 @@ def health_icon(ok: bool) -> QIcon:
 
 def render_svg(data: bytes, pixels: int) -> QImage:
     """``data`` (an SVG document) drawn into a transparent ``pixels``-square image."""
-    from PySide6.QtCore import QByteArray, QRectF
+    from PySide6.QtCore import QByteArray, QRectF, Qt
     from PySide6.QtGui import QImage, QPainter
 
     image = QImage(pixels, pixels, QImage.Format.Format_ARGB32_Premultiplied)
@@ -129,7 +165,7 @@ def recolor(svg: bytes, color: QColor) -> bytes:
 
 
 def _svg_pixmap(svg: bytes, size: int, scale: float, opacity: float = 1.0) -> QPixmap:
-    from PySide6.QtCore import QByteArray, QRectF
+    from PySide6.QtCore import QByteArray, QRectF, Qt
     from PySide6.QtGui import QPainter, QPixmap
 
     pixels = round(size * scale)
@@ -149,6 +185,12 @@ def _svg_pixmap(svg: bytes, size: int, scale: float, opacity: float = 1.0) -> QP
 
 @cache
 def _package_files(package: str) -> Traversable:
+    module = importlib.import_module(package)
+    folder = os.path.dirname(getattr(module, "__file__", None) or "")
+    if folder and os.path.isdir(folder):  # files on disk (a checkout, an installed or bundled app)
+        return Path(folder)
+    from importlib import resources  # inside a zip, say
+
     return resources.files(package)  # ~0.3 ms a call: once per package
 
 
@@ -204,22 +246,11 @@ def _build_action_icon(svg: bytes, colors: tuple[int, int, int], name: str = "ic
         return icon
     modes = (QIcon.Mode.Normal, QIcon.Mode.Disabled, QIcon.Mode.Selected)
     if _svg_icon_engine_available():
-        from core import storage
-
-        folder = storage.cache_dir() / "icons"
         for mode, rgba in zip(modes, colors):
-            data = _recolor_with_alpha(svg, QColor.fromRgba(rgba))
-            # Named by content, so an existing file is always right and a second start writes nothing.
-            path = folder / f"{name}-{hashlib.sha1(data).hexdigest()[:12]}.svg"
-            try:
-                if not path.is_file():
-                    folder.mkdir(parents=True, exist_ok=True)
-                    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-                    temporary.write_bytes(data)
-                    os.replace(temporary, path)  # derived data: atomic, but no need to fsync
-            except OSError:
+            path = _svg_file(name, _recolor_with_alpha(svg, QColor.fromRgba(rgba)))
+            if path is None:
                 break  # no writable cache: fall back to drawn pixmaps below
-            icon.addFile(str(path), QSize(), mode, QIcon.State.Off)
+            icon.addFile(path, QSize(), mode, QIcon.State.Off)
         else:
             return icon
         icon = QIcon()
@@ -230,6 +261,29 @@ def _build_action_icon(svg: bytes, colors: tuple[int, int, int], name: str = "ic
             for scale in _SCALES:
                 icon.addPixmap(_svg_pixmap(colored, size, scale, color.alphaF()), mode, QIcon.State.Off)
     return icon
+
+
+def _svg_file(name: str, data: bytes) -> str | None:
+    """The path of a file under the cache folder holding ``data`` (an SVG); None if none can be written.
+
+    Named by content, so an existing file is always right and a second start writes nothing: by
+    two checksums of it (64 bits; zlib's, as ``hashlib`` takes ~4 ms to import before the first paint).
+    """
+    import zlib
+
+    from core import storage
+
+    folder = storage.cache_dir() / "icons"
+    path = folder / f"{name}-{zlib.crc32(data):08x}{zlib.adler32(data):08x}.svg"
+    try:
+        if not path.is_file():
+            folder.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            temporary.write_bytes(data)
+            os.replace(temporary, path)  # derived data: atomic, but no need to fsync
+    except OSError:
+        return None
+    return str(path)
 
 
 def _recolor_with_alpha(svg: bytes, color: QColor) -> bytes:
@@ -268,6 +322,7 @@ def palette_changed() -> None:
     """
     _action_cache.clear()
     # Only here: the rest needs no widgets.
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
     app = QApplication.instance()

@@ -9,70 +9,90 @@ from __future__ import annotations
 
 import gc
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QDesktopServices,
-    QDragEnterEvent,
-    QDropEvent,
-    QKeySequence,
-)
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QDockWidget,
-    QLabel,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from core.commands import redact
 from core.environments import EnvironmentRegistry
-from core.errors import UserFacingError
-from core.settings import Settings
 from gui import icons, theme
-from gui.activity import ActivityIndicator
-from gui.attention_bar import AttentionBar
-from gui.controllers import show_error
-from gui.controllers.changes import ChangesController
-from gui.controllers.creation import CreationController
-from gui.controllers.environments import EnvironmentController
-from gui.controllers.operations import OperationsController
-from gui.controllers.packages import PackageController
-from gui.controllers.recovery import RecoveryController
-from gui.controllers.recreate import RecreateController
-from gui.current_environment import CurrentEnvironment
-from gui.dialogs import confirmations
 from gui.environments_panel import EnvironmentsPanel
-from gui.log_panel import LogPanel
-from gui.message_bar import Level, MessageBar
-from gui.models.base import plain_tooltip
-from gui.packages_panel import PackagesPanel
-from gui.runner import ProcessRunner
-from gui.workers import import_in_background, run_in_background
+from gui.models.entries import load_entries
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import (
+        QAction,
+        QCloseEvent,
+        QDragEnterEvent,
+        QDropEvent,
+        QKeySequence,
+        QPaintEvent,
+    )
+    from PySide6.QtWidgets import QDockWidget, QLabel, QMenu, QMessageBox, QProgressBar, QPushButton
+
     from core.explain import Fix
+    from core.settings import Settings
+    from gui.activity import ActivityIndicator
+    from gui.attention_bar import AttentionBar
+    from gui.controllers.changes import ChangesController
+    from gui.controllers.creation import CreationController
+    from gui.controllers.environments import EnvironmentController
     from gui.controllers.missing import MissingPackagesController
+    from gui.controllers.operations import OperationsController
+    from gui.controllers.packages import PackageController
     from gui.controllers.projects import ProjectController
+    from gui.controllers.recovery import RecoveryController
+    from gui.controllers.recreate import RecreateController
     from gui.controllers.usage import UsageController
+    from gui.current_environment import CurrentEnvironment
+    from gui.log_panel import LogPanel
+    from gui.log_view import LogView
+    from gui.message_bar import MessageBar
+    from gui.packages_panel import PackagesPanel
     from gui.project_page import ProjectPage
+    from gui.runner import ProcessRunner
     from gui.search_panel import SearchPanel
 
-# Modules needed only after the window is up (discovery, the dialogs, HTTP, the pip cache, the
-# Find tab's search) are imported where they are used: importing them before the first paint made
-# start-up ~25% slower (benchmarks/bench_startup.py).  What the first paint does not show — the
-# Find tab, the project page and the controllers behind them (projects, missing packages, Jupyter
-# and "how to use") — is built right after it (:meth:`MainWindow.finish_building`).
+# The window is built in two parts.  Its frame — the title, the menu bar's menus, the list of
+# environments (read at once: a few small files), the right side and the Log laid out at their
+# final size, empty — is all the first paint shows: a bare PySide6 window costs ~140 ms to paint,
+# and importing and building the rest first (controllers, the selection, the packages table, the
+# Log) made Venvdesk's ~2.3 times that (benchmarks/bench_startup.py).  The rest fills the frame
+# right after the first paint, one part per turn of the event loop (:meth:`MainWindow.finish_filling`),
+# with the plain-Python modules it needs imported on a worker first.  Then what the window does not
+# show at once — the Find tab, the project page and the controllers behind them (projects, missing
+# packages, Jupyter and "how to use") — is built the same way (:meth:`MainWindow.finish_building`).
+# Modules needed only later still (discovery, the dialogs, HTTP, the pip cache) are imported where
+# they are used.
 
-
-#: Imported on a worker right after the first paint, before the projects controller is built on the UI
+#: Imported on a worker right after the first paint, before the rest of the window is built on the UI
+#: thread (the plain-Python half of the controllers, the selection and the runner).
+MODULES_THE_WINDOW_USES = (
+    "core.settings",
+    "core.commands",
+    "core.operations",
+    "core.packages",
+    "core.plans",
+    "core.pypi",
+    "core.checks",
+    "core.journal",
+    "core.recovery",
+    "core.recreate",
+    "core.activity_log",
+    "core.uv",
+    "html.parser",
+)
+#: Imported on a worker once the window is filled, before the projects controller is built on the UI
 #: thread; the list is read right after it, then the pip wheel refreshed; the Pythons looked for later.
 MODULES_THE_PROJECTS_USE = ("core.projects", "core.editors", "core.pip_wheels", "core.interpreters")
 #: Imported on a worker before the other parts are built (missing packages, Jupyter and "how to use",
@@ -92,10 +112,68 @@ UI_SWITCH_INTERVAL = 0.001
 #: How long a shown window may stay unpainted before what follows the first paint starts anyway.
 FIRST_PAINT_PATIENCE_MS = 1000
 
+#: The Log's height below the packages when the window opens (pixels).
+LOG_HEIGHT = 190
+
+#: The Log's dock's separator, as Qt's own styles draw it (pixels): the place kept for the dock in the
+#: first paint is this much taller than the dock's height (asking the style would make its enums, ~10 ms).
+DOCK_SEPARATOR_GUESS = 6
+
+
+class _LogPlace(QWidget):
+    """The Log's place until its dock comes (an empty widget of its height); it tells the window
+    when it is first drawn.
+
+    The window's own paint events stop at its children, and an event filter sees every event of
+    the window (telling them apart by their type makes one of Qt's largest enums, ~4 ms, and a
+    filter on the application wraps Qt's internal objects, which makes PySide create every class
+    of its modules, ~30 ms): so the first paint is noticed here.
+    """
+
+    def __init__(self, on_first_paint: Callable[[], None]) -> None:
+        super().__init__()
+        self._on_first_paint: Callable[[], None] | None = on_first_paint
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        if self._on_first_paint is not None:
+            on_first_paint, self._on_first_paint = self._on_first_paint, None
+            on_first_paint()
+        super().paintEvent(event)
+
 
 class MainWindow(QMainWindow):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    #: The whole window is built (the frame filled): every controller and panel exists.
+    filled = Signal()
+
+    # Built when the window is filled (at once, unless ``staged``).
+    settings: Settings
+    runner: ProcessRunner
+    message_bar: MessageBar
+    log_panel: LogPanel
+    log_view: LogView
+    current: CurrentEnvironment
+    operations: OperationsController
+    environment_actions: EnvironmentController
+    package_actions: PackageController
+    creation: CreationController
+    recovery: RecoveryController
+    changes: ChangesController
+    recreation: RecreateController
+    activity: ActivityIndicator
+    packages_panel: PackagesPanel
+    attention_bar: AttentionBar
+    index_label: QLabel
+    progress_bar: QProgressBar
+    cancel_button: QPushButton
+    settings_action: QAction
+    quit_action: QAction
+    open_log_folder_action: QAction
+
+    def __init__(self, parent: QWidget | None = None, *, staged: bool = False) -> None:
+        """``staged``: show the frame first (see above) and fill it after the first paint; only the
+        app's start asks for it.  Otherwise the window is whole when this returns."""
         super().__init__(parent)
+        self._palette_key = QGuiApplication.palette().cacheKey()  # see _watch_itself
         self.setObjectName("mainWindow")
         # Workers (interpreter probes, imports ahead of use, scans) run Python beside the UI thread, which
         # waits for the interpreter lock each time it wakes: Python hands it over after 5 ms by default,
@@ -109,42 +187,8 @@ class MainWindow(QMainWindow):
         self.confirm_quit_box: QMessageBox | None = None
         self._quit_confirmed = False
 
-        self.settings = Settings.load()
         self.registry = EnvironmentRegistry.load()
-        self.runner = ProcessRunner(self)
-        self.message_bar = MessageBar()
-        self.log_panel = LogPanel(self.message_bar)
-        self.log_view = self.log_panel.log_view
-        self.current = CurrentEnvironment(self.settings, self.runner.is_busy, self)
-
-        # Controllers: each owns its verbs and their outcomes.
-        self.operations = OperationsController(self.runner, self.current, self.settings, self.message_bar, self.log_view, self)
-        self.environment_actions = EnvironmentController(
-            self.registry, self.runner, self.current, self.message_bar, self.log_view, self
-        )
-        self.package_actions = PackageController(self.operations, self.current, self.message_bar, self.log_view, self)
-        self.creation = CreationController(
-            self.settings, self.operations, self.environment_actions, self.package_actions, self.message_bar, self.log_view, self
-        )
-        self.recovery = RecoveryController(self.operations, self.current, self.message_bar, self.log_view, self)
-        self.recovery.create_again_requested.connect(self.creation.create_again)
-        self.recovery.recovered.connect(lambda _path: self.environment_actions.refresh())
-        self.changes = ChangesController(self.operations, self.current, self.message_bar, self.log_view, self)
-        self.recreation = RecreateController(
-            self.operations, self.current, self.creation, self.environment_actions, self.message_bar, self.log_view, self
-        )
-        self._wire_fixes()
-        self.activity = ActivityIndicator(self.runner, self.log_view, self)
-        self._build_app_actions()
-        self._build_ui()
-        self._build_menus()
-        self.current.failed.connect(lambda error: show_error(self.message_bar, self.log_view, error))
-
-        for problem in (self.registry.problem, self.settings.problem):
-            if problem:
-                self.message_bar.show_message(problem, Level.WARNING)
-                self.log_view.note(problem)
-        self.setAcceptDrops(True)  # a project folder dropped on the window is opened
+        self._build_frame()
         # Built after the first paint (or when first needed, whichever comes first).
         self._projects: ProjectController | None = None
         self._missing_packages: MissingPackagesController | None = None
@@ -152,7 +196,29 @@ class MainWindow(QMainWindow):
         self._search_panel: SearchPanel | None = None
         self._painted = False
         self._started = False
+        self._closed_unfilled = False
+        self._after_fill_started = False
+        self._filled_said = False
+        self._paint_watched = False  # the window's own paint events are watched (when the Log's place is gone)
+        self._itself_watched = False
         self._discovery_started = False
+        # Each ~1-15 ms (the Qt enums and the Log ~20-30 ms): importing a part's module (its Qt
+        # classes' enums are made then) is a step of its own, building it another.
+        self._fill_steps = [
+            self._fill_qt_enums,
+            self._import_services,
+            self._fill_services,
+            self._fill_log,
+            self._import_selection,
+            self._fill_selection,
+            self._import_packages_panel,
+            self._import_controllers,
+            self._fill_controllers,
+            self._fill_environment_list,
+            self._fill_packages_panel,
+            self._fill_log_and_status,
+            self._fill_menus_and_wiring,
+        ]
         self._build_steps = [
             self._build_projects,
             self._build_missing_packages,
@@ -160,7 +226,12 @@ class MainWindow(QMainWindow):
             self._import_search_panel,
             self._build_search_panel,
         ]
-        self.installEventFilter(self)  # until the first paint
+        self._keys_watched: list[QWidget] = []
+        if staged:
+            self._fill_on_press()
+        else:
+            self.finish_filling()
+            self._watch_itself()
         # Everything that touches the disk or starts processes waits until the window is painted
         # (a window never shown starts it on the first turn of the event loop).
         QTimer.singleShot(0, self, self._first_turn)
@@ -168,13 +239,74 @@ class MainWindow(QMainWindow):
 
     # -- after the first paint ---------------------------------------------------------------
 
+    def _fill_on_press(self) -> None:
+        """Until it is filled, a press on what the first paint shows (a row, a button, a menu, a tab)
+        has the rest built at once, before the press is handled: told by signals, which need no
+        event class (see _LogPlace)."""
+        panel = self.environments_panel
+        panel.list_view.pressed.connect(self.finish_filling)  # its viewport is a class PySide does not know
+        for button in (panel.new_environment_button, panel.welcome_button, panel.welcome_add_button, panel.open_project_button):
+            if button is not None:
+                button.pressed.connect(self.finish_filling)
+        for menu in (self._app_menu, self.project_menu, panel.menu, self._packages_menu, self._help_menu):
+            menu.aboutToShow.connect(self.finish_filling)  # its items are added before it shows
+        self.package_tabs.tabBarClicked.connect(lambda _index: self.finish_filling())
+
+    def _watch_itself(self) -> None:
+        """Watch the window's own events: palette changes, and the first paint where the Log's place
+        cannot tell it.  After the first paint when ``staged``: telling events apart makes one of
+        Qt's largest enums (see _LogPlace), and so does a Python ``changeEvent``."""
+        if self._itself_watched:
+            return
+        self._itself_watched = True
+        self.installEventFilter(self)
+        if QGuiApplication.palette().cacheKey() != self._palette_key:  # changed before it was watched
+            self._palette_changed()
+
+    def _fill_on_key(self) -> None:
+        """After the first paint, until the window is filled: a key (a shortcut's: it is looked up once
+        the event filter returns) on what can have the focus, or on the window, has the rest built
+        at once first."""
+        self._watch_itself()
+        if not self._fill_steps or self._keys_watched:
+            return
+        panel = self.environments_panel
+        self._keys_watched = [
+            panel.list_view, panel.new_environment_button, panel.menu_button, panel.welcome_button,
+            panel.welcome_add_button, self.package_tabs.tabBar(),
+        ]
+        if panel.open_project_button is not None:
+            self._keys_watched.append(panel.open_project_button)
+        for widget in self._keys_watched:
+            widget.installEventFilter(self)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if watched is self and event.type() == QEvent.Type.UpdateRequest and not self._painted:
-            # The window's first frame is being drawn: build the rest on the next turn.
-            self._painted = True
-            self.removeEventFilter(self)
-            QTimer.singleShot(0, self, self._finish_start)
+        from PySide6.QtCore import QEvent
+        from PySide6.QtGui import QKeyEvent
+
+        if self._fill_steps and isinstance(event, QKeyEvent):
+            self.finish_filling()
+        elif watched is self:
+            kind = event.type()
+            if kind == QEvent.Type.PaletteChange:
+                self._palette_changed()
+            elif kind == QEvent.Type.UpdateRequest and self._paint_watched and not self._painted:
+                self._first_paint()
         return False
+
+    def _palette_changed(self) -> None:
+        self._palette_key = QGuiApplication.palette().cacheKey()
+        icons.palette_changed()  # icons are drawn in the palette's text colour
+        theme.refresh()
+
+    def _first_paint(self) -> None:
+        """The window's first frame is being drawn: build the rest on the next turn (and from now
+        on, a key has it built first)."""
+        if self._painted:
+            return
+        self._painted = True
+        self._fill_on_key()
+        QTimer.singleShot(0, self, self._finish_start)
 
     def _first_turn(self) -> None:
         if self.isVisible() and not self._painted:
@@ -182,32 +314,87 @@ class MainWindow(QMainWindow):
         self._finish_start()
 
     def _finish_start(self) -> None:
-        """After the first paint: what it did not show, and the work that fills the window, spread out.
+        """After the first paint: the rest of the window, what it did not show, and the work that
+        fills it, spread out.
 
         Building a part is mostly importing it, and importing the plain-Python half of a part (the
-        project reader and ``packaging``, the import scanner, Jupyter, the package page's history)
-        took 20-60 ms each on the UI thread: heartbeat gaps of 80-240 ms on a first start.  So those
-        modules are imported on a worker first (the UI thread waits at most a GIL switch at a time),
-        and each part is built on its own turn of the event loop once they are loaded: the projects
-        first (the list's project rows need them), then the list is read (and the pip wheel
+        operations and their plans, the project reader and ``packaging``, the import scanner,
+        Jupyter, the package page's history) took 20-60 ms each on the UI thread: heartbeat gaps of
+        80-240 ms on a first start.  So those modules are imported on a worker first (the UI thread
+        waits at most a GIL switch at a time), and each part is built on its own turn of the event
+        loop once they are loaded: first the rest of the window (:meth:`finish_filling`), then the
+        projects (the list's project rows need them), then the list is read again (and the pip wheel
         refreshed once it is shown) and the editors looked for, then the other parts.  The
         interpreters' discovery comes last: its workers (a probe per Python found) hold the
         interpreter lock often enough that building widgets beside them took several times as
         long (a 120 ms gap for a 9 ms part).
         """
-        if self._started:
+        if self._started or self._closed_unfilled:
             return
         self._started = True
+        self._fill_on_key()  # (already, when the first paint was noticed)
         # What start-up made lives as long as the window: leave it out of the cyclic garbage
         # collector's full passes, which otherwise walk all of it while holding the interpreter
         # (a worker allocating the 886k-name search index triggered ~60-80 ms UI gaps).
         gc.freeze()
+        from gui.workers import import_in_background
+
+        if self._fill_steps:
+            import_in_background(MODULES_THE_WINDOW_USES, context=self, then=self._fill_in_turns)
+        else:
+            self._after_filling()
+
+    def _fill_in_turns(self) -> None:
+        """One part of the rest of the window per turn of the event loop (each ~5-15 ms)."""
+        if self._closed_unfilled:
+            return
+        if not self._fill_steps:  # filled at once meanwhile (input needed it)
+            self._after_filling()
+            return
+        self._fill_steps.pop(0)()
+        if self._fill_steps:
+            QTimer.singleShot(0, self, self._fill_in_turns)
+        else:
+            self._filled_now()
+            self._after_filling()
+
+    def finish_filling(self) -> None:
+        """Build the rest of the window now, what is left of it (idempotent): the controllers, the
+        selection, the packages panel, the Log, the status bar, the menus' items and the wiring."""
+        if not self._fill_steps:
+            return
+        while self._fill_steps:
+            self._fill_steps.pop(0)()
+        self._filled_now()
+
+    def _filled_now(self) -> None:
+        if self._filled_said:
+            return  # a step that needed the rest built it (finish_filling within a step)
+        self._filled_said = True
+        for widget in self._keys_watched:
+            widget.removeEventFilter(self)
+        self._keys_watched = []
+        self.filled.emit()
+
+    @property
+    def is_filled(self) -> bool:
+        """Whether the whole window is built (always, unless it was made ``staged`` and is not yet)."""
+        return not self._fill_steps
+
+    def _after_filling(self) -> None:
+        if self._after_fill_started or not self._started:
+            return  # before the first paint, that waits for it
+        self._after_fill_started = True
+        from gui.workers import import_in_background
+
         import_in_background(MODULES_THE_PROJECTS_USE, context=self, then=self._projects_loaded)
 
     def _projects_loaded(self) -> None:
         if self._projects is None:
             self._build_next()  # the projects first: the list's project rows need them
         self._start_background_work()
+        from gui.workers import import_in_background
+
         import_in_background(MODULES_THE_OTHER_PARTS_USE, context=self, then=self._build_in_turns)
 
     def _build_in_turns(self) -> None:
@@ -224,12 +411,14 @@ class MainWindow(QMainWindow):
         return bool(self._build_steps)
 
     def finish_building(self) -> None:
-        """Build what the first paint does not show: the Find tab, the project page, and the controllers
-        of projects, missing packages and "use this environment" (menus and actions included).
+        """Build what the window does not show at once: the Find tab, the project page, and the
+        controllers of projects, missing packages and "use this environment" (menus and actions
+        included); and first the rest of the window, if it is not filled yet.
 
         Right after the first paint these are built one per turn of the event loop; whatever needs
         one of them earlier builds the rest at once (idempotent).
         """
+        self.finish_filling()
         while self._build_next():
             pass
 
@@ -384,66 +573,175 @@ class MainWindow(QMainWindow):
         index = self.search_panel.search_index or snapshot_search_index()
         return [(result.name, result.rank) for result in index.search(name, limit=8)]
 
-    def _build_app_actions(self) -> None:
-        keys = QKeySequence.StandardKey
-        self.settings_action = self._action("Settings…", "settingsAction", self.open_settings, "settings", keys.Preferences)
-        self.quit_action = self._action("Quit", "quitAction", self.close, None, keys.Quit)
-        self.open_log_folder_action = self._action(
-            "Open the log folder", "openLogFolderAction", self.open_log_folder, "open-folder"
+    def _build_frame(self) -> None:
+        """What the first paint shows: the menu bar's menus, the list of environments (read now), and
+        the right side and the Log's place at their final size, empty until the window is filled.
+
+        Nothing here uses an enum of the ``Qt`` namespace: the first use of one creates all of
+        them (~30 ms).  So the Log's dock, which needs one to be placed, comes when the window is
+        filled; until then an empty widget of its height holds its place.
+        """
+        list_coming = False
+        entries = []
+        try:
+            entries = load_entries(self.registry)
+        except OSError as exc:
+            # Read again (off the UI thread) once the window is filled, where a failure is shown.
+            list_coming = True
+            print(f"Venvdesk reads the list of environments again in a moment: {exc}", file=sys.stderr)
+        self._entries_at_once = entries
+        self.environments_panel = EnvironmentsPanel(
+            None, offer_open_project=True, list_coming=list_coming, rows_at_once=entries
         )
+        if entries:
+            self.environments_panel.select_row(0)  # as once the list is read again (the selection is kept)
 
-    def _action(self, text: str, name: str, slot: object, icon: str | None, shortcut: QKeySequence.StandardKey | None = None) -> QAction:
-        action = QAction(text, self)
-        action.setObjectName(name)
-        if icon is not None:
-            icons.set_action_icon(action, icon)
-        if shortcut is not None:
-            action.setShortcut(shortcut)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
+        self.package_tabs = QTabWidget()
+        self.package_tabs.setObjectName("packageTabs")
+        # Both tabs' titles show at once; their panels come when the window is filled (Installed)
+        # and after that (Find packages).
+        self._installed_placeholder = QWidget()
+        self.package_tabs.addTab(self._installed_placeholder, "Installed")
+        self._search_placeholder = QWidget()
+        self.package_tabs.addTab(self._search_placeholder, "Find packages")
 
-    def _build_menus(self) -> None:
-        environments = self.environment_actions
+        splitter = QSplitter()
+        splitter.addWidget(self.environments_panel)
+        splitter.addWidget(self.package_tabs)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([420, 680])
+        central = QWidget()
+        self._central_layout = QVBoxLayout(central)
+        self._central_layout.setContentsMargins(8, 8, 8, 0)
+        self._central_layout.addWidget(splitter, 1)  # the message and attention bars go above it
+        self.setCentralWidget(central)
+        # The Log's place: its dock's height, and the dock's separator in place of the layout's spacing.
+        self._log_place: QWidget | None = _LogPlace(self._first_paint)
+        self._log_place.setFixedHeight(LOG_HEIGHT + DOCK_SEPARATOR_GUESS - max(0, self._central_layout.spacing()))
+        self._central_layout.addWidget(self._log_place)
+        # The status bar is as tall as the Cancel button it holds, hidden while nothing runs: a
+        # hidden button like it holds that height until the real one comes.
+        from PySide6.QtWidgets import QPushButton
+
+        self._status_place: QWidget | None = QPushButton("Cancel")
+        icons.set_action_icon(self._status_place, "cancel")
+        self._status_place.hide()
+        self.statusBar().addPermanentWidget(self._status_place)
+
+        # The menus show at once (the bar must not appear later and move everything down); their
+        # items come when the window is filled.
         bar = self.menuBar()
-        app_menu = bar.addMenu("&Venvdesk")
-        self._app_menu = app_menu  # "Open project folder…" goes first once built
-        app_menu.addAction(self.creation.new_action)
-        app_menu.addAction(environments.add_existing_action)
-        app_menu.addSeparator()
-        app_menu.addAction(self.settings_action)
-        app_menu.addSeparator()
-        app_menu.addAction(self.quit_action)
-        self.project_menu = bar.addMenu("P&roject")  # filled by finish_building()
+        self._app_menu: QMenu = bar.addMenu("&Venvdesk")  # "Open project folder…" goes first once built
+        self.project_menu: QMenu = bar.addMenu("P&roject")  # filled by finish_building()
         self.project_menu.setObjectName("projectMenu")
         bar.addMenu(self.environments_panel.menu).setText("&Environment")
-        packages_menu = bar.addMenu("&Packages")
-        packages_menu.addAction(self.changes.undo_action)
-        packages_menu.addAction(self.changes.history_action)
-        packages_menu.addSeparator()
-        packages_menu.addAction(self.package_actions.save_requirements_action)
-        packages_menu.addAction(self.package_actions.install_requirements_action)
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.open_log_folder_action)
+        self._packages_menu: QMenu = bar.addMenu("&Packages")
+        self._help_menu: QMenu = bar.addMenu("&Help")
 
-    def _build_ui(self) -> None:
+    # -- filling the frame (right after the first paint, one step per turn) ------------------
+
+    def _fill_qt_enums(self) -> None:
+        """The ``Qt`` namespace's enums, on a turn of their own (~30 ms: every part below uses them)."""
+        from PySide6.QtCore import Qt
+
+        Qt.DockWidgetArea  # noqa: B018 - the first use creates them all
+
+    def _import_services(self) -> None:
+        import gui.log_panel
+        import gui.message_bar
+        import gui.runner  # noqa: F401
+
+    def _fill_services(self) -> None:
+        """The settings, the process runner and the message bar."""
+        from core.settings import Settings
+        from gui.message_bar import MessageBar
+        from gui.runner import ProcessRunner
+
+        self.settings = Settings.load()
+        self.runner = ProcessRunner(self)
+        self.message_bar = MessageBar()
+
+    def _fill_log(self) -> None:
+        """The Log (its fixed-width font is the first one looked up: ~20 ms)."""
+        from gui.log_panel import LogPanel
+
+        self.log_panel = LogPanel(self.message_bar)
+        self.log_view = self.log_panel.log_view
+
+    def _import_selection(self) -> None:
+        import gui.controllers.environments
+        import gui.controllers.operations
+        import gui.current_environment  # noqa: F401
+
+    def _fill_selection(self) -> None:
+        """The selection every view observes, and the controller of operations."""
+        from gui.controllers.operations import OperationsController
+        from gui.current_environment import CurrentEnvironment
+
+        self.current = CurrentEnvironment(self.settings, self.runner.is_busy, self)
+        self.operations = OperationsController(self.runner, self.current, self.settings, self.message_bar, self.log_view, self)
+
+    def _import_packages_panel(self) -> None:
+        import gui.packages_panel  # noqa: F401
+
+    def _import_controllers(self) -> None:
+        import gui.activity
+        import gui.attention_bar
+        import gui.controllers.changes
+        import gui.controllers.creation
+        import gui.controllers.packages
+        import gui.controllers.recovery
+        import gui.controllers.recreate  # noqa: F401
+
+    def _fill_controllers(self) -> None:
+        """Controllers: each owns its verbs and their outcomes."""
+        from gui.activity import ActivityIndicator
+        from gui.controllers.changes import ChangesController
+        from gui.controllers.creation import CreationController
+        from gui.controllers.environments import EnvironmentController
+        from gui.controllers.packages import PackageController
+        from gui.controllers.recovery import RecoveryController
+        from gui.controllers.recreate import RecreateController
+
+        self.environment_actions = EnvironmentController(
+            self.registry, self.runner, self.current, self.message_bar, self.log_view, self
+        )
+        self.package_actions = PackageController(self.operations, self.current, self.message_bar, self.log_view, self)
+        self.creation = CreationController(
+            self.settings, self.operations, self.environment_actions, self.package_actions, self.message_bar, self.log_view, self
+        )
+        self.recovery = RecoveryController(self.operations, self.current, self.message_bar, self.log_view, self)
+        self.recovery.create_again_requested.connect(self.creation.create_again)
+        self.recovery.recovered.connect(lambda _path: self.environment_actions.refresh())
+        self.changes = ChangesController(self.operations, self.current, self.message_bar, self.log_view, self)
+        self.recreation = RecreateController(
+            self.operations, self.current, self.creation, self.environment_actions, self.message_bar, self.log_view, self
+        )
+        self._wire_fixes()
+        self.activity = ActivityIndicator(self.runner, self.log_view, self)
+
+    def _fill_environment_list(self) -> None:
+        """The list's own model and actions."""
         environments = self.environment_actions
-        self.environments_panel = EnvironmentsPanel(
-            environments.model,
+        # The rows shown at once, now through the list's own model (read again once the window is
+        # filled, off the UI thread; the selection is kept).
+        environments.model.set_entries(self._entries_at_once)
+        self.environments_panel.use_model(environments.model)
+        self.environments_panel.use_actions(
             self.creation.new_action,
             environments.add_existing_action,
-            [
-                *environments.menu_actions(),
-                None,
-                self.recreation.recreate_action,
-            ],
+            [*environments.menu_actions(), None, self.recreation.recreate_action],
             environments.delete_action,
-            offer_open_project=True,
-            list_coming=self._environments_known(),
         )
         self.environments_panel.open_project_requested.connect(lambda: self.projects.open_action.trigger())
         environments.attach(self.environments_panel)
 
+    def _fill_packages_panel(self) -> None:
+        """The Installed tab, in its placeholder's place."""
+        from gui.packages_panel import PackagesPanel
+
+        environments = self.environment_actions
         self.packages_panel = PackagesPanel(
             self.current,
             [self.recreation.recreate_action, environments.remove_action, environments.delete_action],
@@ -453,25 +751,27 @@ class MainWindow(QMainWindow):
         self.packages_panel.repair_requested.connect(self.recovery.repair)
         self.packages_panel.page_requested.connect(self.show_package_page)
         self.package_actions.choose_version_requested.connect(self._choose_version)
-        self.package_tabs = QTabWidget()
-        self.package_tabs.setObjectName("packageTabs")
-        self.package_tabs.addTab(self.packages_panel, "Installed")
-        # The Find tab's title shows at once; its panel is built after the first paint.
-        self._search_placeholder = QWidget()
-        self.package_tabs.addTab(self._search_placeholder, "Find packages")
-        self.package_tabs.setCurrentWidget(self.packages_panel)
-        self.package_tabs.currentChanged.connect(self._tab_changed)
+        tabs = self.package_tabs
+        tabs.blockSignals(True)
+        was_chosen = tabs.currentWidget() is self._installed_placeholder
+        tabs.insertTab(0, self.packages_panel, "Installed")
+        tabs.removeTab(tabs.indexOf(self._installed_placeholder))
+        self._installed_placeholder.deleteLater()
+        if was_chosen:
+            tabs.setCurrentWidget(self.packages_panel)
+        tabs.blockSignals(False)
+        tabs.currentChanged.connect(self._tab_changed)
+        if not was_chosen:  # Find packages was chosen before the window was filled
+            self._tab_changed(tabs.currentIndex())
 
-        splitter = QSplitter()
-        splitter.addWidget(self.environments_panel)
-        splitter.addWidget(self.package_tabs)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([420, 680])
-        central = QWidget()
-        central_layout = QVBoxLayout(central)
-        central_layout.setContentsMargins(8, 8, 8, 0)
-        central_layout.addWidget(self.message_bar)
+    def _fill_log_and_status(self) -> None:
+        """The message and attention bars, the Log in its dock, the status bar's activity and index."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QLabel
+
+        from gui.attention_bar import AttentionBar
+
+        self._central_layout.insertWidget(0, self.message_bar)
         self.attention_bar = AttentionBar(self.current)
         recovery = self.recovery
         self.attention_bar.finish_requested.connect(recovery.finish_interrupted)
@@ -480,22 +780,43 @@ class MainWindow(QMainWindow):
         self.attention_bar.remove_requested.connect(recovery.remove_half_made)
         self.attention_bar.dismiss_requested.connect(recovery.dismiss_interrupted)
         self.attention_bar.install_pip_requested.connect(recovery.install_pip)
-        central_layout.addWidget(self.attention_bar)
-        central_layout.addWidget(splitter, 1)
-        self.setCentralWidget(central)
+        self._central_layout.insertWidget(1, self.attention_bar)
+
+        from PySide6.QtWidgets import QDockWidget
 
         dock = QDockWidget("Log", self)
         dock.setObjectName("logDock")
         dock.setWidget(self.log_panel)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        packages_height = self.package_tabs.height()
+        if self._log_place is not None:  # the dock takes the place kept for it
+            self._central_layout.removeWidget(self._log_place)
+            self._log_place.deleteLater()
+            self._log_place = None
+            if not self._painted:  # not shown yet: the window's first paint is noticed another way
+                self._paint_watched = True
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-        self.resizeDocks([dock], [190], Qt.Orientation.Vertical)
+        self.resizeDocks([dock], [LOG_HEIGHT], Qt.Orientation.Vertical)
+        if self.isVisible():
+            # Where the style's separator is not as thick as guessed, the Log gives or takes the
+            # difference: what was shown above it does not move.
+            layout = self.layout()
+            if layout is not None:
+                layout.activate()
+            difference = self.package_tabs.height() - packages_height
+            if difference:
+                self.resizeDocks([dock], [LOG_HEIGHT + difference], Qt.Orientation.Vertical)
+        self._log_dock: QDockWidget = dock
 
         self.index_label = QLabel()
         self.index_label.setObjectName("indexLabel")
         self.index_label.setTextFormat(Qt.TextFormat.PlainText)  # the address comes from outside
         self.update_index_label()
         status = self.statusBar()
+        if self._status_place is not None:
+            status.removeWidget(self._status_place)
+            self._status_place.deleteLater()
+            self._status_place = None
         status.addWidget(self.activity.label, 1)
         status.addPermanentWidget(self.index_label)
         status.addPermanentWidget(self.activity.progress_bar)
@@ -503,20 +824,55 @@ class MainWindow(QMainWindow):
         self.progress_bar = self.activity.progress_bar
         self.cancel_button = self.activity.cancel_button
 
-    def _environments_known(self) -> bool:
-        """Whether the list read after the first paint will have rows (the registry, the default folder's names).
+    def _fill_menus_and_wiring(self) -> None:
+        """The window's own actions, the menus' items, and what is said about the state files."""
+        from PySide6.QtGui import QKeySequence
 
-        Without this, a returning person's first paint showed the welcome page meant for a first
-        launch, until the list came a moment later.
-        """
-        if self.registry.added or self.registry.projects:
-            return True
-        from core import storage
+        from gui.controllers import show_error
+        from gui.message_bar import Level
 
-        try:
-            return any(True for _ in storage.default_environments_dir().iterdir())
-        except OSError:  # no folder yet: a first launch
-            return False
+        keys = QKeySequence.StandardKey
+        self.settings_action = self._action("Settings…", "settingsAction", self.open_settings, "settings", keys.Preferences)
+        self.quit_action = self._action("Quit", "quitAction", self.close, None, keys.Quit)
+        self.open_log_folder_action = self._action(
+            "Open the log folder", "openLogFolderAction", self.open_log_folder, "open-folder"
+        )
+        app_menu = self._app_menu
+        app_menu.addAction(self.creation.new_action)
+        app_menu.addAction(self.environment_actions.add_existing_action)
+        app_menu.addSeparator()
+        app_menu.addAction(self.settings_action)
+        app_menu.addSeparator()
+        app_menu.addAction(self.quit_action)
+        packages_menu = self._packages_menu
+        packages_menu.addAction(self.changes.undo_action)
+        packages_menu.addAction(self.changes.history_action)
+        packages_menu.addSeparator()
+        packages_menu.addAction(self.package_actions.save_requirements_action)
+        packages_menu.addAction(self.package_actions.install_requirements_action)
+        self._help_menu.addAction(self.open_log_folder_action)
+
+        self.current.failed.connect(lambda error: show_error(self.message_bar, self.log_view, error))
+        for problem in (self.registry.problem, self.settings.problem):
+            if problem:
+                self.message_bar.show_message(problem, Level.WARNING)
+                self.log_view.note(problem)
+        self.setAcceptDrops(True)  # a project folder dropped on the window is opened
+
+    def _action(
+        self, text: str, name: str, slot: object, icon: str | None, shortcut: QKeySequence.StandardKey | None = None
+    ) -> QAction:
+        from PySide6.QtGui import QAction
+
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if icon is not None:
+            icons.set_action_icon(action, icon)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
 
     def _start_background_work(self) -> None:
         # Once the list is read: changes a stopped Venvdesk left unfinished need attention.
@@ -545,6 +901,8 @@ class MainWindow(QMainWindow):
     # -- window-wide actions -----------------------------------------------------------------
 
     def open_settings(self) -> QWidget:
+        from core.errors import UserFacingError
+        from gui.controllers import show_error
         from gui.dialogs.settings import SettingsDialog
 
         dialog = SettingsDialog(
@@ -602,15 +960,25 @@ class MainWindow(QMainWindow):
         def failed(exc: BaseException, _formatted: str) -> None:
             self.log_view.note(f"Could not ask uv for its version ({exc}); its newest options are not used.")
 
+        from gui.workers import run_in_background
+
         run_in_background(lambda: uv.uv_version(program), probed, failed, context=self)
 
     def update_index_label(self) -> None:
+        from core.commands import redact
+        from gui.models.base import plain_tooltip
+
         index = redact(self.current.index_url())
         source = "Venvdesk's setting" if self.settings.index_url else "pip's configuration"
         self.index_label.setText(f"Index: {index}")
         self.index_label.setToolTip(plain_tooltip(f"Packages come from {index} (from {source})."))
 
     def open_log_folder(self) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        from gui.message_bar import Level
+
         folder = self.log_view.activity_log.path.parent
         folder.mkdir(parents=True, exist_ok=True)
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
@@ -673,16 +1041,19 @@ class MainWindow(QMainWindow):
 
     # -- appearance and closing --------------------------------------------------------------
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.PaletteChange:
-            icons.palette_changed()  # icons are drawn in the palette's text colour
-            theme.refresh()
-        super().changeEvent(event)
-
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if not self.is_filled:
+            # Closed before the window was filled (right after it showed): nothing runs yet, and
+            # nothing more is built or started.
+            self._closed_unfilled = True
+            self.hide()
+            super().closeEvent(event)
+            return
         # What runs, and what waits behind work that cannot be stopped half-way (pip updating itself).
         busy = self.runner.running_operations() + self.runner.queued_operations()
         if busy and not self._quit_confirmed:
+            from gui.dialogs import confirmations
+
             event.ignore()
 
             def stop() -> None:
@@ -696,3 +1067,8 @@ class MainWindow(QMainWindow):
         self.hide()
         self.runner.shutdown()
         super().closeEvent(event)
+
+    def shut_down(self) -> None:
+        """Stop what runs, at quit (nothing runs before the window is filled: nothing to stop then)."""
+        if self.is_filled:
+            self.runner.shutdown()

@@ -9,7 +9,6 @@ off the UI thread; the selection becomes the current environment.
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequen
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from core.environments import (
-    Environment,
     EnvironmentRegistry,
     FolderSnapshot,
     Health,
@@ -39,49 +37,9 @@ from gui.dialogs import confirmations
 from gui.environments_panel import EnvironmentsPanel
 from gui.log_view import LogView
 from gui.message_bar import Level, MessageBar
-from gui.models.environments import EnvironmentEntry, EnvironmentListModel
+from gui.models.environments import EnvironmentEntry, EnvironmentListModel, load_entries
 from gui.runner import ProcessRunner
 from gui.workers import run_in_background
-
-NOT_SET_UP = Health(False, "This project is not set up yet.", "Click “Set up this project” to give it an environment.")
-
-
-def load_entries(registry: EnvironmentRegistry, being_made: frozenset[str] = frozenset()) -> list[EnvironmentEntry]:
-    """Read every known project and environment and their health from disk (runs on a worker thread).
-
-    Projects come first, each with the environment it uses; a project's own ``.venv`` is its
-    project's row, not a row of its own.  A project whose ``.venv`` was made outside Venvdesk
-    since is shown with it; one whose ``.venv`` is still ``being_made`` (a set-up running) is not
-    set up yet.
-    """
-    entries = []
-    claimed: set[str] = set()
-    for record in registry.project_records():
-        environment_path = record.environment
-        if (
-            environment_path is None
-            and str(record.own_environment) not in being_made
-            and (record.own_environment / "pyvenv.cfg").is_file()
-        ):
-            environment_path = record.own_environment
-            record = dataclasses.replace(record, environment=environment_path)
-        own = environment_path is not None and environment_path.parent == record.folder
-        # A project's own environment is its project's row, also when it is gone (deleted outside
-        # Venvdesk, or a set-up that did not finish): never a row of its own.
-        claimed.add(os.path.realpath(record.own_environment))
-        if own and environment_path is not None:
-            claimed.add(os.path.realpath(environment_path))
-        if environment_path is None or (own and not (environment_path / "pyvenv.cfg").is_file()):
-            entries.append(EnvironmentEntry(Environment(record.own_environment), NOT_SET_UP, record, set_up=False))
-            continue
-        environment = Environment.load(environment_path)
-        entries.append(EnvironmentEntry(environment, environment.health(), record))
-    for path in registry.environment_paths():
-        if os.path.realpath(path) in claimed:
-            continue
-        environment = Environment.load(path)
-        entries.append(EnvironmentEntry(environment, environment.health()))
-    return entries
 
 
 class EnvironmentController(QObject):

@@ -2,58 +2,19 @@
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt
 
-from core.environments import Environment, Health
-from gui import icons
 from gui.models.base import AnyIndex, ListTableModel, plain_tooltip
 
-if TYPE_CHECKING:
-    from core.projects import ProjectRecord
-
-
-@dataclass(frozen=True)
-class EnvironmentEntry:
-    """One row of the list: an environment, or a project with the environment it uses.
-
-    A project not set up yet has no environment: ``environment`` is where its own ``.venv``
-    would be, and ``set_up`` is false.
-    """
-
-    environment: Environment
-    health: Health
-    project: ProjectRecord | None = None
-    set_up: bool = True
-
-    @property
-    def key(self) -> str:
-        """What identifies the row: the project folder, or the environment's path."""
-        return str(self.project.folder) if self.project is not None else str(self.environment.path)
-
-    @property
-    def name(self) -> str:
-        """The name a person knows the row by (a project's name for its environment)."""
-        if self.project is None:
-            return self.environment.name
-        return self.project.name if self.set_up else f"{self.project.name} — not set up yet"
-
-    @property
-    def usable(self) -> bool:
-        return self.set_up and self.health.ok
-
-
-def shown_path(path: Path) -> str:
-    """``path`` with the home folder written as ``~`` (shorter, and the same on every screen)."""
-    home = os.path.expanduser("~")
-    text = str(path)
-    if home not in ("", "~", "/") and (text == home or text.startswith(home + os.sep)):
-        return "~" + text[len(home):]
-    return text
+# The rows live in gui.models.entries (read and shown before the window's first paint, without
+# this module); imported here under their old home's names too.
+from gui.models.entries import NOT_SET_UP as NOT_SET_UP
+from gui.models.entries import EnvironmentEntry as EnvironmentEntry
+from gui.models.entries import load_entries as load_entries
+from gui.models.entries import name_text, python_text, row_icon
+from gui.models.entries import shown_path as shown_path
 
 
 class EnvironmentListModel(ListTableModel):
@@ -97,17 +58,11 @@ class EnvironmentListModel(ListTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == self.NAME:
-                if entry.project is not None:  # the project's name, its folder on a second line
-                    return f"{entry.name}\n{shown_path(entry.project.folder)}"
-                return entry.environment.name
+                return name_text(entry)
             if column == self.PYTHON:
-                if not entry.set_up:
-                    return ""
-                return entry.environment.short_version or "?"
+                return python_text(entry)
         elif role == Qt.ItemDataRole.DecorationRole and column == self.NAME:
-            if not entry.set_up:
-                return icons.action_icon("open-folder")
-            return icons.health_icon(entry.health.ok)
+            return row_icon(entry)
         elif role == Qt.ItemDataRole.ToolTipRole:
             lines = [str(entry.environment.path)]
             if entry.project is not None:
