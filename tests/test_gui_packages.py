@@ -420,3 +420,20 @@ def test_a_look_up_that_cannot_run_is_a_quiet_note_not_an_error(qtbot, make_venv
     assert "Venvdesk's look-up stopped before it asked the index" in note.text()
     assert "could not start" in note.toolTip()
     assert not window.message_bar.isVisible()
+
+
+def test_the_newest_versions_are_asked_for_once_the_scan_is_in(qtbot, make_venv, make_main_window):
+    """Their answer (and the panel's work on it) never lands while the scan's thread holds the interpreter."""
+    target = make_venv("env")
+    window = make_main_window()
+    window.show()
+    with qtbot.waitSignal(window.environment_actions.environments_loaded, timeout=30_000):
+        pass
+    current = window.current
+    arrived: list[str] = []
+    current.integrity_changed.connect(lambda: arrived.append("scan"))
+    current.latest_versions_loaded.connect(lambda _path: arrived.append("newest"))
+    with qtbot.waitSignal(current.latest_versions_loaded, timeout=60_000):
+        window.environment_actions.add_environment_folder(str(target))
+    assert arrived[:2] == ["scan", "newest"]
+    assert window.packages_panel.index_note.isVisible()  # the index is a dead port here: said quietly
