@@ -24,8 +24,9 @@ import queue
 import subprocess
 import sys
 import threading
-from pathlib import Path
 from typing import IO, Any
+
+from core.processes import venvdesk_child
 
 #: A child with nothing to do for this long ends; the next look-up starts another.
 IDLE_EXIT_SECONDS = 900.0
@@ -37,18 +38,12 @@ class LookupFailed(OSError):
     """One project's look-up failed in the child; ``str()`` is that failure's own wording."""
 
 
-def child_command() -> list[str]:
-    """The command that starts a look-up child: the bundle runs itself; from source, ``python -m gui``."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable, "--latest-versions"]
-    return [sys.executable, "-m", "gui", "--latest-versions"]
-
-
 class LookupChild:
     """One child process and the look-ups sent to it, one at a time (call from workers: it blocks)."""
 
     def __init__(self, command: list[str] | None = None) -> None:
-        self._command = command or child_command()
+        """``command``: another program to start instead of Venvdesk's own look-up child."""
+        self._command, self._cwd = (command, None) if command else venvdesk_child("--latest-versions")
         self._lock = threading.Lock()  # one look-up at a time: one answer line per request line
         self._process: subprocess.Popen[bytes] | None = None
         self._errors = bytearray()  # the end of the child's error output, for a failure's detail
@@ -105,14 +100,10 @@ class LookupChild:
             try:
                 process.stdin.write(line.encode("utf-8"))
                 process.stdin.flush()
-            except (OSError, ValueError) as exc:  # its input is closed: it ended (or was stopped)
-                if timed_out.is_set():
-                    self._stop()
-                    raise OSError(f"the look-up of the newest versions took longer than {timeout:.0f} s and was stopped") from exc
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    process.wait(timeout=2)
-                raise _ChildGone(self._error_tail(), process.returncode == 0) from exc
-            reply = process.stdout.readline()
+            except (OSError, ValueError):  # its input is closed: it ended (or was stopped)
+                reply = b""
+            else:
+                reply = process.stdout.readline()
         finally:
             timer.cancel()
         if timed_out.is_set():
@@ -146,11 +137,7 @@ class LookupChild:
             return self._process
         self._stop_locked()  # one that ended: its pipes are closed
         self._errors.clear()
-        options: dict[str, Any] = {}
-        if not getattr(sys, "frozen", False):
-            # ``python -m gui`` puts the working folder first on sys.path: started from a project
-            # with its own gui.py or core/, the child would run that project's code.
-            options["cwd"] = str(Path(__file__).resolve().parent.parent)
+        options: dict[str, Any] = {"cwd": self._cwd}
         if sys.platform == "win32":
             options["creationflags"] = getattr(subprocess, "CREATE_NO_WINDOW", 0)
         else:

@@ -30,6 +30,18 @@ class BoundedRun:
     overflowed: bool = False
 
 
+def venvdesk_child(*arguments: str) -> tuple[list[str], str | None]:
+    """The command that runs Venvdesk itself as a child with ``arguments``, and the folder to start it in.
+
+    The bundle runs itself (any folder will do: ``None``).  From source it is ``python -m gui``,
+    started in Venvdesk's own folder: ``-m`` looks in the working folder first, where a project's
+    own ``gui.py`` or ``core/`` would be run instead.
+    """
+    if getattr(sys, "frozen", False):
+        return [sys.executable, *arguments], None
+    return [sys.executable, "-m", "gui", *arguments], os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
 def run_bounded(
     command: list[str], timeout: float, limit: int, *, env: Mapping[str, str], cwd: str | None = None
 ) -> BoundedRun:

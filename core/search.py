@@ -1167,18 +1167,13 @@ def build_in_child(index_url: str, *, timeout: float = 300.0) -> bool:
     the ``gui`` package is run with this Python.
     """
     import os
-    import sys
 
-    from core.processes import run_bounded
+    from core.processes import run_bounded, venvdesk_child
 
     # The URL goes in the environment, not the command line, which other users of the machine can
-    # read (it may hold a token); from source, the child starts in Venvdesk's own folder, since
-    # ``python -m gui`` looks in the working folder first (a project's own gui.py or core/).
+    # read (it may hold a token).
     env = {**os.environ, SEARCH_INDEX_URL_VARIABLE: index_url}
-    if getattr(sys, "frozen", False):
-        command, cwd = [sys.executable, "--build-search-index", "-"], None
-    else:
-        command, cwd = [sys.executable, "-m", "gui", "--build-search-index", "-"], str(Path(__file__).resolve().parent.parent)
+    command, cwd = venvdesk_child("--build-search-index", "-")
     try:
         run = run_bounded(command, timeout=timeout, limit=1 << 20, env=env, cwd=cwd)
     except OSError:

@@ -367,3 +367,21 @@ def test_latest_version_skips_a_release_for_a_newer_python(index_root):
     with LocalIndexServer(root) as server:
         assert pypi.latest_version(server.simple_url, "modernlib", (3, 11, 0)) == "1.0"
         assert pypi.latest_version(server.simple_url, "modernlib") == "2.0"
+
+
+def test_a_child_started_from_a_project_folder_runs_venvdesk_not_the_project(tmp_path, monkeypatch):
+    """``python -m gui`` looks in the working folder first: a project with its own ``gui`` package
+    must not be run in Venvdesk's place (it would get the index URL, token and all)."""
+    from core.lookup_child import LookupChild, LookupFailed
+
+    impostor = tmp_path / "gui"
+    impostor.mkdir()
+    (impostor / "__init__.py").write_text("")
+    (impostor / "__main__.py").write_text("import sys\nprint('{\"versions\": {\"x\": \"6.6.6\"}, \"failures\": {}}')\nsys.stdout.flush()\n")
+    monkeypatch.chdir(tmp_path)
+    child = LookupChild()
+    try:
+        results = child.latest_versions("http://127.0.0.1:9/simple/", ["x"])
+    finally:
+        child.close()
+    assert isinstance(results["x"], LookupFailed)  # Venvdesk's own child: the refused index, not "6.6.6"
