@@ -34,6 +34,9 @@ Importable is checked (not timed) in the first round: every root imports in the 
 Also shown, not counted: the first import of all five right after "usable" (before any
 background compile: no-compile installs pay the compiling there, lazily) and, for (b), the
 background compile the app then runs (``core.plans.byte_compile_installed``).
+Last, for reference (not a goal): plain pip and uv with a cold cache once more with the environment and
+uv's cache on a memory disk (``/dev/shm``, where there is one), which shows how much of uv's cold time is
+this machine's disk.
 
 One untimed uv run (it fills the warm cache), then ``--rounds`` rounds of (a)-(d), the order
 rotating; medians.  The installed sets must agree.  Goals (issue 13): usable >= 2.5x sooner than
@@ -79,6 +82,44 @@ WAYS = ("plain pip", "Venvdesk, pip", "Venvdesk, uv (cold cache)", "Venvdesk, uv
 
 def seconds_since(start: float) -> float:
     return time.perf_counter() - start
+
+
+MEMORY_DISK = Path("/dev/shm")
+
+
+def on_memory_disk(base: Path, env: dict, index_url: str, command_for) -> dict:
+    """Plain pip and uv with a cold cache once more, the environment and uv's cache on a memory disk.
+
+    Not a goal figure: it shows how much of uv's cold time is this machine's disk (uv unpacks every
+    wheel into its cache before linking), as the main rounds cannot.  Only the install command is
+    timed.  {} where there is no writable tmpfs at /dev/shm.
+    """
+    from core.environments import Environment
+    from core.packages import installed_packages
+
+    if not (MEMORY_DISK.is_dir() and os.access(MEMORY_DISK, os.W_OK)):
+        return {}
+    figures: dict = {}
+    with tempfile.TemporaryDirectory(prefix="venvdesk-bench-", dir=MEMORY_DISK) as name:
+        folder = Path(name)
+        for way in ("plain pip", "Venvdesk, uv (cold cache)"):
+            target = folder / ("pip-env" if way == "plain pip" else "uv-env")
+            shutil.copytree(base, target, symlinks=True)
+            environment = Environment.load(target)
+            python = str(environment.python)
+            child_env = dict(env)
+            if way == "plain pip":
+                argv = [python, "-m", "pip", "install", "--index-url", index_url, *ROOTS]
+            else:
+                command = command_for(way, environment, installed_packages(environment.site_packages()))
+                argv = [command.program, *command.args]
+                child_env.update(command.env)
+                child_env["UV_CACHE_DIR"] = str(folder / "uv-cache")
+            start = time.perf_counter()
+            run(argv, child_env, merge_stderr=True, what=f"{way} on {MEMORY_DISK}: {' '.join(argv)}")
+            figures[way] = seconds_since(start)
+        figures["cache MB"] = sum(p.stat().st_size for p in (folder / "uv-cache").rglob("*") if p.is_file()) / 1e6
+    return figures
 
 
 def main() -> int:
@@ -225,6 +266,7 @@ def main() -> int:
                 for way in order:
                     label = f"way{WAYS.index(way)}-round{number}"
                     results[way].append(install(way, label, first_round=number == 0))
+            memory_disk = on_memory_disk(base, env, index_url, command_for) if uv else {}
         finally:
             stop_index_server(server)
             panel.close()
@@ -288,6 +330,13 @@ def main() -> int:
         )
     else:
         summary += "; uv not installed: not measured"
+    if memory_disk:
+        pip_m, uv_m = memory_disk["plain pip"], memory_disk["Venvdesk, uv (cold cache)"]
+        print(f"For reference, not the goal: the same two on a memory disk ({MEMORY_DISK}, tmpfs), one run each:"
+              f" plain pip {pip_m:.2f} s, uv with its cache cold {uv_m:.2f} s: {ratio_text(pip_m, uv_m)}."
+              f" On this machine's disk uv's cold install is mostly the writing of its cache"
+              f" ({memory_disk['cache MB']:.0f} MB unpacked).")
+        summary += f"; on a memory disk uv cold {ratio_text(pip_m, uv_m)}"
     print(summary + f"; installed sets {'identical' if same else 'DIFFER'}")
     return 0 if same else 1
 
