@@ -16,7 +16,9 @@ with the app's state and pip's configuration isolated from the person's own, it:
    app itself), with pip unpacked from a wheel the interpreter ships when it
    has one, as the app does with its cached pip;
 5. installs the wheel through the Packages panel, then checks it is listed
-   there and importable by the environment's Python.
+   there and importable by the environment's Python;
+6. checks that the newest version of it was looked up on the local index by the
+   look-up child (``core.lookup_child``: this program started again).
 
 One line per step, ``ok: …`` or ``FAILED: …`` with the reason; the exit code
 is 0 only when every step passed.  Each wait runs a ``QEventLoop`` woken by the
@@ -146,6 +148,7 @@ class SelfTest(StepRunner):
             self.install_package,
             self.check_listed,
             self.check_importable,
+            self.check_newest_version,
         ]
         return self.run_steps(steps)
 
@@ -404,6 +407,33 @@ class SelfTest(StepRunner):
                 " ".join(argv) + "\n" + completed.stderr.decode("utf-8", "replace"),
             )
         self.ok(f"{python} imports {MODULE_NAME} {output}")
+
+    def check_newest_version(self) -> None:
+        """The newest version of the installed package, as the Packages panel asks for it: through the
+        look-up child (this program started again with ``--latest-versions``), from the local index."""
+        from core.names import canonical_name
+
+        current = self.window.current
+        wanted = canonical_name(PACKAGE_NAME)
+        keys = [p.key for p in current.packages if canonical_name(p.name) == wanted]
+        if not keys:
+            raise StepFailed(f"{PACKAGE_NAME} is no longer among the environment's packages")
+        key = keys[0]
+
+        def answered() -> bool:
+            return key in current.latest or bool(current.latest_problem) or any(
+                failure.split(":")[0] == key for failure in current.latest_failures
+            )
+
+        self.wait("looking up the newest version", [current.latest_versions_loaded], answered, 60)
+        if key not in current.latest:
+            raise StepFailed(
+                f"the newest version of {PACKAGE_NAME} was not found on the local index",
+                current.latest_problem or "\n".join(current.latest_failures),
+            )
+        if current.latest[key] != PACKAGE_VERSION:
+            raise StepFailed(f"the local index's newest {PACKAGE_NAME} was given as {current.latest[key]}, not {PACKAGE_VERSION}")
+        self.ok(f"the look-up of newest versions (a second Venvdesk process) found {PACKAGE_NAME} {current.latest[key]}")
 
     # -- clean-up
 
