@@ -35,7 +35,11 @@ LOOKUP_TIMEOUT_SECONDS = 600.0
 
 
 class LookupFailed(OSError):
-    """One project's look-up failed in the child; ``str()`` is that failure's own wording."""
+    """One project's look-up failed in the child; ``str()`` is that failure's own wording.
+
+    A project the index does not have comes back as :class:`core.pypi.NotOnIndex` instead, as
+    :func:`core.pypi.latest_versions` gives it.
+    """
 
 
 class LookupChild:
@@ -81,7 +85,15 @@ class LookupChild:
             raise OSError(str(answer["error"]))
         versions: dict[str, str] = answer["versions"]
         failures: dict[str, str] = answer["failures"]
-        return {project: LookupFailed(failures[project]) if project in failures else versions.get(project, "") for project in projects}
+        not_on_index = set(answer.get("not_on_index", ()))
+        from core.pypi import NotOnIndex  # on the worker that asks, as the child imports it
+
+        def value(project: str) -> str | Exception:
+            if project not in failures:
+                return versions.get(project, "")
+            return NotOnIndex(failures[project]) if project in not_on_index else LookupFailed(failures[project])
+
+        return {project: value(project) for project in projects}
 
     def _ask(self, line: str, timeout: float) -> dict[str, Any]:
         process = self._running()
@@ -231,6 +243,7 @@ def close_shared() -> None:
 
 def serve(stdin: IO[bytes] | None = None, stdout: IO[str] | None = None, idle_exit: float = IDLE_EXIT_SECONDS) -> int:
     """Answer look-up requests, one JSON line each, until the input ends or none came for ``idle_exit`` s."""
+    from core.pypi import NotOnIndex
     from core.pypi import latest_versions as look_up
 
     source = stdin if stdin is not None else sys.stdin.buffer
@@ -273,6 +286,7 @@ def serve(stdin: IO[bytes] | None = None, stdout: IO[str] | None = None, idle_ex
         answer = {
             "versions": {name: value for name, value in results.items() if isinstance(value, str)},
             "failures": {name: str(value) for name, value in results.items() if isinstance(value, Exception)},
+            "not_on_index": [name for name, value in results.items() if isinstance(value, NotOnIndex)],
         }
         out.write(json.dumps(answer) + "\n")
         out.flush()

@@ -297,6 +297,14 @@ def latest_version(index_url: str, project: str, python_version: tuple[int, ...]
 
 # Connections that fail one after another before an index counts as unreachable.
 UNREACHABLE_AFTER = 8
+class NotOnIndex(OSError):
+    """The index answered that it has no such project (404): not a failure to reach it.
+
+    An editable install of the person's own code, a package installed from a file, or one from
+    another index: there is no newest version to show, and nothing to fix.
+    """
+
+
 # Requests in flight at once.  Each thread is Python (the request, the page's parsing) that takes
 # turns with the UI thread for the interpreter: 16 of them starting together, just as the list of an
 # environment is shown after an install, made the window's heartbeat gap ~50 ms; with 6 the gap there
@@ -316,7 +324,8 @@ def latest_versions(
     """:func:`latest_version` for many projects at once (threads; blocking: call from a worker).
 
     Each value is the version (``""`` when the index has none installable), or the
-    exception that project's request raised, so one failure does not hide the rest.
+    exception that project's request raised, so one failure does not hide the rest
+    (:class:`NotOnIndex` when the index has no such project).
     When the index cannot be reached at all (no network, a dead mirror: the connection
     itself fails, again and again), the remaining projects are not tried: each gets that
     same error, instead of thousands of doomed connections hogging the interpreter.
@@ -335,8 +344,10 @@ def latest_versions(
             return unreachable[0]
         try:
             version = latest_version(index_url, project, python_version, timeout=timeout)
-        except urllib.error.HTTPError as exc:
-            return exc  # the index answered: this project only
+        except urllib.error.HTTPError as exc:  # the index answered: this project only
+            if exc.code == 404:
+                return NotOnIndex(f"{project} is not on this index (it answered {exc.code} {exc.reason})")
+            return exc
         except (OSError, ValueError, http.client.HTTPException) as exc:  # the last: a page cut short (IncompleteRead)
             with lock:
                 failures[0] += 1

@@ -103,6 +103,9 @@ class CurrentEnvironment(QObject):
         self.problems: list[str] = []
         self.latest: dict[str, str] = {}
         self.latest_failures: list[str] = []
+        #: The packages (their names as listed) the index has no page for: the person's own, or
+        #: installed from a file or another index.  Not failures: there is no newest version to show.
+        self.latest_not_on_index: list[str] = []
         #: Why no project's newest version could be asked for at all ("" when the look-up ran): the
         #: look-up itself stopped (its child could not start, or died), not the index.
         self.latest_problem = ""
@@ -163,6 +166,7 @@ class CurrentEnvironment(QObject):
             self.dependents = {}
             self.latest = {}
             self.latest_failures = []
+            self.latest_not_on_index = []
             self.latest_problem = ""
             self.integrity = Integrity()
             self.problems = []
@@ -362,17 +366,23 @@ class CurrentEnvironment(QObject):
         known, missing = self._latest_versions.known(index, python, [p.key for p in self.packages])
         self.latest = known
         self.latest_failures = []
+        self.latest_not_on_index = []
         self.latest_problem = ""
         if not missing:
             self.latest_versions_loaded.emit(self.key)
             return
         path = self.key
         from core import lookup_child  # in a child Venvdesk: see there
+        from core.pypi import NotOnIndex
+
+        shown_names = {p.key: p.name for p in self.packages}
 
         def done(results: dict[str, str | Exception]) -> None:
-            failures = []
+            failures, not_on_index = [], []
             for name, value in results.items():
-                if isinstance(value, Exception):
+                if isinstance(value, NotOnIndex):
+                    not_on_index.append(shown_names.get(name, name))
+                elif isinstance(value, Exception):
                     failures.append(f"{name}: {value}")
                 else:
                     self._latest_versions.remember(index, python, name, value)
@@ -381,6 +391,7 @@ class CurrentEnvironment(QObject):
                 return
             self.latest = known
             self.latest_failures = [redact(failure) for failure in failures]
+            self.latest_not_on_index = sorted(not_on_index, key=str.lower)
             self.latest_versions_loaded.emit(path)
 
         def failed(exc: BaseException, _formatted: str) -> None:

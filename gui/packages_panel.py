@@ -409,21 +409,33 @@ class PackagesPanel(QWidget):
         self.model.set_latest_versions(self.current.latest)
         self._fit_columns((PackageTableModel.LATEST,))
         failures = self.current.latest_failures
-        if failures:
-            # Not worth interrupting the person (they may be offline): a quiet note with details.
-            if self.current.latest_problem:  # not the index's doing: Venvdesk's own look-up stopped
-                self.index_note.setText(
-                    f"Newest versions unknown for {len(failures)} package(s): Venvdesk's look-up stopped"
-                    " before it asked the index. It tries again the next time the list is read."
-                )
-                self.index_note.setToolTip(plain_tooltip(self.current.latest_problem))
-            else:
-                self.index_note.setText(
-                    f"Newest versions unknown for {len(failures)} package(s):"
-                    f" {self.current.index_url_shown()} did not answer."
-                )
-                self.index_note.setToolTip(plain_tooltip("\n".join(failures[:20])))
-        self.index_note.setVisible(bool(failures))
+        not_on_index = self.current.latest_not_on_index
+        sentences, details = [], []
+        # Not worth interrupting the person (they may be offline): a quiet note with details.
+        if failures and self.current.latest_problem:  # not the index's doing: Venvdesk's own look-up stopped
+            sentences.append(
+                f"Newest versions unknown for {len(failures)} package(s): Venvdesk's look-up stopped"
+                " before it asked the index. It tries again the next time the list is read."
+            )
+            details.append(self.current.latest_problem)
+        elif failures:
+            sentences.append(
+                f"Newest versions unknown for {len(failures)} package(s):"
+                f" {self.current.index_url_shown()} did not answer."
+            )
+            details.extend(failures[:20])
+        if not_on_index:
+            names = not_on_index if len(not_on_index) <= 3 else [*not_on_index[:3], f"{len(not_on_index) - 3} more"]
+            listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            verb = "is" if len(not_on_index) == 1 else "are"
+            sentences.append(
+                f"{listed} {verb} not on {self.current.index_url_shown()}, so there is no newest version to show"
+                " (installed from a folder or a file, or from another index)."
+            )
+            details.append("Not on the index: " + ", ".join(not_on_index))
+        self.index_note.setText(" ".join(sentences))
+        self.index_note.setToolTip(plain_tooltip("\n".join(details)) if details else "")
+        self.index_note.setVisible(bool(sentences))
         self._set_state()
 
     def _show_repair_offer(self) -> None:

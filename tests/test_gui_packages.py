@@ -437,3 +437,34 @@ def test_the_newest_versions_are_asked_for_once_the_scan_is_in(qtbot, make_venv,
         window.environment_actions.add_environment_folder(str(target))
     assert arrived[:2] == ["scan", "newest"]
     assert window.packages_panel.index_note.isVisible()  # the index is a dead port here: said quietly
+
+
+def test_a_package_the_index_does_not_have_is_named_not_blamed_on_the_index(qtbot, make_venv, make_main_window, use_local_index, tmp_path):
+    """A package installed from a file (or the person's own, editable) has no page on the index: the
+    index answers 404.  The note names it and says why there is no newest version; it does not say the
+    index "did not answer", and pip's own newest version (the index has it) is still shown."""
+    from venvdesk_testing.wheels import build_wheel
+
+    target = make_venv("env")
+    wheel = build_wheel(tmp_path / "wheels", "My-Own-Tool", "0.3")
+    pip_install(target, str(wheel), index_url=use_local_index.simple_url)
+    window = make_main_window()
+    window.show()
+    with qtbot.waitSignal(window.environment_actions.environments_loaded, timeout=30_000):
+        pass
+    with qtbot.waitSignal(window.current.latest_versions_loaded, timeout=60_000):
+        window.environment_actions.add_environment_folder(str(target))
+    qtbot.wait(100)
+    panel = window.packages_panel
+    note = panel.index_note
+    assert note.isVisible()
+    host = window.current.index_url_shown()
+    assert note.text() == (
+        f"My-Own-Tool is not on {host}, so there is no newest version to show"
+        " (installed from a folder or a file, or from another index)."
+    )
+    assert "did not answer" not in note.text()
+    assert "My-Own-Tool" in note.toolTip()
+    model = panel.model
+    assert model.latest_version(next(p for p in model.packages() if p.key == "pip"))
+    assert not model.latest_version(next(p for p in model.packages() if p.name == "My-Own-Tool"))

@@ -294,6 +294,7 @@ def test_a_child_looks_up_the_newest_versions_with_the_same_answers(index_root):
 
 def test_a_childs_failures_come_back_per_project_in_their_own_words(index_root):
     from core.lookup_child import LookupChild, LookupFailed
+    from core.pypi import NotOnIndex
     from venvdesk_testing.server import LocalIndexServer
 
     child = LookupChild()
@@ -302,11 +303,12 @@ def test_a_childs_failures_come_back_per_project_in_their_own_words(index_root):
             results = child.latest_versions(server.simple_url, ["tinyutil", "no-such-project"], (3, 11, 0))
         assert results["tinyutil"] == "1.1"
         failure = results["no-such-project"]
-        assert isinstance(failure, LookupFailed)
-        assert "404" in str(failure)
+        # The index answered that it has no such project: told apart from a failure to ask it.
+        assert isinstance(failure, NotOnIndex) and not isinstance(failure, LookupFailed)
+        assert str(failure) == "no-such-project is not on this index (it answered 404 Not Found)"
         # An index that refuses every connection: every project gets that refusal, quickly.
         refused = child.latest_versions("http://127.0.0.1:9/simple/", [f"p{n}" for n in range(200)])
-        assert all(isinstance(value, OSError) and "refused" in str(value).lower() for value in refused.values())
+        assert all(isinstance(value, LookupFailed) and "refused" in str(value).lower() for value in refused.values())
     finally:
         child.close()
 
