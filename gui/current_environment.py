@@ -103,8 +103,8 @@ class CurrentEnvironment(QObject):
         self.problems: list[str] = []
         self.latest: dict[str, str] = {}
         self.latest_failures: list[str] = []
-        #: The packages (their names as listed) the index has no page for: the person's own, or
-        #: installed from a file or another index.  Not failures: there is no newest version to show.
+        #: The packages (normalised names) the index has no page for: the person's own, or installed
+        #: from a file or another index.  Not failures: there is no newest version to show.
         self.latest_not_on_index: list[str] = []
         #: Why no project's newest version could be asked for at all ("" when the look-up ran): the
         #: look-up itself stopped (its child could not start, or died), not the index.
@@ -375,13 +375,11 @@ class CurrentEnvironment(QObject):
         from core import lookup_child  # in a child Venvdesk: see there
         from core.pypi import NotOnIndex
 
-        shown_names = {p.key: p.name for p in self.packages}
-
         def done(results: dict[str, str | Exception]) -> None:
             failures, not_on_index = [], []
             for name, value in results.items():
                 if isinstance(value, NotOnIndex):
-                    not_on_index.append(shown_names.get(name, name))
+                    not_on_index.append(name)
                 elif isinstance(value, Exception):
                     failures.append(f"{name}: {value}")
                 else:
@@ -391,7 +389,7 @@ class CurrentEnvironment(QObject):
                 return
             self.latest = known
             self.latest_failures = [redact(failure) for failure in failures]
-            self.latest_not_on_index = sorted(not_on_index, key=str.lower)
+            self.latest_not_on_index = sorted(not_on_index)
             self.latest_versions_loaded.emit(path)
 
         def failed(exc: BaseException, _formatted: str) -> None:

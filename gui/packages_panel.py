@@ -368,7 +368,7 @@ class PackagesPanel(QWidget):
         if path != self.current.key or not self.current.usable:
             return
         self.model.set_packages(self.current.packages, self.current.dependents)
-        self.model.set_latest_versions(self.current.latest)
+        self.model.set_latest_versions(self.current.latest, self.current.latest_not_on_index, self.current.index_url_shown())
         self._fit_columns()
         self.pages.setCurrentWidget(self.table_page)
         self._set_state()
@@ -406,10 +406,11 @@ class PackagesPanel(QWidget):
     def _latest_versions_loaded(self, path: str) -> None:
         if path != self.current.key:
             return
-        self.model.set_latest_versions(self.current.latest)
+        self.model.set_latest_versions(self.current.latest, self.current.latest_not_on_index, self.current.index_url_shown())
         self._fit_columns((PackageTableModel.LATEST,))
         failures = self.current.latest_failures
-        not_on_index = self.current.latest_not_on_index
+        shown_names = {p.key: p.name for p in self.current.packages}
+        not_on_index = sorted((shown_names.get(key, key) for key in self.current.latest_not_on_index), key=str.lower)
         sentences, details = [], []
         # Not worth interrupting the person (they may be offline): a quiet note with details.
         if failures and self.current.latest_problem:  # not the index's doing: Venvdesk's own look-up stopped

@@ -467,4 +467,7 @@ def test_a_package_the_index_does_not_have_is_named_not_blamed_on_the_index(qtbo
     assert "My-Own-Tool" in note.toolTip()
     model = panel.model
     assert model.latest_version(next(p for p in model.packages() if p.key == "pip"))
-    assert not model.latest_version(next(p for p in model.packages() if p.name == "My-Own-Tool"))
+    own_row = next(row for row, p in enumerate(model.packages()) if p.name == "My-Own-Tool")
+    assert not model.latest_version(model.packages()[own_row])
+    tooltip = model.data(model.index(own_row, PackageTableModel.NAME), Qt.ItemDataRole.ToolTipRole)
+    assert f"Not on {host}: no newest version to compare with." in tooltip.replace("&nbsp;", " ")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Union
 
 from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt
@@ -61,6 +61,7 @@ class PackageTableModel(ListTableModel):
         self._rows: list[InstalledPackage] = []
         self._required_by: dict[str, list[str]] = {}
         self._latest: dict[str, str] = {}
+        self._not_on_index: tuple[frozenset[str], str] = (frozenset(), "")
         self._outdated: set[str] = set()
         self._sort_column, self._sort_order = self.NAME, Qt.SortOrder.AscendingOrder
         self.set_packages(packages or [])
@@ -108,11 +109,14 @@ class PackageTableModel(ListTableModel):
     def packages(self) -> list[InstalledPackage]:
         return list(self._rows)
 
-    def set_latest_versions(self, latest: dict[str, str]) -> None:
-        """Latest versions by normalised name (filled in the background; blank until known)."""
-        if latest == self._latest:
+    def set_latest_versions(self, latest: dict[str, str], not_on_index: Iterable[str] = (), index_shown: str = "") -> None:
+        """Latest versions by normalised name (filled in the background; blank until known), and the
+        packages ``index_shown`` has no page for (their tooltips say so)."""
+        missing = (frozenset(not_on_index), index_shown)
+        if latest == self._latest and missing == self._not_on_index:
             return  # nothing to repaint (an index that does not answer gives {} again and again)
         self._latest = dict(latest)
+        self._not_on_index = missing
         self._outdated = self._compute_outdated()
         if self._sort_column == self.LATEST and self._rows:
             self.sort(self._sort_column, self._sort_order)
@@ -174,6 +178,8 @@ class PackageTableModel(ListTableModel):
                 lines.append("Nothing installed needs it.")
             if self.is_outdated(package):
                 lines.append(f"A newer version is available: {self.latest_version(package)}")
+            elif package.key in self._not_on_index[0]:
+                lines.append(f"Not on {self._not_on_index[1]}: no newest version to compare with.")
             return plain_tooltip("\n".join(line for line in lines if line))
         if role == self.PackageRole:
             return package
