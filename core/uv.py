@@ -17,6 +17,7 @@ import functools
 import os
 import re
 import shutil
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,16 @@ def find_uv(env: Mapping[str, str] | None = None) -> str:
     variables: Mapping[str, str] = os.environ if env is None else env
     on_path = shutil.which("uv", path=variables.get("PATH"))
     return on_path or ""
+
+
+def how_to_get_uv() -> str:
+    """How the person gets uv, for a sentence after "uv is not installed: ".
+
+    A bundled Venvdesk (``sys.frozen``) has no extras to install: uv has to be on the PATH.
+    """
+    if getattr(sys, "frozen", False):
+        return "install uv (see docs.astral.sh/uv) so that it is on the PATH, then start Venvdesk again"
+    return "install it into the environment Venvdesk runs from (pip install uv: Venvdesk's “uv” extra), or put uv on the PATH"
 
 
 def uv_version(program: str, timeout: float = 10.0) -> str:

@@ -937,7 +937,7 @@ class MainWindow(QMainWindow):
         program = uv.find_uv()
         if not program:
             return (
-                "uv is not installed: install Venvdesk's “uv” extra or put uv on the PATH."
+                f"uv is not installed: {uv.how_to_get_uv()}."
                 " With uv chosen and not found, pip is used."
             )
         version = f" {self.operations.uv_version}" if self.operations.uv_version else ""

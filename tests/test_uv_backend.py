@@ -172,6 +172,14 @@ def test_pip_is_chosen_and_the_reason_given_where_uv_cannot_serve(tmp_path):
     assert isinstance(unknown.backend, PipBackend) and "not known" in unknown.note
 
 
+def test_how_to_get_uv_fits_how_venvdesk_was_installed(monkeypatch):
+    """From source, uv is Venvdesk's extra; a bundle has no extras, so there it must be on the PATH."""
+    assert "pip install uv" in uv.how_to_get_uv() and "PATH" in uv.how_to_get_uv()
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert uv.how_to_get_uv() == "install uv (see docs.astral.sh/uv) so that it is on the PATH, then start Venvdesk again"
+    assert "extra" not in uv.how_to_get_uv()
+
+
 def test_the_dry_run_plan_is_read_from_uvs_words():
     backend = UvBackend("/usr/bin/uv", "/e/bin/python", (3, 11), uv.PipSettings(), "0.13.9")
     output = (

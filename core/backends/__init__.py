@@ -122,7 +122,7 @@ def choose_backend(
     if not program:
         return BackendChoice(
             pip,
-            "uv is not installed (install Venvdesk's “uv” extra, or put uv on the PATH); pip is used instead.",
+            f"uv is not installed ({uv.how_to_get_uv()}); pip is used instead.",
         )
     unsupported = uv.python_unsupported(environment.python_version)
     if unsupported:
