@@ -40,7 +40,7 @@ _VERSION = re.compile(r"^uv (\d+(?:\.\d+)*)")
 
 
 def find_uv(env: Mapping[str, str] | None = None) -> str:
-    """The uv program to run: the ``uv`` package's own (Venvdesk's extra), else ``uv`` on ``PATH`` ("": none).
+    """The uv program to run: the ``uv`` package's own (Venvdesk's extra), else :func:`uv_outside` ("": none).
 
     A few ``stat`` calls: cheap enough for the UI thread.
     """
@@ -57,18 +57,41 @@ def find_uv(env: Mapping[str, str] | None = None) -> str:
             found = ""
         if found and os.access(found, os.X_OK):
             return found
-    variables: Mapping[str, str] = os.environ if env is None else env
-    on_path = shutil.which("uv", path=variables.get("PATH"))
-    return on_path or ""
+    return uv_outside(os.environ if env is None else env)
+
+
+def uv_outside(env: Mapping[str, str]) -> str:
+    """``uv`` on ``PATH``, else where uv's own installer puts it ("": none).
+
+    A Venvdesk started from the desktop menu often has a shorter ``PATH`` than a terminal (no
+    ``~/.local/bin``), so a uv the person installed as uv's documentation says would not be seen:
+    its installer's folders are looked in too (``$XDG_BIN_HOME``, ``$XDG_DATA_HOME/../bin``,
+    ``~/.local/bin``; ``~/.cargo/bin`` of older installers).
+    """
+    on_path = shutil.which("uv", path=env.get("PATH"))
+    if on_path:
+        return on_path
+    home = env.get("USERPROFILE" if os.name == "nt" else "HOME", "")
+    folders = [env.get("XDG_BIN_HOME", "")]
+    if env.get("XDG_DATA_HOME"):
+        folders.append(os.path.join(env["XDG_DATA_HOME"], os.pardir, "bin"))
+    if home:
+        folders += [os.path.join(home, ".local", "bin"), os.path.join(home, ".cargo", "bin")]
+    name = "uv.exe" if os.name == "nt" else "uv"
+    for folder in folders:
+        candidate = os.path.join(folder, name) if folder else ""
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return os.path.normpath(candidate)
+    return ""
 
 
 def how_to_get_uv() -> str:
     """How the person gets uv, for a sentence after "uv is not installed: ".
 
-    A bundled Venvdesk (``sys.frozen``) has no extras to install: uv has to be on the PATH.
+    A bundled Venvdesk (``sys.frozen``) has no extras to install: uv has to be installed on its own.
     """
     if getattr(sys, "frozen", False):
-        return "install uv (see docs.astral.sh/uv) so that it is on the PATH, then start Venvdesk again"
+        return "install uv as docs.astral.sh/uv describes (Venvdesk looks on the PATH and where uv's installer puts it)"
     return "install it into the environment Venvdesk runs from (pip install uv: Venvdesk's “uv” extra), or put uv on the PATH"
 
 

@@ -172,11 +172,28 @@ def test_pip_is_chosen_and_the_reason_given_where_uv_cannot_serve(tmp_path):
     assert isinstance(unknown.backend, PipBackend) and "not known" in unknown.note
 
 
+@needs_uv
+def test_uv_installed_by_its_own_installer_is_found_with_a_short_path(tmp_path):
+    """Started from a desktop menu, Venvdesk's PATH often lacks ~/.local/bin, where uv's installer puts uv."""
+    home = tmp_path / "home"
+    (home / ".local" / "bin").mkdir(parents=True)
+    installed = home / ".local" / "bin" / "uv"
+    os.symlink(UV, installed)  # the real program, where uv's installer puts it
+    (tmp_path / "empty").mkdir()
+    short = {"PATH": str(tmp_path / "empty"), "HOME": str(home)}  # no uv on it
+    assert uv.uv_outside(short) == str(installed)
+    assert uv.uv_version(uv.uv_outside(short))  # and it runs
+    (home / "xdg-bin").mkdir()
+    os.symlink(UV, home / "xdg-bin" / "uv")
+    assert uv.uv_outside({**short, "XDG_BIN_HOME": str(home / "xdg-bin")}) == str(home / "xdg-bin" / "uv")
+    assert uv.uv_outside({**short, "HOME": str(tmp_path / "nobody")}) == ""
+
+
 def test_how_to_get_uv_fits_how_venvdesk_was_installed(monkeypatch):
     """From source, uv is Venvdesk's extra; a bundle has no extras, so there it must be on the PATH."""
     assert "pip install uv" in uv.how_to_get_uv() and "PATH" in uv.how_to_get_uv()
     monkeypatch.setattr(sys, "frozen", True, raising=False)
-    assert uv.how_to_get_uv() == "install uv (see docs.astral.sh/uv) so that it is on the PATH, then start Venvdesk again"
+    assert uv.how_to_get_uv() == "install uv as docs.astral.sh/uv describes (Venvdesk looks on the PATH and where uv's installer puts it)"
     assert "extra" not in uv.how_to_get_uv()
 
 
