@@ -432,3 +432,29 @@ def test_trash_asks_again_when_the_folder_changed_while_the_question_was_open(qt
     with qtbot.waitSignal(actions.environment_deleted, timeout=10_000):
         click(qtbot, second_box.findChild(QPushButton, "confirmDeleteButton"))
     assert not target.exists()
+
+
+def test_a_row_clicked_while_the_list_is_read_stays_chosen(qtbot, make_venv, make_main_window):
+    """The rows are on screen from the first paint, and the list is read again in the background
+    (at start-up, F5, after a change): a row the person clicks meanwhile is not taken back when the
+    read ends.  It was: the row selected when the read *started* was selected again."""
+    from PySide6.QtTest import QTest
+
+    storage.default_environments_dir().mkdir(parents=True)
+    make_venv("first", parent=storage.default_environments_dir())
+    make_venv("second", parent=storage.default_environments_dir())
+    window = make_main_window()
+    window.show()
+    actions = window.environment_actions
+    with qtbot.waitSignal(actions.environments_loaded, timeout=30_000):
+        pass
+    view = window.environments_panel.list_view
+    assert view.model().index(0, 0).data() == "first" and actions.selected_entry().environment.name == "first"
+    with qtbot.waitSignal(actions.environments_loaded, timeout=30_000):
+        actions.refresh()  # the read runs on a worker; its end arrives through the event loop
+        second = view.visualRect(view.model().index(1, 0)).center()
+        QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, second)
+    qtbot.waitUntil(lambda: window.packages_panel.title.text() == "Packages in second", timeout=30_000)
+    qtbot.wait(200)
+    assert [index.data() for index in view.selectionModel().selectedRows()] == ["second"]
+    assert window.packages_panel.title.text() == "Packages in second"

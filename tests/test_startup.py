@@ -208,25 +208,31 @@ def test_the_frame_is_filled_after_the_first_paint_and_then_everything_works(qtb
 
 
 def test_a_click_before_the_window_is_filled_has_it_filled_first(qtbot, make_venv):
-    from PySide6.QtCore import QPoint, Qt
+    """The second row clicked on the first paint: the window is filled before the click is handled,
+    and the clicked row stays chosen through the list's first read."""
+    from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
     from core import storage
 
     storage.default_environments_dir().mkdir(parents=True)
-    make_venv("only", parent=storage.default_environments_dir())
+    make_venv("first", parent=storage.default_environments_dir())
+    make_venv("second", parent=storage.default_environments_dir())
     window = _staged_window(qtbot)
     window.show()
     window.repaint()  # the first paint, as the app's start does; nothing more has run
     assert not window.is_filled
     view = window.environments_panel.list_view
-    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(5, 5))
+    assert view.model().index(1, 0).data() == "second"
+    second = view.visualRect(view.model().index(1, 0)).center()
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, second)
     assert window.is_filled  # built before the click was handled: nothing is lost
     assert window.environment_actions.selected_entry() is not None
-    assert window.environment_actions.selected_entry().environment.name == "only"
+    assert window.environment_actions.selected_entry().environment.name == "second"
     with qtbot.waitSignal(window.environment_actions.environments_loaded, timeout=30_000):
         pass
-    assert window.environment_actions.selected_entry().environment.name == "only"
+    qtbot.waitUntil(lambda: window.packages_panel.title.text() == "Packages in second", timeout=30_000)
+    assert [index.data() for index in view.selectionModel().selectedRows()] == ["second"]
 
 
 def test_a_shortcut_before_the_window_is_filled_is_not_lost(qtbot):

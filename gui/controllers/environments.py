@@ -67,6 +67,7 @@ class EnvironmentController(QObject):
         self.panel: EnvironmentsPanel | None = None
         self.confirm_delete_box: QMessageBox | None = None
         self._select_after_load = ""
+        self._selected_at_refresh = ""  # the key selected when the last read of the list started
 
         keys = QKeySequence.StandardKey
         self.add_existing_action = self._action(
@@ -146,10 +147,12 @@ class EnvironmentController(QObject):
 
     def refresh(self, select: str = "") -> None:
         """Re-read every known environment (off the UI thread); then select ``select`` if given."""
+        selected = self.selected_entry()
+        self._selected_at_refresh = selected.key if selected is not None else ""
         if select:
             self._select_after_load = select
-        elif self.selected_entry() is not None:
-            self._select_after_load = self.selected_entry().key  # type: ignore[union-attr]  # checked above
+        elif selected is not None:
+            self._select_after_load = selected.key
         registry = self.registry
         being_made = frozenset(
             str(operation.intent.target)
@@ -164,6 +167,11 @@ class EnvironmentController(QObject):
         )
 
     def _entries_read(self, entries: list[EnvironmentEntry]) -> None:
+        selected = self.selected_entry()
+        if selected is not None and selected.key != self._selected_at_refresh:
+            # The person chose another row while the list was read (the rows are on screen from the
+            # first paint): theirs is the newer choice.
+            self._select_after_load = selected.key
         self.model.set_entries(entries)
         row = self.model.row_of(self._select_after_load) if self._select_after_load else -1
         if row < 0 and entries:
