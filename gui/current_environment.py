@@ -307,6 +307,16 @@ class CurrentEnvironment(QObject):
         if self._load is load and self.key == load.path:  # still the list being shown
             self._fetch_latest_versions()
 
+    def index_changed(self) -> None:
+        """The index was changed (in Settings): what the old one answered is not shown for the new one.
+
+        Its answers stay in the cache, kept per index, for when it is chosen again.
+        """
+        self.latest = {}
+        self.latest_failures = []
+        self.latest_not_on_index = []
+        self.latest_problem = ""
+
     def forget_latest_versions(self) -> None:
         """Look the newest versions up again next time (the cache is kept for an hour otherwise)."""
         self._latest_versions = LatestVersions()

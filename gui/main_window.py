@@ -921,6 +921,7 @@ class MainWindow(QMainWindow):
             except OSError as exc:
                 show_error(self.message_bar, self.log_view, UserFacingError("Your settings could not be saved.", str(exc)))
             self.update_index_label()
+            self.current.index_changed()
             entry = self.environment_actions.selected_entry()
             self.current.select(entry if entry is not None and entry.set_up else None)
             self.search_panel.index_changed()  # its status, its list and the page shown follow the new index

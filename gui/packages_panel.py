@@ -308,9 +308,9 @@ class PackagesPanel(QWidget):
             self._shown_key = self.current.key
             self.problems_label.hide()
             self.repair_bar.hide()
-            self.index_note.hide()
             self.show_install_error("")
             self.model.set_packages([])
+        self._show_index_note()  # another environment's, or another index's: gone
         if entry is None:
             self.title.setText("Packages")
             self.placeholder.setTextFormat(Qt.TextFormat.PlainText)
@@ -369,6 +369,7 @@ class PackagesPanel(QWidget):
             return
         self.model.set_packages(self.current.packages, self.current.dependents)
         self.model.set_latest_versions(self.current.latest, self.current.latest_not_on_index, self.current.index_url_shown())
+        self._show_index_note()  # as it was, or gone when the index was changed
         self._fit_columns()
         self.pages.setCurrentWidget(self.table_page)
         self._set_state()
@@ -408,6 +409,11 @@ class PackagesPanel(QWidget):
             return
         self.model.set_latest_versions(self.current.latest, self.current.latest_not_on_index, self.current.index_url_shown())
         self._fit_columns((PackageTableModel.LATEST,))
+        self._show_index_note()
+        self._set_state()
+
+    def _show_index_note(self) -> None:
+        """The quiet note under the table about what the newest-version look-up could not tell."""
         failures = self.current.latest_failures
         shown_names = {p.key: p.name for p in self.current.packages}
         not_on_index = sorted((shown_names.get(key, key) for key in self.current.latest_not_on_index), key=str.lower)
@@ -425,7 +431,17 @@ class PackagesPanel(QWidget):
                 f" {self.current.index_url_shown()} did not answer."
             )
             details.extend(failures[:20])
-        if not_on_index:
+        missing = set(self.current.latest_not_on_index)
+        if missing and not self.current.latest and (len(missing) >= 2 or "pip" in missing):
+            # Not one package found, not even pip: the index's address is the likelier cause (a typo
+            # in it answers 404 for everything), not packages installed from files.
+            sentences.append(
+                f"{self.current.index_url_shown()} has none of this environment's packages"
+                f"{', not even pip' if 'pip' in missing else ''}: is its address right?"
+                " Check it in Venvdesk → Settings…."
+            )
+            details.append("Not on the index: " + ", ".join(not_on_index))
+        elif not_on_index:
             names = not_on_index if len(not_on_index) <= 3 else [*not_on_index[:3], f"{len(not_on_index) - 3} more"]
             listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
             verb = "is" if len(not_on_index) == 1 else "are"
@@ -437,7 +453,6 @@ class PackagesPanel(QWidget):
         self.index_note.setText(" ".join(sentences))
         self.index_note.setToolTip(plain_tooltip("\n".join(details)) if details else "")
         self.index_note.setVisible(bool(sentences))
-        self._set_state()
 
     def _show_repair_offer(self) -> None:
         integrity = self.current.integrity

@@ -421,11 +421,16 @@ class SelfTest(StepRunner):
         key = keys[0]
 
         def answered() -> bool:
-            return key in current.latest or bool(current.latest_problem) or any(
-                failure.split(":")[0] == key for failure in current.latest_failures
+            return (
+                key in current.latest
+                or key in current.latest_not_on_index
+                or bool(current.latest_problem)
+                or any(failure.split(":")[0] == key for failure in current.latest_failures)
             )
 
         self.wait("looking up the newest version", [current.latest_versions_loaded], answered, 60)
+        if key in current.latest_not_on_index:
+            raise StepFailed(f"the local index answered that it has no {PACKAGE_NAME} (404) when its newest version was asked for")
         if key not in current.latest:
             raise StepFailed(
                 f"the newest version of {PACKAGE_NAME} was not found on the local index",

@@ -471,3 +471,41 @@ def test_a_package_the_index_does_not_have_is_named_not_blamed_on_the_index(qtbo
     assert not model.latest_version(model.packages()[own_row])
     tooltip = model.data(model.index(own_row, PackageTableModel.NAME), Qt.ItemDataRole.ToolTipRole)
     assert f"Not on {host}: no newest version to compare with." in tooltip.replace("&nbsp;", " ")
+
+
+def test_a_mistyped_index_address_is_told_as_such_not_as_packages_from_files(qtbot, make_venv, make_main_window, local_index, monkeypatch):
+    """A typo in the index's address: the real server answers 404 for every project, pip included.
+    The note points at the address, not at the packages."""
+    target = make_venv("env")
+    pip_install(target, "tinyapp==2.0", index_url=local_index.simple_url)
+    mistyped = local_index.simple_url.replace("/simple/", "/simpel/")
+    monkeypatch.setenv("PIP_INDEX_URL", mistyped)
+    window = make_main_window()
+    window.show()
+    with qtbot.waitSignal(window.environment_actions.environments_loaded, timeout=30_000):
+        pass
+    with qtbot.waitSignal(window.current.latest_versions_loaded, timeout=60_000):
+        window.environment_actions.add_environment_folder(str(target))
+    qtbot.wait(100)
+    note = window.packages_panel.index_note
+    assert note.isVisible()
+    assert note.text() == (
+        f"{window.current.index_url_shown()} has none of this environment's packages, not even pip:"
+        " is its address right? Check it in Venvdesk → Settings…."
+    )
+    assert "simpel" in note.text()
+    assert "tinyapp" in note.toolTip()
+
+    # The fix, as the note says: the address corrected in Settings.  Nothing of the mistyped
+    # index's answer is shown for the right one, and the newest versions come.
+    dialog = window.open_settings()
+    dialog.index_edit.setText(local_index.simple_url)
+    save = dialog.buttons.button(dialog.buttons.StandardButton.Save)
+    model = window.packages_panel.model
+    with qtbot.waitSignal(window.current.latest_versions_loaded, timeout=60_000):
+        qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+        assert not note.isVisible() or "simpel" not in note.text()
+    qtbot.wait(100)
+    assert not note.isVisible()
+    assert model.latest_version(next(p for p in model.packages() if p.key == "pip"))
+    assert model.latest_version(next(p for p in model.packages() if p.key == "tinyapp")) == "2.0"
