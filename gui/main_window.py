@@ -227,6 +227,7 @@ class MainWindow(QMainWindow):
             self._build_search_panel,
         ]
         self._keys_watched: list[QWidget] = []
+        self._staged = staged
         if staged:
             self._fill_on_press()
         else:
@@ -374,6 +375,10 @@ class MainWindow(QMainWindow):
         for widget in self._keys_watched:
             widget.removeEventFilter(self)
         self._keys_watched = []
+        if self._staged:
+            # The row selected on the first paint is shown now (not "Select an environment" while it
+            # is highlighted), before the list's first read in the background.
+            self.environment_actions.show_selected_now()
         self.filled.emit()
 
     @property

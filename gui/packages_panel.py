@@ -323,6 +323,10 @@ class PackagesPanel(QWidget):
                 self.show_broken(entry.health)
             else:
                 self.broken_actions.hide()
+                if self.pages.currentWidget() is self.message_page and not self.current.loaded:
+                    # Not "Select an environment" (one is selected) while its list is read.
+                    self.placeholder.setTextFormat(Qt.TextFormat.PlainText)
+                    self.placeholder.setText(f"Reading the packages installed in {entry.environment.name}…")
         self._set_state()
 
     def show_broken(self, health: Health) -> None:

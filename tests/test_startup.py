@@ -277,3 +277,30 @@ def test_a_window_made_by_anyone_else_is_whole_at_once(qtbot, make_main_window):
     assert window.package_tabs.tabText(window.package_tabs.indexOf(window.packages_panel)) == "Installed"
     assert window.findChild(QDockWidget, "logDock").widget() is window.log_panel
     assert window.runner is not None and window.environment_actions is not None
+
+
+def test_a_returning_person_sees_the_selected_environments_packages_not_select_one(qtbot, make_venv):
+    """The row highlighted on the first paint is read as soon as the window is filled: the Installed
+    tab never says "Select an environment" under it (it did, for the ~200 ms until the list's first
+    read in the background), and that read does not read the environment again."""
+    from core import storage
+
+    storage.default_environments_dir().mkdir(parents=True)
+    make_venv("only", parent=storage.default_environments_dir())
+    window = _staged_window(qtbot)
+    listed: list[str] = []
+    window.filled.connect(lambda: window.current.packages_loaded.connect(listed.append))
+    window.show()
+    with qtbot.waitSignal(window.filled, timeout=30_000):
+        pass
+    panel = window.packages_panel
+    assert panel.title.text() == "Packages in only"
+    shown = panel.placeholder.text() if panel.placeholder.isVisible() else "the list"
+    assert shown in ("Reading the packages installed in only…", "the list")
+    with qtbot.waitSignal(window.environment_actions.environments_loaded, timeout=30_000):
+        pass
+    qtbot.waitUntil(lambda: len(listed) >= 1, timeout=30_000)
+    qtbot.wait(300)
+    assert [index.data() for index in window.environments_panel.list_view.selectionModel().selectedRows()] == ["only"]
+    assert [p.name for p in panel.model.packages()] == ["pip"]
+    assert len(listed) == 1  # read once, not again when the list's read ended

@@ -68,6 +68,7 @@ class EnvironmentController(QObject):
         self.confirm_delete_box: QMessageBox | None = None
         self._select_after_load = ""
         self._selected_at_refresh = ""  # the key selected when the last read of the list started
+        self._shown_before_read = False  # show_selected_now: the next read need not read that row again
 
         keys = QKeySequence.StandardKey
         self.add_existing_action = self._action(
@@ -166,19 +167,40 @@ class EnvironmentController(QObject):
             context=self,
         )
 
+    def show_selected_now(self) -> None:
+        """At start-up: show the row already selected among the rows painted at once (read at once
+        when the window was built), without waiting for the list's first read in the background."""
+        if self.selected_entry() is not None:
+            self._selection_changed()
+            self._shown_before_read = True
+
     def _entries_read(self, entries: list[EnvironmentEntry]) -> None:
         selected = self.selected_entry()
         if selected is not None and selected.key != self._selected_at_refresh:
             # The person chose another row while the list was read (the rows are on screen from the
             # first paint): theirs is the newer choice.
             self._select_after_load = selected.key
-        self.model.set_entries(entries)
-        row = self.model.row_of(self._select_after_load) if self._select_after_load else -1
-        if row < 0 and entries:
-            row = 0
-        if row >= 0 and self.panel is not None:
-            self.panel.select_row(row)
-        self._selection_changed()
+        shown_before, self._shown_before_read = self._shown_before_read, False
+        # The model's reset drops the selection and select_row sets it again: the panel says so
+        # (twice) only through _selection_changed below, once, or each would read the row again.
+        if self.panel is not None:
+            self.panel.blockSignals(True)
+        try:
+            self.model.set_entries(entries)
+            row = self.model.row_of(self._select_after_load) if self._select_after_load else -1
+            if row < 0 and entries:
+                row = 0
+            if row >= 0 and self.panel is not None:
+                self.panel.select_row(row)
+        finally:
+            if self.panel is not None:
+                self.panel.blockSignals(False)
+        entry = self.selected_entry()
+        if shown_before and entry is not None and entry == self.current.entry:
+            self._set_state()  # shown already, as read now: not read again
+            self.entry_selected.emit(entry)
+        else:
+            self._selection_changed()
         self.environments_loaded.emit()
 
     def _selection_changed(self) -> None:
