@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     window.filled.connect(_collect_garbage_again)  # the whole window is built
     folder = project_folder_argument(app.arguments())
     if folder:  # venvdesk PATH: open it as a project once the window is up
-        QTimer.singleShot(0, lambda: window.projects.open_folder(folder))
+        window.open_project_when_ready(folder)
     if arguments.quit_after_paint:
         import time
 

@@ -191,6 +191,7 @@ class MainWindow(QMainWindow):
         self._build_frame()
         # Built after the first paint (or when first needed, whichever comes first).
         self._projects: ProjectController | None = None
+        self._folder_to_open = ""  # open_project_when_ready, before the projects part is built
         self._missing_packages: MissingPackagesController | None = None
         self._usage: UsageController | None = None
         self._search_panel: SearchPanel | None = None
@@ -398,6 +399,9 @@ class MainWindow(QMainWindow):
         if self._projects is None:
             self._build_next()  # the projects first: the list's project rows need them
         self._start_background_work()
+        if self._folder_to_open:
+            folder, self._folder_to_open = self._folder_to_open, ""
+            QTimer.singleShot(0, self, lambda: self.projects.open_folder(folder))
         from gui.workers import import_in_background
 
         import_in_background(MODULES_THE_OTHER_PARTS_USE, context=self, then=self._build_in_turns)
@@ -513,6 +517,14 @@ class MainWindow(QMainWindow):
         tabs.blockSignals(False)
         if was_chosen:
             self._tab_changed(tabs.currentIndex())
+
+    def open_project_when_ready(self, folder: str) -> None:
+        """Open ``folder`` as a project (``venvdesk PATH``) once the window is up and its projects part
+        is built in its turn: not before the first paint, which building it at once would hold up."""
+        if self._projects is not None:
+            self.projects.open_folder(folder)
+        else:
+            self._folder_to_open = folder
 
     @property
     def projects(self) -> ProjectController:

@@ -304,3 +304,21 @@ def test_a_returning_person_sees_the_selected_environments_packages_not_select_o
     assert [index.data() for index in window.environments_panel.list_view.selectionModel().selectedRows()] == ["only"]
     assert [p.name for p in panel.model.packages()] == ["pip"]
     assert len(listed) == 1  # read once, not again when the list's read ended
+
+
+def test_a_folder_given_on_the_command_line_waits_for_the_first_paint(qtbot, make_venv, tmp_path):
+    """``venvdesk PATH``: the project is opened once its part of the window is built in its turn.
+    Opening it at once built everything before the first paint (~250 ms of a window not yet drawn)."""
+    from tests.test_gui_projects import make_project, row_texts
+
+    project = make_project(tmp_path)
+    make_venv(".venv", parent=project)
+    window = _staged_window(qtbot)
+    window.open_project_when_ready(str(project))
+    window.show()
+    window.repaint()  # the first paint
+    assert not window.is_filled  # asking for the folder did not build the window before it
+    qtbot.waitUntil(lambda: window.is_filled and window.environment_actions.selected_entry() is not None
+                    and window.environment_actions.selected_entry().key == str(project), timeout=30_000)
+    qtbot.waitUntil(lambda: window.packages_panel.title.text() == "Packages in homework/.venv", timeout=30_000)
+    assert [text.split("\n")[0] for text in row_texts(window)] == ["homework"]
