@@ -8,7 +8,8 @@ with the app's state and pip's configuration isolated from the person's own, it:
    (nothing reaches the internet: ``PIP_INDEX_URL`` points there and pip's
    configuration files are switched off) -- the wheel builder, index server and
    isolation the test suite uses too (``venvdesk_testing``);
-2. opens the real main window and waits for interpreter discovery;
+2. opens the real main window as the app starts it (its frame painted first,
+   the rest filled in after) and waits for interpreter discovery;
 3. checks the files a bundle must carry (``core/seed_pip.py``, the popularity
    snapshot, SVG support for the icons);
 4. creates an environment through ``MainWindow.create_environment`` from a
@@ -181,12 +182,14 @@ class SelfTest(StepRunner):
 
         from gui.main_window import MainWindow
 
-        self._window = MainWindow()
-        self.window.show()
-        loaded = []
-        self.window.environment_actions.environments_loaded.connect(lambda: loaded.append(True))
-        self.wait("opening the main window", [self.window.environment_actions.environments_loaded], lambda: bool(loaded), 60)
-        self.ok(f"main window opened (Qt platform “{QGuiApplication.platformName()}”)")
+        # As the app starts: its frame painted first, the rest filled in after (gui/app.py).
+        window = self._window = MainWindow(staged=True)
+        loaded: list[bool] = []
+        window.filled.connect(lambda: window.environment_actions.environments_loaded.connect(lambda: loaded.append(True)))
+        window.show()
+        self.wait("filling the main window in after its first paint", [window.filled], lambda: window.is_filled, 60)
+        self.wait("reading the list of environments", [window.environment_actions.environments_loaded], lambda: bool(loaded), 60)
+        self.ok(f"main window opened, its frame first (Qt platform “{QGuiApplication.platformName()}”)")
 
     def choose_interpreter(self) -> None:
         window = self.window
@@ -446,7 +449,8 @@ class SelfTest(StepRunner):
         from PySide6.QtCore import QThreadPool
 
         if self._window is not None:
-            self._window.close()  # stops anything still running
+            self._window.close()
+            self._window.shut_down()  # stops anything still running, as the app does at quit
             QThreadPool.globalInstance().waitForDone(15000)
             self._window.deleteLater()
             self._window = None
