@@ -295,8 +295,6 @@ def latest_version(index_url: str, project: str, python_version: tuple[int, ...]
     return ""
 
 
-# Connections that fail one after another before an index counts as unreachable.
-UNREACHABLE_AFTER = 8
 class NotOnIndex(OSError):
     """The index answered that it has no such project (404): not a failure to reach it.
 
@@ -304,6 +302,9 @@ class NotOnIndex(OSError):
     another index: there is no newest version to show, and nothing to fix.
     """
 
+
+# Connections that fail one after another before an index counts as unreachable.
+UNREACHABLE_AFTER = 8
 
 # Requests in flight at once.  Each thread is Python (the request, the page's parsing) that takes
 # turns with the UI thread for the interpreter: 16 of them starting together, just as the list of an
