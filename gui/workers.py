@@ -13,14 +13,16 @@ from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, SignalInstance, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 
 class _Bridge(QObject):
-    """Lives on the UI thread; the worker emits, so the slots run queued on the UI thread."""
+    """What to call with one job's result; a child of the object that asked.
 
-    done = Signal(object)
-    failed = Signal(object, str)  # exception, formatted traceback
+    When that object (a window, a dialog) is destroyed, the bridge goes with it and a late result
+    is dropped, not delivered to a deleted widget.  Only the UI thread looks at it: the worker hands
+    its result to the :class:`_Dispatcher`, which outlives every job.
+    """
 
     def __init__(
         self,
@@ -28,52 +30,68 @@ class _Bridge(QObject):
         on_failed: Callable[[BaseException, str], None],
         context: QObject,
     ) -> None:
-        # A child of the object that asked: when that object (a window, a dialog) is
-        # destroyed, the bridge goes with it and a late result is dropped, not delivered
-        # to a deleted widget.
         super().__init__(context)
-        self._on_done = on_done
-        self._on_failed = on_failed
-        self.done.connect(self._deliver_done)
-        self.failed.connect(self._deliver_failed)
+        self.on_done = on_done
+        self.on_failed = on_failed
 
-    @Slot(object)
-    def _deliver_done(self, result: Any) -> None:
-        _alive.discard(self)
-        self._on_done(result)
 
-    @Slot(object, str)
-    def _deliver_failed(self, exc: BaseException, formatted: str) -> None:
-        _alive.discard(self)
-        self._on_failed(exc, formatted)
+class _Dispatcher(QObject):
+    """One object on the UI thread, never deleted while the app runs: every worker emits through it.
+
+    A worker that emitted through its job's own bridge could do so just as the UI thread deleted
+    that bridge with the window that asked (a check first does not help: the deletion can come
+    between the check and the emit), and the process crashed (a segfault in the test suite, once in
+    a few runs).  Whether the bridge is still there is now asked on the UI thread, where it is
+    deleted, when the result arrives.
+    """
+
+    result = Signal(object, bool, object, str)  # bridge, succeeded, value or exception, formatted traceback
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.result.connect(self._deliver)
+
+    @Slot(object, bool, object, str)
+    def _deliver(self, bridge: _Bridge, succeeded: bool, value: Any, formatted: str) -> None:
+        _alive.discard(bridge)
+        if not shiboken6.isValid(bridge):
+            return  # whoever asked has been closed: nobody left to tell
+        if succeeded:
+            bridge.on_done(value)
+        else:
+            bridge.on_failed(value, formatted)
 
 
 class _Job(QRunnable):
-    def __init__(self, function: Callable[[], Any], bridge: _Bridge) -> None:
+    def __init__(self, function: Callable[[], Any], bridge: _Bridge, dispatcher: _Dispatcher) -> None:
         super().__init__()
         self._function = function
         self._bridge = bridge
+        self._dispatcher = dispatcher
 
     def run(self) -> None:
         try:
             result = self._function()
         except Exception as exc:  # noqa: BLE001 - delivered to the UI thread, shown to the person
-            self._emit(self._bridge.failed, exc, traceback.format_exc())
+            self._dispatcher.result.emit(self._bridge, False, exc, traceback.format_exc())
         else:
-            self._emit(self._bridge.done, result)
-
-    def _emit(self, signal: SignalInstance, *args: object) -> None:
-        if not shiboken6.isValid(self._bridge):
-            _alive.discard(self._bridge)  # whoever asked has been closed: nobody left to tell
-            return
-        try:
-            signal.emit(*args)
-        except RuntimeError:
-            _alive.discard(self._bridge)  # closed between the check and the emit
+            self._dispatcher.result.emit(self._bridge, True, result, "")
 
 
-# Bridges waiting for their job; kept here so Python does not collect them early.
+# Bridges waiting for their job; kept here so Python does not collect them early.  Touched on the
+# UI thread only.
 _alive: set[_Bridge] = set()
+_dispatcher: _Dispatcher | None = None
+
+
+def _the_dispatcher() -> _Dispatcher:
+    global _dispatcher
+    if _dispatcher is None:
+        _dispatcher = _Dispatcher()
+        application = QCoreApplication.instance()
+        if application is not None and _dispatcher.thread() is not application.thread():
+            _dispatcher.moveToThread(application.thread())  # first asked for off the UI thread
+    return _dispatcher
 
 
 def run_in_background(
@@ -90,7 +108,7 @@ def run_in_background(
     """
     bridge = _Bridge(on_done, on_failed, context)
     _alive.add(bridge)
-    (pool or QThreadPool.globalInstance()).start(_Job(function, bridge))
+    (pool or QThreadPool.globalInstance()).start(_Job(function, bridge, _the_dispatcher()))
 
 
 def background_jobs_pending() -> bool:
