@@ -123,6 +123,11 @@ def main(argv: list[str]) -> int:
     window = MainWindow()
     window.show()
     wait_for(window.current.packages_loaded)
+    table = window.packages_panel.table.model()
+    for _ in range(100):  # the newest versions arrive from the look-up child a moment later
+        if table.rowCount() and table.index(0, 2).data():
+            break
+        settle(100)
     settle()
     shoot(window, "03-environments.png")
     row = window.environment_actions.model.row_of(str(envs / "old-project"))
@@ -215,7 +220,7 @@ def main(argv: list[str]) -> int:
     wait_for(window.search_panel.details_shown)
     settle()
     shoot(window, "10-search-details.png")
-    window.package_tabs.setCurrentIndex(0)
+    window.package_tabs.setCurrentWidget(window.packages_panel)
 
     # 6. A creation in progress (ensurepip: slow enough to catch), then cancelled.
     dialog = window.creation.new_environment()
