@@ -123,9 +123,11 @@ def main(argv: list[str]) -> int:
     window = MainWindow()
     window.show()
     wait_for(window.current.packages_loaded)
+    from gui.models.packages import PackageTableModel
+
     table = window.packages_panel.table.model()
     for _ in range(100):  # the newest versions arrive from the look-up child a moment later
-        if table.rowCount() and table.index(0, 2).data():
+        if table.rowCount() and table.index(0, PackageTableModel.LATEST).data():
             break
         settle(100)
     settle()
